@@ -1,0 +1,38 @@
+/**
+ * The enumerator contract shared by the runtime and every builder in `src/enumerators/`.
+ *
+ * An enumerator walks a collection from a position and yields `[item, cursorAfterItem]` pairs. The
+ * cursor paired with an item is the position *after* that item: persisting it and building the
+ * enumerator again from it must yield exactly the items that follow, nothing skipped and nothing
+ * repeated. Cursors are plain JSON data (see `src/json.ts`).
+ */
+
+/** One step of an enumeration: an item and the cursor positioned right after it. */
+export type EnumeratorPair<Item, Cursor> = readonly [item: Item, cursor: Cursor];
+
+/**
+ * Optional capability of an enumerator: the number of items in the whole collection, counted from
+ * the beginning (not from the cursor), so progress can show a percentage. Return `undefined` when
+ * counting is not cheap.
+ */
+export interface SizedEnumerator {
+  size(): number | undefined | Promise<number | undefined>;
+}
+
+/** What `buildEnumerator` may return: any sync or async iterable of pairs, optionally sized. */
+export type EnumeratorSource<Item, Cursor> =
+  | AsyncIterable<EnumeratorPair<Item, Cursor>>
+  | Iterable<EnumeratorPair<Item, Cursor>>;
+
+/** An async iterable of pairs that may also report its size; what the built-in builders return. */
+export interface IterationEnumerator<Item, Cursor>
+  extends AsyncIterable<EnumeratorPair<Item, Cursor>>, Partial<SizedEnumerator> {}
+
+/** Reads the optional `size()` of an enumerator; `undefined` when it has none or it fails. */
+export function hasSize(value: unknown): value is SizedEnumerator {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { size?: unknown }).size === 'function'
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * The few error classes of bullmq-iteration. Each carries the data a caller needs (`cursor`,
+ * `jobName`, …) and a message that names the job, the bad value and the fix.
+ *
+ * Errors that no retry can cure extend BullMQ's `UnrecoverableError`, so BullMQ fails the job at
+ * once instead of burning its `attempts` on the same mistake.
+ */
+import { UnrecoverableError } from 'bullmq';
+
+/** A job definition or worker option is invalid. Thrown synchronously, at definition time. */
+export class IterationDefinitionError extends TypeError {
+  override readonly name = 'IterationDefinitionError';
+  /** Name of the job definition at fault, when there is one. */
+  readonly jobName: string | undefined;
+
+  constructor(message: string, jobName?: string) {
+    super(message);
+    this.jobName = jobName;
+  }
+}
+
+/**
+ * A cursor is not usable: it is not plain JSON data (a Date, BigInt, Map, class instance,
+ * `undefined`, NaN, a function or a cycle), or its shape does not match the enumerator that
+ * received it (a stale cursor from an older version of the job). Fails the job without retry and
+ * before anything is written, so the last good checkpoint stays.
+ */
+export class CursorError extends UnrecoverableError {
+  override readonly name = 'CursorError';
+  /** The offending cursor, as the code handed it over. */
+  readonly cursor: unknown;
+  /** Name of the iteration job; filled in by the runtime when an enumerator builder throws. */
+  jobName: string | undefined;
+
+  constructor(message: string, options: { cursor: unknown; jobName?: string | undefined }) {
+    super(message);
+    this.cursor = options.cursor;
+    this.jobName = options.jobName;
+  }
+}
+
+/**
+ * An enumerator cannot be used: `buildEnumerator` returned something that is not iterable, a
+ * builder got an invalid option (a `batchSize` of 0, an unknown column, a missing file), or an
+ * enumerator yielded something that is not an `[item, cursor]` pair. Fails the job without retry.
+ */
+export class EnumeratorError extends UnrecoverableError {
+  override readonly name = 'EnumeratorError';
+  /** Name of the iteration job; filled in by the runtime when a builder throws. */
+  jobName: string | undefined;
+  /** The builder or function at fault (`keyset`, `csv`, `buildEnumerator`, …). */
+  readonly source: string;
+
+  constructor(message: string, options: { source: string; jobName?: string | undefined }) {
+    super(message);
+    this.source = options.source;
+    this.jobName = options.jobName;
+  }
+}
+
+/** A worker received a job whose name none of its iteration jobs carries. Not retried. */
+export class UnknownJobError extends UnrecoverableError {
+  override readonly name = 'UnknownJobError';
+  readonly jobName: string;
+  readonly knownNames: readonly string[];
+
+  constructor(jobName: string, knownNames: readonly string[], queueName: string) {
+    super(
+      `Job name "${jobName}" is not an iteration job of the worker on queue "${queueName}". ` +
+        `Known names: ${knownNames.map((n) => `"${n}"`).join(', ') || '(none)'}. ` +
+        `Pass its definition in the worker's job list, or enqueue it on a queue whose worker knows it.`,
+    );
+    this.jobName = jobName;
+    this.knownNames = knownNames;
+  }
+}
+
+/**
+ * The iteration state stored for a job cannot be read (it was edited by hand or written by an
+ * incompatible version). Not retried: the stored state is left as it is for inspection.
+ */
+export class CheckpointError extends UnrecoverableError {
+  override readonly name = 'CheckpointError';
+  readonly jobName: string;
+  readonly stored: unknown;
+
+  constructor(message: string, options: { jobName: string; stored: unknown }) {
+    super(message);
+    this.jobName = options.jobName;
+    this.stored = options.stored;
+  }
+}
