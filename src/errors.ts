@@ -90,3 +90,16 @@ export class CheckpointError extends UnrecoverableError {
     this.stored = options.stored;
   }
 }
+
+/** A job's data was rejected by its definition's `parseParams`. Not retried. */
+export class ParamsError extends UnrecoverableError {
+  override readonly name = 'ParamsError';
+  readonly jobName: string;
+  readonly params: unknown;
+
+  constructor(message: string, options: { jobName: string; params: unknown }) {
+    super(message);
+    this.jobName = options.jobName;
+    this.params = options.params;
+  }
+}

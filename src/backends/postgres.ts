@@ -1,0 +1,105 @@
+/**
+ * Fenced checkpoint writes on BullMQ's PostgreSQL backend.
+ *
+ * BullMQ keeps jobs as rows of `<schema>.job` keyed by `(queue, id)`. The iteration state lives in a
+ * table of ours beside it, `<schema>.bullmq_iteration_state`, with a foreign key that cascades
+ * deletes so the state goes away with the job. A write is an `INSERT … SELECT` from the job row
+ * filtered on `state = 'active'` and the writer's `lock_token`, taken `FOR SHARE` so it waits for,
+ * and then re-checks against, any concurrent change of the lock.
+ *
+ * These are BullMQ internals: this file is the only place that touches them, and the package pins
+ * BullMQ's major version.
+ */
+import type { PgPool, PostgresQueueBackend } from 'bullmq';
+import { quoteSchemaName } from 'bullmq';
+
+import type { CheckpointStore, JobRef } from './store.js';
+
+/** Name of the table, in BullMQ's schema, that holds iteration state. */
+export const POSTGRES_STATE_TABLE = 'bullmq_iteration_state';
+
+interface Statements {
+  readonly load: string;
+  readonly save: string;
+}
+
+const ready = new WeakMap<PgPool, Map<string, Promise<Statements>>>();
+
+export class PostgresCheckpointStore implements CheckpointStore {
+  readonly #backend: PostgresQueueBackend;
+
+  constructor(backend: PostgresQueueBackend) {
+    this.#backend = backend;
+  }
+
+  async load(job: JobRef): Promise<string | undefined> {
+    const { pool, statements } = await this.#prepare();
+    const result = await pool.query<{ state: string }>(statements.load, [job.queueName, job.id]);
+    return result.rows[0]?.state;
+  }
+
+  async save(job: JobRef, token: string, json: string): Promise<boolean> {
+    const { pool, statements } = await this.#prepare();
+    const result = await pool.query(statements.save, [
+      job.queueName,
+      job.id,
+      token,
+      json,
+      Date.now(),
+    ]);
+    return result.rowCount === 1;
+  }
+
+  async #prepare(): Promise<{ pool: PgPool; statements: Statements }> {
+    const connection = this.#backend.connection;
+    await connection.waitUntilReady();
+    const pool = connection.pool;
+    let bySchema = ready.get(pool);
+    if (bySchema === undefined) {
+      bySchema = new Map();
+      ready.set(pool, bySchema);
+    }
+    let statements = bySchema.get(connection.schema);
+    if (statements === undefined) {
+      statements = ensureStateTable(pool, connection.schema);
+      bySchema.set(connection.schema, statements);
+      // A failed creation (server down at startup) must not poison later attempts.
+      statements.catch(() => bySchema.delete(connection.schema));
+    }
+    return { pool, statements: await statements };
+  }
+}
+
+/**
+ * Creates the state table in `schema` when missing. Idempotent and safe to race: two workers
+ * starting at once may both try, and PostgreSQL then reports a duplicate, which is success.
+ */
+export async function ensureStateTable(pool: PgPool, schema: string): Promise<Statements> {
+  const s = quoteSchemaName(schema);
+  const table = `${s}.${POSTGRES_STATE_TABLE}`;
+  try {
+    await pool.query(
+      `CREATE TABLE IF NOT EXISTS ${table} (
+         queue text NOT NULL,
+         job_id text NOT NULL,
+         state jsonb NOT NULL,
+         updated_at_ms bigint NOT NULL,
+         PRIMARY KEY (queue, job_id),
+         FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+       )`,
+    );
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    // 42P07 duplicate_table, 23505 unique_violation on the catalog: a concurrent creation won.
+    if (code !== '42P07' && code !== '23505') throw error;
+  }
+  return {
+    load: `SELECT state::text AS state FROM ${table} WHERE queue = $1 AND job_id = $2`,
+    save: `INSERT INTO ${table} (queue, job_id, state, updated_at_ms)
+           SELECT j.queue, j.id, $4::jsonb, $5 FROM ${s}.job j
+            WHERE j.queue = $1 AND j.id = $2 AND j.state = 'active' AND j.lock_token = $3
+            FOR SHARE
+           ON CONFLICT (queue, job_id)
+           DO UPDATE SET state = EXCLUDED.state, updated_at_ms = EXCLUDED.updated_at_ms`,
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * `defineIterationJob`: how users declare an iteration job (an enumerator over a collection plus a
+ * step per item), and the types that describe it. Validation happens here, once, at definition
+ * time, so a broken definition fails when the module loads rather than in production at 3 a.m.
+ */
+import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Logger } from 'pino';
+
+import type { EnumeratorSource } from './enumerator.js';
+import { IterationDefinitionError } from './errors.js';
+import { describeNonJson } from './json.js';
+import type { CheckpointMode } from './options.js';
+import { validateCheckpointMode, validateOptionalDuration } from './options.js';
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** What `buildEnumerator` receives. */
+export interface BuildEnumeratorArgs<Params, Cursor> {
+  /** The job's params: its BullMQ data, as given to `enqueue` (after `parseParams`, if any). */
+  readonly params: Params;
+  /** `null` on the first run; afterwards the cursor of the last finished item. */
+  readonly cursor: Cursor | null;
+  readonly job: Job<Params>;
+}
+
+/** What every callback of a job receives, one object per run. */
+export interface IterationContext<Params, Cursor> {
+  readonly params: Params;
+  readonly job: Job<Params>;
+  /** Cursor of the last finished item (`null` before the first). */
+  readonly cursor: Cursor | null;
+  /** Items finished over the whole life of the job, across runs. */
+  readonly processed: number;
+  /** How many earlier runs of this job were interrupted and requeued. */
+  readonly timesInterrupted: number;
+  /** Running time summed over every run of the job so far, in milliseconds. */
+  readonly totalTimeMs: number;
+  /** A pino child logger bound to the queue, the job name and the job id. */
+  readonly logger: Logger;
+  /**
+   * Aborts when this run must wind down (shutdown, `maxRuntimeMs`, a cancel, a lost lock). The
+   * runtime stops at the next item boundary by itself; pass the signal to slow calls inside
+   * `eachIteration` to give up sooner (the unfinished item is redone by the next run).
+   */
+  readonly signal: AbortSignal;
+  /** Finishes early: no more items, the job completes and `onComplete` runs. */
+  stop(): void;
+}
+
+/** The value `buildEnumerator` may return; `null`/`undefined` means there is nothing to do. */
+export type BuiltEnumerator<Item, Cursor> = EnumeratorSource<Item, Cursor> | null | undefined;
+
+/** Lifecycle callback; each receives the run's context. */
+export type IterationCallback<Params, Cursor> = (
+  ctx: IterationContext<Params, Cursor>,
+) => MaybePromise<void>;
+
+export interface IterationJobDefinition<Params, Item, Cursor> {
+  /** The BullMQ job name; unique among the jobs of one worker. */
+  readonly name: string;
+  /**
+   * Builds the enumerator from the job's params and its cursor: `null` on the first run, the last
+   * saved cursor afterwards, in which case it must yield only what comes after that cursor.
+   * Return any (async) iterable of `[item, cursorAfterItem]` pairs, or a promise of one.
+   *
+   * @example
+   * ```ts
+   * buildEnumerator: ({ cursor }) => arrayEnumerator(ids, { cursor }),
+   * ```
+   */
+  buildEnumerator(
+    args: BuildEnumeratorArgs<Params, Cursor>,
+  ): MaybePromise<BuiltEnumerator<Item, Cursor>>;
+  /** The work for one item. Throwing fails the attempt; the retry starts again at this item. */
+  eachIteration(item: Item, ctx: IterationContext<Params, Cursor>): MaybePromise<void>;
+  /**
+   * Checks and types the job's data before a run (and before `enqueue` writes it). Throw to reject
+   * it: the job then fails without retry, with your message.
+   */
+  readonly parseParams?: (data: unknown) => Params;
+  /** Once in the life of the job, before its first item. Not called on resumes or retries. */
+  readonly onStart?: IterationCallback<Params, Cursor>;
+  /** At the start of every later run (after an interruption or a failed attempt). */
+  readonly onResume?: IterationCallback<Params, Cursor>;
+  /** At the end of every run, whatever its outcome; errors are logged, never change the outcome. */
+  readonly onShutdown?: IterationCallback<Params, Cursor>;
+  /** Once, when the enumerator is exhausted or `stop()` was called. */
+  readonly onComplete?: IterationCallback<Params, Cursor>;
+  /**
+   * Wall time one run may take before it checkpoints and requeues itself, so a long job shares the
+   * worker with others. Overrides the worker's `maxRuntimeMs`. @defaultValue unlimited
+   */
+  readonly maxRuntimeMs?: number;
+  /**
+   * `coalesced` (default): the cursor is saved in the background after every item, at most one
+   * write in flight, the newest cursor wins; a crash redoes at most the items finished during the
+   * last write. `strict`: each item waits for its checkpoint to be durable before the next starts;
+   * a crash redoes at most the item in flight. Overrides the worker's `checkpointMode`.
+   */
+  readonly checkpointMode?: CheckpointMode;
+}
+
+/** A defined iteration job: its definition plus helpers to enqueue it. */
+export interface IterationJob<Params, Item, Cursor> {
+  readonly name: string;
+  readonly definition: IterationJobDefinition<Params, Item, Cursor>;
+  /**
+   * Adds a run of this job to `queue`. The job's data is `params`, untouched: a plain
+   * `queue.add(job.name, params)` is equivalent.
+   *
+   * @example
+   * ```ts
+   * await notifyUsers.enqueue(queue, { segment: 'trial' }, { priority: 5 });
+   * ```
+   */
+  enqueue(queue: Queue, params: Params, options?: JobsOptions): Promise<Job<Params>>;
+}
+
+/** Any iteration job, whatever its types; what a worker accepts in its job list. */
+export interface AnyIterationJob {
+  readonly name: string;
+  // Method syntax keeps the definition assignable whatever its params, items and cursors are.
+  readonly definition: {
+    readonly name: string;
+    buildEnumerator(args: never): unknown;
+    eachIteration(item: never, ctx: never): unknown;
+  };
+}
+
+const EXAMPLE = `Example:
+  defineIterationJob({
+    name: 'backfill-users',
+    buildEnumerator: ({ cursor }) => arrayEnumerator(userIds, { cursor }),
+    async eachIteration(userId, ctx) { await backfill(userId); },
+  });`;
+
+/**
+ * Declares an iteration job. Types of params, item and cursor are inferred from the definition
+ * (annotate `buildEnumerator`'s argument with `BuildEnumeratorArgs<Params, Cursor>` or pass
+ * `parseParams` to give params a type).
+ *
+ * @example
+ * ```ts
+ * export const notifyUsers = defineIterationJob({
+ *   name: 'notify-users',
+ *   buildEnumerator: ({ params, cursor }: BuildEnumeratorArgs<{ segment: string }, number>) =>
+ *     usersAfter(cursor, params.segment), // yields [user, user.id]
+ *   async eachIteration(user, ctx) {
+ *     await sendNotice(user, ctx.params.segment);
+ *   },
+ * });
+ * ```
+ */
+export function defineIterationJob<
+  Params = Record<string, unknown>,
+  Item = unknown,
+  Cursor = unknown,
+>(definition: IterationJobDefinition<Params, Item, Cursor>): IterationJob<Params, Item, Cursor> {
+  validateDefinition(definition);
+  const frozen = Object.freeze({ ...definition });
+  return Object.freeze({
+    name: frozen.name,
+    definition: frozen,
+    async enqueue(queue: Queue, params: Params, options?: JobsOptions): Promise<Job<Params>> {
+      const data = frozen.parseParams ? checkParams(frozen, params) : params;
+      const problem = describeNonJson(data, 'params');
+      if (problem !== undefined) {
+        throw new IterationDefinitionError(
+          `Cannot enqueue iteration job "${frozen.name}": its params must be plain JSON data, ` +
+            `but ${problem}.`,
+          frozen.name,
+        );
+      }
+      return (await queue.add(frozen.name, params, options)) as Job<Params>;
+    },
+  });
+}
+
+function checkParams<P>(
+  definition: { readonly name: string; readonly parseParams?: (data: unknown) => P },
+  params: P,
+): P {
+  try {
+    return definition.parseParams!(params);
+  } catch (error) {
+    throw new IterationDefinitionError(
+      `Cannot enqueue iteration job "${definition.name}": parseParams rejected its params: ` +
+        `${error instanceof Error ? error.message : String(error)}`,
+      definition.name,
+    );
+  }
+}
+
+const CALLBACKS = ['parseParams', 'onStart', 'onResume', 'onShutdown', 'onComplete'] as const;
+
+function validateDefinition(definition: unknown): void {
+  if (typeof definition !== 'object' || definition === null) {
+    throw new IterationDefinitionError(
+      `defineIterationJob expects a definition object, got ${String(definition)}. ${EXAMPLE}`,
+    );
+  }
+  const d = definition as Record<string, unknown>;
+  const name = d.name;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new IterationDefinitionError(
+      `An iteration job needs a non-empty string \`name\`, got ${JSON.stringify(name) ?? 'undefined'}. ${EXAMPLE}`,
+    );
+  }
+  for (const required of ['buildEnumerator', 'eachIteration'] as const) {
+    if (typeof d[required] !== 'function') {
+      throw new IterationDefinitionError(
+        `Iteration job "${name}" is missing \`${required}\` (got ${typeof d[required]}); ` +
+          `a job needs both buildEnumerator and eachIteration. ${EXAMPLE}`,
+        name,
+      );
+    }
+  }
+  for (const callback of CALLBACKS) {
+    if (d[callback] !== undefined && typeof d[callback] !== 'function') {
+      throw new IterationDefinitionError(
+        `Iteration job "${name}": \`${callback}\` must be a function, got ${typeof d[callback]}.`,
+        name,
+      );
+    }
+  }
+  validateOptionalDuration(d.maxRuntimeMs, 'maxRuntimeMs', `iteration job "${name}"`);
+  validateCheckpointMode(d.checkpointMode, `iteration job "${name}"`);
+}

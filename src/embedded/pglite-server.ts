@@ -1,0 +1,66 @@
+/**
+ * The embedded default: PGlite (PostgreSQL compiled to WebAssembly, in this process) served on a
+ * local TCP port through @electric-sql/pglite-socket, so BullMQ's PostgreSQL backend and any `pg`
+ * client can use it like a server. Nothing to install; made for the quickstart, the demo and local
+ * development. It runs queries on this process's main thread and is several times slower than a
+ * real server: production points at Redis or PostgreSQL instead.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { runMigrations } from 'bullmq';
+import pg from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Directory to keep the database in; in memory when omitted. */
+  readonly dataDir?: string;
+  /** TCP port on 127.0.0.1; a free one when omitted. */
+  readonly port?: number;
+}
+
+export interface EmbeddedPostgres {
+  /** `postgres://…` URL of the server. */
+  readonly url: string;
+  /** The PGlite instance itself, for direct queries. */
+  readonly db: PGlite;
+  close(): Promise<void>;
+}
+
+/** Starts PGlite behind a socket server and prepares BullMQ's schema in it. */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgres> {
+  const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  // Every socket client shares PGlite's single session, and BullMQ opens many connections.
+  const server = new PGLiteSocketServer({
+    db,
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    maxConnections: 200,
+  });
+  try {
+    await server.start();
+    const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await runMigrations(client);
+    } finally {
+      await client.end();
+    }
+    // BullMQ sets search_path per connection, which a shared session ignores; set it on the
+    // session itself so BullMQ's unqualified names resolve.
+    await db.exec('SET search_path TO bullmq, public');
+    return {
+      url,
+      db,
+      async close() {
+        await server.stop();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}

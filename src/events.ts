@@ -1,0 +1,56 @@
+/**
+ * Typed lifecycle events that an IterationWorker emits, for metrics and logs. Names are prefixed
+ * with `iteration.` so they never collide with BullMQ's own worker events (`completed`, `failed`).
+ */
+import type { Job } from 'bullmq';
+
+import type { JsonValue } from './json.js';
+import type { InterruptReason } from './runtime/interruption.js';
+
+/** Figures of a run at the moment of an event. */
+export interface IterationEvent {
+  readonly job: Job;
+  /** The iteration job's name (BullMQ job name). */
+  readonly jobName: string;
+  readonly cursor: JsonValue | null;
+  /** Items finished over the whole life of the job. */
+  readonly processed: number;
+  /** Items finished by this run. */
+  readonly processedThisRun: number;
+  readonly timesInterrupted: number;
+  /** Running time summed over all runs, in milliseconds. */
+  readonly totalTimeMs: number;
+  /** Running time of this run, in milliseconds. */
+  readonly runTimeMs: number;
+}
+
+export interface IterationWorkerEvents {
+  /** The first run of a job begins (after `onStart`). */
+  'iteration.started': (event: IterationEvent) => void;
+  /** A later run of a job begins (after `onResume`). */
+  'iteration.resumed': (event: IterationEvent) => void;
+  /** A run was interrupted, checkpointed and requeued. */
+  'iteration.interrupted': (event: IterationEvent & { readonly reason: InterruptReason }) => void;
+  /** The job finished its enumerator (or called `stop()`); BullMQ completes it next. */
+  'iteration.completed': (event: IterationEvent) => void;
+  /** A run failed; BullMQ retries it or fails the job, per its `attempts`. */
+  'iteration.failed': (event: IterationEvent & { readonly error: Error }) => void;
+  /** `buildEnumerator` returned null or undefined: the job completes without iterating. */
+  'iteration.nilEnumerator': (event: IterationEvent) => void;
+  /** A run's enumerator yielded no item at all. */
+  'iteration.noItems': (event: IterationEvent) => void;
+  /** Another worker owns the job now; this run stopped without touching it. */
+  'iteration.lockLost': (event: IterationEvent) => void;
+  /** A lifecycle callback threw where its error cannot change the outcome (`onShutdown`). */
+  'iteration.callbackFailed': (
+    event: IterationEvent & { readonly callback: string; readonly error: Error },
+  ) => void;
+}
+
+export type IterationEventName = keyof IterationWorkerEvents;
+
+/** Where the runtime reports events; the worker implements it by emitting them. */
+export type EmitIterationEvent = <E extends IterationEventName>(
+  event: E,
+  ...args: Parameters<IterationWorkerEvents[E]>
+) => void;

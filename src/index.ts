@@ -1,0 +1,43 @@
+/**
+ * bullmq-iteration: interruptible, resumable iteration jobs for BullMQ.
+ * The public surface, listed by name; everything else is internal.
+ */
+export type { BackendKind, Connection, ConnectOptions } from './connect.js';
+export { connect, redisOptionsFromUrl } from './connect.js';
+export type {
+  AnyIterationJob,
+  BuildEnumeratorArgs,
+  BuiltEnumerator,
+  IterationCallback,
+  IterationContext,
+  IterationJob,
+  IterationJobDefinition,
+  MaybePromise,
+} from './define-job.js';
+export { defineIterationJob } from './define-job.js';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded/pglite-server.js';
+export { startEmbeddedPostgres } from './embedded/pglite-server.js';
+export type {
+  EnumeratorPair,
+  EnumeratorSource,
+  IterationEnumerator,
+  SizedEnumerator,
+} from './enumerator.js';
+export {
+  CheckpointError,
+  CursorError,
+  EnumeratorError,
+  IterationDefinitionError,
+  ParamsError,
+  UnknownJobError,
+} from './errors.js';
+export type { IterationEvent, IterationEventName, IterationWorkerEvents } from './events.js';
+export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
+export type { CheckpointMode, IterationOptions } from './options.js';
+export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
+export type { InterruptReason } from './runtime/interruption.js';
+export { IterationInterrupt } from './runtime/interruption.js';
+export type { IterationProgress, IterationStatus } from './runtime/progress.js';
+export type { IterationSummary } from './runtime/run.js';
+export type { IterationWorkerListener, IterationWorkerOptions } from './worker.js';
+export { IterationWorker } from './worker.js';

@@ -1,0 +1,137 @@
+/**
+ * Options of iteration workers: documented where typed, defaulted in one object, validated once
+ * into a resolved form so the runtime never checks them again.
+ */
+import type { Logger } from 'pino';
+
+import { IterationDefinitionError } from './errors.js';
+
+/** How checkpoints are written; see `IterationJobDefinition.checkpointMode`. */
+export type CheckpointMode = 'coalesced' | 'strict';
+
+export interface IterationOptions {
+  /** Pino logger; each job gets a child bound to queue, job name and id. @defaultValue pino at `LOG_LEVEL` or `info` */
+  readonly logger?: Logger;
+  /**
+   * Installs SIGTERM/SIGINT handlers: the first signal closes the worker gracefully (every running
+   * job finishes its item, checkpoints and requeues itself), a second one exits at once.
+   * @defaultValue true
+   */
+  readonly handleSignals?: boolean;
+  /**
+   * How long a graceful close waits for running jobs to reach an item boundary. When it runs out,
+   * jobs still inside an item are requeued from their last checkpoint (that item is redone by the
+   * next worker) so the process can exit before a typical 30 s kill grace period ends.
+   * @defaultValue 20_000
+   */
+  readonly shutdownTimeoutMs?: number;
+  /** Default checkpoint mode of the worker's jobs. @defaultValue 'coalesced' */
+  readonly checkpointMode?: CheckpointMode;
+  /**
+   * Minimum time between two background checkpoint writes of one job in coalesced mode; raise it
+   * to spare the database of very fast loops, at the cost of redoing up to that much work after a
+   * crash. Interruptions and failures always flush. @defaultValue 0
+   */
+  readonly checkpointIntervalMs?: number;
+  /** How often a running job publishes its progress object at most. @defaultValue 1_000 */
+  readonly progressIntervalMs?: number;
+  /** Default wall-time limit of one run; see the job option. @defaultValue unlimited */
+  readonly maxRuntimeMs?: number;
+  /** Delay before an interrupted job becomes available again. @defaultValue 0 */
+  readonly requeueDelayMs?: number;
+}
+
+export const ITERATION_DEFAULTS = {
+  handleSignals: true,
+  shutdownTimeoutMs: 20_000,
+  checkpointMode: 'coalesced',
+  checkpointIntervalMs: 0,
+  progressIntervalMs: 1_000,
+  maxRuntimeMs: undefined,
+  requeueDelayMs: 0,
+} as const satisfies Omit<Required<IterationOptions>, 'logger' | 'maxRuntimeMs'> & {
+  maxRuntimeMs: undefined;
+};
+
+/**
+ * BullMQ worker options whose BullMQ default does not suit iteration jobs. BullMQ never resets a
+ * job's stalled counter and fails a job once it stalls more than `maxStalledCount` times (default
+ * 1) in its whole life; a job that checkpoints after every item loses little to a crash, so it may
+ * survive several hard kills (OOM, SIGKILL after a grace period) over a long run.
+ */
+export const BULLMQ_OVERRIDES = {
+  maxStalledCount: 10,
+} as const;
+
+export interface ResolvedIterationOptions {
+  readonly handleSignals: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly checkpointMode: CheckpointMode;
+  readonly checkpointIntervalMs: number;
+  readonly progressIntervalMs: number;
+  readonly maxRuntimeMs: number | undefined;
+  readonly requeueDelayMs: number;
+}
+
+export function resolveIterationOptions(
+  options: IterationOptions,
+  owner: string,
+): ResolvedIterationOptions {
+  const o = { ...ITERATION_DEFAULTS, ...stripUndefined(options) };
+  if (typeof o.handleSignals !== 'boolean') {
+    throw new IterationDefinitionError(
+      `${owner}: expected \`handleSignals\` to be a boolean, got \`${String(o.handleSignals)}\` (${typeof o.handleSignals}).`,
+    );
+  }
+  validateCheckpointMode(o.checkpointMode, owner);
+  validateOptionalDuration(o.maxRuntimeMs, 'maxRuntimeMs', owner);
+  return Object.freeze({
+    handleSignals: o.handleSignals,
+    shutdownTimeoutMs: validateDuration(o.shutdownTimeoutMs, 'shutdownTimeoutMs', owner, true),
+    checkpointMode: o.checkpointMode,
+    checkpointIntervalMs: validateDuration(o.checkpointIntervalMs, 'checkpointIntervalMs', owner),
+    progressIntervalMs: validateDuration(o.progressIntervalMs, 'progressIntervalMs', owner, true),
+    maxRuntimeMs: o.maxRuntimeMs,
+    requeueDelayMs: validateDuration(o.requeueDelayMs, 'requeueDelayMs', owner),
+  });
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A finite number of milliseconds ≥ 0 (> 0 when `positive`). */
+export function validateDuration(
+  value: unknown,
+  name: string,
+  owner: string,
+  positive = false,
+): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (positive && value === 0)
+  ) {
+    throw new IterationDefinitionError(
+      `${owner}: expected \`${name}\` to be a ${positive ? 'positive' : 'non-negative'} finite number of milliseconds, ` +
+        `got \`${String(value)}\` (${typeof value}).`,
+    );
+  }
+  return value;
+}
+
+export function validateOptionalDuration(value: unknown, name: string, owner: string): void {
+  if (value !== undefined) validateDuration(value, name, owner, true);
+}
+
+export function validateCheckpointMode(
+  value: unknown,
+  owner: string,
+): asserts value is CheckpointMode | undefined {
+  if (value !== undefined && value !== 'coalesced' && value !== 'strict') {
+    throw new IterationDefinitionError(
+      `${owner}: expected \`checkpointMode\` to be 'coalesced' or 'strict', got \`${String(value)}\`.`,
+    );
+  }
+}

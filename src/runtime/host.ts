@@ -1,0 +1,27 @@
+/**
+ * What a run needs from the outside world. The worker provides the real one (BullMQ job moves, a
+ * fenced store, a pino logger, its event emitter); the testing helpers provide an in-memory one, so
+ * both run the same lifecycle code.
+ */
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+
+import type { CheckpointStore } from '../backends/store.js';
+import type { EmitIterationEvent } from '../events.js';
+import type { ResolvedIterationOptions } from '../options.js';
+
+export interface RunHost {
+  readonly store: CheckpointStore;
+  readonly logger: Logger;
+  readonly options: ResolvedIterationOptions;
+  readonly emit: EmitIterationEvent;
+  /** Puts the job back in its queue, due in `delayMs`, releasing our lock (no attempt counted). */
+  requeue(job: Job, token: string, delayMs: number): Promise<void>;
+  /** Publishes the job's progress object. */
+  publishProgress(job: Job, progress: object): Promise<void>;
+}
+
+/** The real host's requeue: BullMQ's move to delayed, with the lock token as BullMQ requires. */
+export async function requeueDelayed(job: Job, token: string, delayMs: number): Promise<void> {
+  await job.moveToDelayed(Date.now() + delayMs, token);
+}

@@ -1,0 +1,132 @@
+/**
+ * The per-item loop: pull a pair, check its cursor, run the step, record the cursor, hand it to
+ * the checkpoint writer. This is the hottest path of the library, so per item it does only
+ * property reads, one cursor check and at most one await per async call it cannot avoid; sync
+ * iterables and sync steps are not awaited at all.
+ */
+import { CursorError, EnumeratorError } from '../errors.js';
+import { describeNonJson, type JsonValue, preview } from '../json.js';
+import type { CheckpointWriter } from './checkpoint-writer.js';
+
+/** How the loop ended: enumerator exhausted, `ctx.stop()` called, or interrupted. */
+export type LoopEnd = 'exhausted' | 'stopped' | 'interrupted';
+
+export interface LoopRun<Item> {
+  /** `iteration job "name" (id 42)`, for error messages. */
+  readonly label: string;
+  readonly signal: AbortSignal;
+  readonly strict: boolean;
+  readonly writer: CheckpointWriter;
+  readonly progress: { readonly due: boolean; tick(): void };
+  /** True once `ctx.stop()` was called. */
+  readonly stopRequested: boolean;
+  /** Runs `eachIteration` for one item. */
+  step(item: Item): unknown;
+  /** Records a finished item and the cursor after it. */
+  advance(cursor: JsonValue): void;
+}
+
+type Step<Item> = IteratorResult<readonly [Item, unknown]>;
+type AnyIterator<Item> =
+  | { readonly async: true; readonly it: AsyncIterator<readonly [Item, unknown]> }
+  | { readonly async: false; readonly it: Iterator<readonly [Item, unknown]> };
+
+export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promise<LoopEnd> {
+  const { async, it } = openIterator<Item>(source, run.label);
+  let finished = false;
+  try {
+    for (;;) {
+      // Checked before the next pair is pulled, so an interrupted run does not fetch another page.
+      if (run.signal.aborted) return 'interrupted';
+      if (run.stopRequested) return 'stopped';
+      const next: Step<Item> = async
+        ? await (it as AsyncIterator<readonly [Item, unknown]>).next()
+        : (it as Iterator<readonly [Item, unknown]>).next();
+      if (next.done === true) {
+        finished = true;
+        return 'exhausted';
+      }
+      const pair: unknown = next.value;
+      if (!Array.isArray(pair) || pair.length !== 2) throw notAPair(pair, run.label);
+      const cursor: unknown = pair[1];
+      // Checked before the step runs, so a bad cursor never gets an item processed or written.
+      const problem = describeNonJson(cursor, 'cursor');
+      if (problem !== undefined) throw badCursor(cursor, problem, run.label);
+      const pending = run.step(pair[0] as Item);
+      if (isThenable(pending)) await pending;
+      run.advance(cursor as JsonValue);
+      if (run.strict) await run.writer.commit();
+      else {
+        run.writer.markDirty();
+        const failure = run.writer.failure;
+        if (failure !== undefined) throw failure.error;
+      }
+      if (run.progress.due) run.progress.tick();
+    }
+  } finally {
+    if (!finished) await closeIterator(it, async);
+  }
+}
+
+function openIterator<Item>(source: unknown, label: string): AnyIterator<Item> {
+  if (source !== null && (typeof source === 'object' || typeof source === 'function')) {
+    const s = source as Partial<
+      AsyncIterable<readonly [Item, unknown]> & Iterable<readonly [Item, unknown]>
+    >;
+    const asyncIterator = s[Symbol.asyncIterator];
+    if (typeof asyncIterator === 'function') return { async: true, it: asyncIterator.call(s) };
+    const syncIterator = s[Symbol.iterator];
+    if (typeof syncIterator === 'function') return { async: false, it: syncIterator.call(s) };
+  }
+  throw new EnumeratorError(
+    `buildEnumerator of ${label} returned ${describeReturned(source)}, which is not iterable. ` +
+      'Return an (async) iterable of [item, cursorAfterItem] pairs, such as an async generator, ' +
+      'or null when there is nothing to do.',
+    { source: 'buildEnumerator' },
+  );
+}
+
+function describeReturned(value: unknown): string {
+  if (typeof value === 'string') return `the string ${preview(value, 40)}`;
+  if (typeof value === 'object' && value !== null) {
+    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+    return `${ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object'} ${preview(value, 60)}`;
+  }
+  return `${typeof value} ${preview(value, 40)}`;
+}
+
+async function closeIterator(it: Iterator<unknown> | AsyncIterator<unknown>, async: boolean) {
+  // Lets generators run their `finally` blocks (close files, release cursors). An error there must
+  // not hide why the loop stopped, so it is dropped; the enumerator owns its own cleanup errors.
+  try {
+    const closing = it.return?.();
+    if (async) await closing;
+  } catch {
+    /* see above */
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== undefined &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function notAPair(value: unknown, label: string): EnumeratorError {
+  return new EnumeratorError(
+    `The enumerator of ${label} yielded ${preview(value)}, not an [item, cursor] pair. ` +
+      'Yield two-element arrays: the item and the cursor positioned after it.',
+    { source: 'enumerator' },
+  );
+}
+
+function badCursor(cursor: unknown, problem: string, label: string): CursorError {
+  return new CursorError(
+    `The enumerator of ${label} yielded a cursor that is not plain JSON data (${problem}). ` +
+      'Cursors are stored as JSON, so use strings, finite numbers, booleans, null, arrays and ' +
+      'plain objects; nothing was written, the last good checkpoint stays.',
+    { cursor },
+  );
+}

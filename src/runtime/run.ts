@@ -1,0 +1,435 @@
+/**
+ * One run of an iteration job, from loading its state to completing, requeueing or failing it.
+ *
+ *   load state ─► onStart (first run) / onResume ─► buildEnumerator ─► loop
+ *       loop ends ─┬─ exhausted / stop() ─► persist "completing" ─► onComplete ─► onShutdown ─► return
+ *                  ├─ interrupted ───────► flush ─► onShutdown ─► requeue (move to delayed) ─► DelayedError
+ *                  ├─ lock lost ─────────► hand off: touch nothing, DelayedError
+ *                  └─ error ─────────────► flush ─► onShutdown ─► rethrow (BullMQ retries or fails)
+ *
+ * The checkpoint is always flushed before the job moves, and nothing after the move can throw
+ * anything but `DelayedError`, so a failing callback can never enqueue the job twice.
+ */
+import type { Job } from 'bullmq';
+import { DelayedError } from 'bullmq';
+import type { Logger } from 'pino';
+
+import type {
+  BuildEnumeratorArgs,
+  IterationContext,
+  IterationJobDefinition,
+} from '../define-job.js';
+import { hasSize } from '../enumerator.js';
+import { CursorError, EnumeratorError, ParamsError } from '../errors.js';
+import type { IterationEvent, IterationEventName } from '../events.js';
+import type { JsonValue } from '../json.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import type { RunHost } from './host.js';
+import type { InterruptReason } from './interruption.js';
+import { interruptReason, isInterruptError, IterationInterrupt } from './interruption.js';
+import type { LoopEnd, LoopRun } from './loop.js';
+import { runLoop } from './loop.js';
+import type { IterationStatus, ProgressFigures } from './progress.js';
+import { ProgressReporter } from './progress.js';
+import type { IterationState } from './state.js';
+import { initialState, parseState } from './state.js';
+import { withTimeout } from './timeout.js';
+
+type Definition = IterationJobDefinition<unknown, unknown, unknown>;
+
+/** What a completed job returns, and what BullMQ stores as its `returnvalue`. */
+export interface IterationSummary {
+  readonly processed: number;
+  readonly timesInterrupted: number;
+  readonly totalTimeMs: number;
+  readonly cursor: JsonValue | null;
+  /** True when the job finished through `ctx.stop()` rather than by exhausting its enumerator. */
+  readonly stoppedEarly: boolean;
+}
+
+/** Bound on the last writes of a run that is abandoned at the shutdown deadline. */
+const TAKEOVER_TIMEOUT_MS = 5_000;
+
+export class IterationRun implements LoopRun<unknown> {
+  readonly job: Job;
+  readonly label: string;
+  readonly signal: AbortSignal;
+  readonly strict: boolean;
+  readonly writer: CheckpointWriter;
+  readonly progress: ProgressReporter;
+  readonly logger: Logger;
+  stopRequested = false;
+
+  readonly #host: RunHost;
+  readonly #definition: Definition;
+  readonly #token: string;
+  readonly #controller = new AbortController();
+  readonly #startedAt = Date.now();
+  readonly #cleanups: (() => void)[] = [];
+  #state: IterationState = initialState(this.#startedAt);
+  #baseTimeMs = 0;
+  #processedThisRun = 0;
+  #total: number | undefined;
+  #params: unknown;
+  #abandoned = false;
+  /** True once onStart/onResume was called: only then does onShutdown close the run. */
+  #began = false;
+  #resolveAbandon: ((outcome: Promise<never>) => void) | undefined;
+  readonly #whenAbandoned = new Promise<never>((resolve) => {
+    this.#resolveAbandon = resolve as (outcome: Promise<never>) => void;
+  });
+
+  constructor(
+    host: RunHost,
+    definition: Definition,
+    job: Job,
+    token: string,
+    signal?: AbortSignal,
+  ) {
+    this.#host = host;
+    this.#definition = definition;
+    this.job = job;
+    this.#token = token;
+    this.label = `iteration job "${definition.name}" (id ${job.id ?? '?'})`;
+    this.signal = this.#controller.signal;
+    this.strict = (definition.checkpointMode ?? host.options.checkpointMode) === 'strict';
+    this.logger = host.logger.child({ queue: job.queueName, jobName: job.name, jobId: job.id });
+    this.writer = new CheckpointWriter({
+      save: (json) => host.store.save(this.#ref(), token, json),
+      snapshot: () => JSON.stringify(this.#snapshot()),
+      onLost: () => this.interrupt('lock-lost', 'a checkpoint write found the lock taken'),
+      minIntervalMs: host.options.checkpointIntervalMs,
+    });
+    this.progress = new ProgressReporter({
+      publish: (progress) => host.publishProgress(job, progress),
+      intervalMs: host.options.progressIntervalMs,
+      figures: () => this.#figures(),
+      onError: (error) => this.logger.warn({ err: error }, 'could not publish progress'),
+    });
+    if (signal !== undefined) this.#forward(signal);
+  }
+
+  /** Winds the run down at the next item boundary (idempotent; the first reason wins). */
+  interrupt(reason: InterruptReason, detail?: string): void {
+    if (!this.#controller.signal.aborted) {
+      this.#controller.abort(new IterationInterrupt(reason, detail));
+    }
+  }
+
+  /**
+   * Shutdown deadline: stop waiting for the item in flight. The cursor of the last finished item
+   * is flushed and the job requeued now; the unfinished item is redone by the next run, and the
+   * abandoned code can no longer move the cursor because the requeue released our lock.
+   */
+  abandon(): void {
+    if (this.#abandoned) return;
+    this.#abandoned = true;
+    this.interrupt('shutdown', 'shutdown deadline reached');
+    this.#resolveAbandon?.(this.#takeOver());
+  }
+
+  /** Runs the job to one of its outcomes; throws `DelayedError` when requeued or handed off. */
+  async execute(): Promise<IterationSummary> {
+    try {
+      return await Promise.race([this.#lifecycle(), this.#whenAbandoned]);
+    } finally {
+      for (const cleanup of this.#cleanups) cleanup();
+      this.progress.stop();
+      this.writer.dispose();
+    }
+  }
+
+  step(item: unknown): unknown {
+    return this.#definition.eachIteration(item as never, this.#context as never);
+  }
+
+  advance(cursor: JsonValue): void {
+    this.#state.cursor = cursor;
+    this.#state.processed++;
+    this.#processedThisRun++;
+  }
+
+  async #lifecycle(): Promise<IterationSummary> {
+    let end: LoopEnd | 'nil';
+    try {
+      end = await this.#iterate();
+    } catch (error) {
+      if (!isInterruptError(error, this.signal)) return await this.#fail(error);
+      end = 'interrupted';
+    }
+    if (end === 'interrupted') return await this.#interrupted();
+    return await this.#complete(end);
+  }
+
+  async #iterate(): Promise<LoopEnd | 'nil'> {
+    const stored = await this.#host.store.load(this.#ref());
+    const first = stored === undefined;
+    if (!first) this.#state = parseState(stored, this.#definition.name, String(this.job.id));
+    this.#baseTimeMs = this.#state.totalTimeMs;
+    this.#params = this.#parseParams();
+    this.#startMaxRuntime();
+    this.#began = true;
+    if (first) {
+      await this.#definition.onStart?.(this.#context as never);
+      // Recorded at once so onStart is not repeated by later runs, even if nothing else is saved.
+      await this.writer.commit();
+      if (this.writer.lost) return 'interrupted';
+      this.#emit('iteration.started', {});
+    } else {
+      await this.#definition.onResume?.(this.#context as never);
+      this.#emit('iteration.resumed', {});
+    }
+    // A retry after a failing onComplete goes straight back to it.
+    if (this.#state.phase === 'completing') return 'exhausted';
+    const args: BuildEnumeratorArgs<unknown, unknown> = {
+      params: this.#params,
+      cursor: this.#state.cursor,
+      job: this.job,
+    };
+    const source: unknown = await this.#definition.buildEnumerator(args as never);
+    if (source === null || source === undefined) return 'nil';
+    this.#total = await this.#sizeOf(source);
+    await this.progress.publish('running');
+    const end = await runLoop(source, this);
+    if (end === 'exhausted' && this.#processedThisRun === 0) this.#emit('iteration.noItems', {});
+    return end;
+  }
+
+  async #complete(end: Exclude<LoopEnd, 'interrupted'> | 'nil'): Promise<IterationSummary> {
+    try {
+      if (this.#state.phase !== 'completing') {
+        this.#state.phase = 'completing';
+        await this.writer.commit();
+      }
+      if (this.writer.lost) return this.#handOff();
+      if (end === 'nil') this.#emit('iteration.nilEnumerator', {});
+      else await this.#definition.onComplete?.(this.#context as never);
+    } catch (error) {
+      return await this.#fail(error);
+    }
+    await this.#shutdownCallback();
+    await this.#publish('completed');
+    this.#emit('iteration.completed', {});
+    return {
+      processed: this.#state.processed,
+      timesInterrupted: this.#state.timesInterrupted,
+      totalTimeMs: Math.round(this.#elapsedTotal()),
+      cursor: this.#state.cursor,
+      stoppedEarly: end === 'stopped',
+    };
+  }
+
+  async #interrupted(): Promise<never> {
+    const reason = interruptReason(this.signal) ?? 'aborted';
+    if (reason === 'lock-lost' || this.#abandoned) return this.#handOff();
+    this.#state.timesInterrupted++;
+    try {
+      await this.writer.commit();
+    } catch (error) {
+      // The previous checkpoint still stands; requeueing now loses nothing but redone items.
+      this.logger.error({ err: error }, 'could not flush the checkpoint before requeueing');
+    }
+    if (this.writer.lost || this.#abandoned) return this.#handOff();
+    await this.#shutdownCallback();
+    await this.#publish('interrupted');
+    if (this.#abandoned) return this.#handOff();
+    await this.#host.requeue(this.job, this.#token, this.#host.options.requeueDelayMs);
+    this.logger.info({ reason, processed: this.#state.processed }, 'interrupted; requeued');
+    this.#emit('iteration.interrupted', { reason });
+    throw new DelayedError(`requeued after interruption (${reason})`);
+  }
+
+  async #fail(error: unknown): Promise<never> {
+    if (interruptReason(this.signal) === 'lock-lost' || this.#abandoned) return this.#handOff();
+    this.#nameJobIn(error);
+    try {
+      await this.writer.flush();
+    } catch (flushError) {
+      this.logger.error({ err: flushError }, 'could not flush the checkpoint after a failure');
+    }
+    await this.#shutdownCallback();
+    await this.#publish('failed');
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.logger.error({ err }, 'iteration failed');
+    this.#emit('iteration.failed', { error: err });
+    throw error;
+  }
+
+  /** The job is not ours any more (or no longer waited for): leave it alone. */
+  #handOff(): never {
+    if (!this.#abandoned) {
+      this.logger.warn('lost the job lock; another worker owns the job, stopping without writing');
+      this.#emit('iteration.lockLost', {});
+    }
+    // DelayedError tells BullMQ the job was moved elsewhere, so it neither completes nor fails it.
+    throw new DelayedError('iteration run stopped: the job lock was lost');
+  }
+
+  async #takeOver(): Promise<never> {
+    this.logger.warn(
+      { processed: this.#state.processed },
+      'shutdown deadline reached inside an item; requeueing from the last finished item',
+    );
+    this.#state.timesInterrupted++;
+    await withTimeout(this.writer.commit(), TAKEOVER_TIMEOUT_MS, 'final checkpoint');
+    if (this.writer.lost) throw new DelayedError('iteration run stopped: the job lock was lost');
+    this.writer.close();
+    await withTimeout(
+      this.#host.requeue(this.job, this.#token, this.#host.options.requeueDelayMs),
+      TAKEOVER_TIMEOUT_MS,
+      'requeue',
+    );
+    this.#emit('iteration.interrupted', { reason: 'shutdown' }, true);
+    throw new DelayedError('requeued at the shutdown deadline');
+  }
+
+  async #shutdownCallback(): Promise<void> {
+    const callback = this.#definition.onShutdown;
+    if (callback === undefined || !this.#began) return;
+    try {
+      await callback(this.#context as never);
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.logger.error({ err }, 'onShutdown threw; the run outcome stands');
+      this.#emit('iteration.callbackFailed', { callback: 'onShutdown', error: err });
+    }
+  }
+
+  async #publish(status: IterationStatus): Promise<void> {
+    if (!this.writer.lost) await this.progress.publish(status);
+  }
+
+  #parseParams(): unknown {
+    const parse = this.#definition.parseParams;
+    if (parse === undefined) return this.job.data;
+    try {
+      return parse(this.job.data);
+    } catch (error) {
+      throw new ParamsError(
+        `${this.label}: parseParams rejected the job's data: ` +
+          `${error instanceof Error ? error.message : String(error)}. Fix the data and retry the job.`,
+        { jobName: this.#definition.name, params: this.job.data },
+      );
+    }
+  }
+
+  #startMaxRuntime(): void {
+    const ms = this.#definition.maxRuntimeMs ?? this.#host.options.maxRuntimeMs;
+    if (ms === undefined) return;
+    const timer = setTimeout(() => this.interrupt('max-runtime'), ms);
+    timer.unref();
+    this.#cleanups.push(() => clearTimeout(timer));
+  }
+
+  #forward(signal: AbortSignal): void {
+    const onAbort = () => this.interrupt('aborted', `aborted: ${String(signal.reason)}`);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  async #sizeOf(source: unknown): Promise<number | undefined> {
+    if (!hasSize(source)) return undefined;
+    try {
+      const size = await source.size();
+      return typeof size === 'number' && Number.isFinite(size) && size >= 0 ? size : undefined;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'enumerator size() failed; progress shows no percentage');
+      return undefined;
+    }
+  }
+
+  #nameJobIn(error: unknown): void {
+    if ((error instanceof CursorError || error instanceof EnumeratorError) && !error.jobName) {
+      error.jobName = this.#definition.name;
+      if (!error.message.includes(this.label)) error.message = `${this.label}: ${error.message}`;
+    }
+  }
+
+  #ref() {
+    return { queueName: this.job.queueName, id: String(this.job.id) };
+  }
+
+  #elapsedTotal(): number {
+    return this.#baseTimeMs + (Date.now() - this.#startedAt);
+  }
+
+  #snapshot(): IterationState {
+    return { ...this.#state, totalTimeMs: Math.round(this.#elapsedTotal()) };
+  }
+
+  #figures(): ProgressFigures {
+    return {
+      processed: this.#state.processed,
+      total: this.#total,
+      cursor: this.#state.cursor,
+      timesInterrupted: this.#state.timesInterrupted,
+      totalTimeMs: this.#elapsedTotal(),
+    };
+  }
+
+  #emit(event: IterationEventName, extra: object, evenIfAbandoned = false): void {
+    if (this.#abandoned && !evenIfAbandoned) return;
+    const payload: IterationEvent = {
+      job: this.job,
+      jobName: this.#definition.name,
+      cursor: this.#state.cursor,
+      processed: this.#state.processed,
+      processedThisRun: this.#processedThisRun,
+      timesInterrupted: this.#state.timesInterrupted,
+      totalTimeMs: Math.round(this.#elapsedTotal()),
+      runTimeMs: Date.now() - this.#startedAt,
+    };
+    try {
+      (this.#host.emit as (e: string, p: object) => void)(event, { ...payload, ...extra });
+    } catch (error) {
+      // A throwing event listener is the listener's bug; it must not change the job's outcome.
+      this.logger.error({ err: error, event }, 'an iteration event listener threw');
+    }
+  }
+
+  readonly #context: IterationContext<unknown, unknown> = createContext(this);
+
+  /** Live figures for the context object. */
+  get state(): Readonly<IterationState> {
+    return this.#state;
+  }
+  get params(): unknown {
+    return this.#params;
+  }
+  get totalTimeMs(): number {
+    return this.#elapsedTotal();
+  }
+}
+
+function createContext(run: IterationRun): IterationContext<unknown, unknown> {
+  return Object.freeze({
+    get params() {
+      return run.params;
+    },
+    get job() {
+      return run.job;
+    },
+    get cursor() {
+      return run.state.cursor;
+    },
+    get processed() {
+      return run.state.processed;
+    },
+    get timesInterrupted() {
+      return run.state.timesInterrupted;
+    },
+    get totalTimeMs() {
+      return run.totalTimeMs;
+    },
+    get logger() {
+      return run.logger;
+    },
+    get signal() {
+      return run.signal;
+    },
+    stop() {
+      run.stopRequested = true;
+    },
+  });
+}

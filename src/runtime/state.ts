@@ -1,0 +1,77 @@
+/**
+ * The iteration state persisted for each job: where it is (`cursor`), how far it got and how it
+ * has run so far. One JSON document per job, written by the checkpoint writer and read once at the
+ * start of every run. Field names are stable storage format: add fields, never rename them.
+ */
+import { CheckpointError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+
+/**
+ * `iterating` until the enumerator is exhausted or `stop()` is called; `completing` once it is
+ * and `onComplete` has yet to succeed, so a retry after a failing `onComplete` neither iterates
+ * again nor skips the callback.
+ */
+export type IterationPhase = 'iterating' | 'completing';
+
+export interface IterationState {
+  /** Storage format version. */
+  readonly v: 1;
+  /** Position after the last finished item; `null` before the first. */
+  cursor: JsonValue | null;
+  /** Items finished over the whole life of the job. */
+  processed: number;
+  /** Runs that ended by being interrupted and requeued. */
+  timesInterrupted: number;
+  /** Running time summed over all runs, in milliseconds. */
+  totalTimeMs: number;
+  /** When `onStart` finished (epoch ms). */
+  startedAt: number;
+  phase: IterationPhase;
+}
+
+export function initialState(now: number): IterationState {
+  return {
+    v: 1,
+    cursor: null,
+    processed: 0,
+    timesInterrupted: 0,
+    totalTimeMs: 0,
+    startedAt: now,
+    phase: 'iterating',
+  };
+}
+
+/** Parses stored state, refusing anything this version did not write. */
+export function parseState(text: string, jobName: string, jobId: string): IterationState {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw corrupt(jobName, jobId, text, 'it is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw corrupt(jobName, jobId, value, 'it is not an object');
+  }
+  const s = value as Record<string, unknown>;
+  if (s.v !== 1) throw corrupt(jobName, jobId, value, `its version is ${String(s.v)}, expected 1`);
+  for (const field of ['processed', 'timesInterrupted', 'totalTimeMs', 'startedAt'] as const) {
+    const n = s[field];
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+      throw corrupt(jobName, jobId, value, `"${field}" is ${String(n)}, expected a number ≥ 0`);
+    }
+  }
+  if (s.phase !== 'iterating' && s.phase !== 'completing') {
+    throw corrupt(jobName, jobId, value, `"phase" is ${String(s.phase)}`);
+  }
+  if (!('cursor' in s)) throw corrupt(jobName, jobId, value, '"cursor" is missing');
+  return value as IterationState;
+}
+
+function corrupt(jobName: string, jobId: string, stored: unknown, why: string): CheckpointError {
+  return new CheckpointError(
+    `Iteration state of job "${jobName}" (id ${jobId}) cannot be read: ${why}. ` +
+      'It was changed outside bullmq-iteration or written by an incompatible version; ' +
+      'fix or delete it, then retry the job.',
+    { jobName, stored },
+  );
+}

@@ -1,0 +1,238 @@
+/**
+ * IterationWorker: a BullMQ Worker whose processor runs iteration jobs. It owns the wiring between
+ * BullMQ and the runtime: the job registry, one IterationRun per active job, shutdown (interrupt
+ * every run, and requeue those still inside an item at the deadline), lock-loss notifications and
+ * process signals. The lifecycle of a run itself lives in src/runtime/run.ts.
+ */
+import type {
+  BackendFactory,
+  ConnectionOptions,
+  IQueueBackend,
+  Job,
+  JobProgress,
+  RedisQueueBackend,
+  WorkerListener,
+  WorkerOptions,
+} from 'bullmq';
+import { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+
+import type { CheckpointStore } from './backends/store.js';
+import { checkpointStoreFor } from './backends/store.js';
+import type { AnyIterationJob, IterationJobDefinition } from './define-job.js';
+import { IterationDefinitionError, UnknownJobError } from './errors.js';
+import type { IterationWorkerEvents } from './events.js';
+import { defaultLogger } from './logger.js';
+import type { IterationOptions, ResolvedIterationOptions } from './options.js';
+import { BULLMQ_OVERRIDES, resolveIterationOptions } from './options.js';
+import type { RunHost } from './runtime/host.js';
+import { requeueDelayed } from './runtime/host.js';
+import type { IterationSummary } from './runtime/run.js';
+import { IterationRun } from './runtime/run.js';
+import { handleSignalsFor } from './signals.js';
+
+/** BullMQ's WorkerOptions plus the iteration options. */
+export type IterationWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> & IterationOptions;
+
+/** BullMQ's worker events plus the `iteration.*` lifecycle events. */
+export type IterationWorkerListener = WorkerListener<unknown, IterationSummary, string> &
+  IterationWorkerEvents;
+
+type Definition = IterationJobDefinition<unknown, unknown, unknown>;
+
+/**
+ * Runs iteration jobs from one queue.
+ *
+ * @example
+ * ```ts
+ * const worker = new IterationWorker('maintenance', [backfillUsers], { connection });
+ * // on PostgreSQL: new IterationWorker('maintenance', jobs, { connection: url }, createPostgresBackend)
+ * ```
+ */
+export class IterationWorker<
+  B extends IQueueBackend = RedisQueueBackend,
+  C = ConnectionOptions,
+> extends Worker<unknown, IterationSummary, string, B, JobProgress, C> {
+  /** The resolved iteration options. */
+  readonly iteration: ResolvedIterationOptions;
+  /** The iteration jobs this worker runs, by name. */
+  readonly definitions: ReadonlyMap<string, Definition>;
+  readonly logger: Logger;
+
+  readonly #runs = new Set<IterationRun>();
+  #store: CheckpointStore | undefined;
+  #shuttingDown = false;
+  #deadline: NodeJS.Timeout | undefined;
+  #unregisterSignals: (() => void) | undefined;
+
+  constructor(
+    queueName: string,
+    jobs: readonly AnyIterationJob[],
+    options: IterationWorkerOptions<C>,
+    backendFactory?: BackendFactory<B, C>,
+  ) {
+    const owner = `IterationWorker for queue "${queueName}"`;
+    const definitions = buildRegistry(jobs, owner);
+    const iteration = resolveIterationOptions(options, owner);
+    const {
+      logger,
+      handleSignals: _handleSignals,
+      shutdownTimeoutMs: _shutdownTimeoutMs,
+      checkpointMode: _checkpointMode,
+      checkpointIntervalMs: _checkpointIntervalMs,
+      progressIntervalMs: _progressIntervalMs,
+      maxRuntimeMs: _maxRuntimeMs,
+      requeueDelayMs: _requeueDelayMs,
+      ...workerOptions
+    } = options;
+    const self: { worker?: IterationWorker<B, C> } = {};
+    // Three declared parameters: BullMQ creates the per-job AbortSignal only for such processors.
+    const processor = (job: Job, token: string | undefined, signal: AbortSignal | undefined) =>
+      self.worker!.#process(job, token, signal);
+    const bullOptions = { ...BULLMQ_OVERRIDES, ...workerOptions, autorun: false };
+    super(queueName, processor, bullOptions as WorkerOptions<never>, backendFactory as never);
+    self.worker = this;
+    this.iteration = iteration;
+    this.definitions = definitions;
+    this.logger = (logger ?? defaultLogger()).child({ queue: queueName });
+    this.on('lockRenewalFailed', (jobIds) => this.#lockLost(jobIds));
+    this.on('closing', () => this.#beginShutdown());
+    if (iteration.handleSignals) {
+      this.#unregisterSignals = handleSignalsFor({
+        close: () => this.close(),
+        signalLog: (message) => this.logger.warn(message),
+      });
+    }
+    if (workerOptions.autorun !== false) {
+      this.run().catch((error: unknown) => this.emit('error', error as Error));
+    }
+  }
+
+  /** Number of iteration runs in progress on this worker. */
+  get activeRuns(): number {
+    return this.#runs.size;
+  }
+
+  /**
+   * Closes the worker gracefully: every running job stops at its next item boundary, saves its
+   * cursor and requeues itself; jobs still inside an item after `shutdownTimeoutMs` are requeued
+   * from their last finished item. `force` skips the wait (their items are redone, as after a crash).
+   */
+  override async close(force = false): Promise<void> {
+    this.#beginShutdown();
+    if (force) for (const run of this.#runs) run.abandon();
+    try {
+      await super.close(force);
+    } finally {
+      clearTimeout(this.#deadline);
+      this.#unregisterSignals?.();
+      this.#unregisterSignals = undefined;
+    }
+  }
+
+  override on<U extends keyof IterationWorkerListener>(
+    event: U,
+    listener: IterationWorkerListener[U],
+  ): this {
+    return super.on(event as never, listener as never);
+  }
+
+  override once<U extends keyof IterationWorkerListener>(
+    event: U,
+    listener: IterationWorkerListener[U],
+  ): this {
+    return super.once(event as never, listener as never);
+  }
+
+  override off<U extends keyof IterationWorkerListener>(
+    event: U,
+    listener: IterationWorkerListener[U],
+  ): this {
+    return super.off(event as never, listener as never);
+  }
+
+  async #process(
+    job: Job,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<IterationSummary> {
+    const definition = this.definitions.get(job.name);
+    if (definition === undefined) {
+      throw new UnknownJobError(job.name, [...this.definitions.keys()], this.name);
+    }
+    if (token === undefined) {
+      throw new Error(`BullMQ gave iteration job "${job.name}" (id ${job.id}) no lock token`);
+    }
+    const run = new IterationRun(this.#host(), definition, job, token, signal);
+    this.#runs.add(run);
+    if (this.#shuttingDown) run.interrupt('shutdown');
+    try {
+      return await run.execute();
+    } finally {
+      this.#runs.delete(run);
+    }
+  }
+
+  #host(): RunHost {
+    this.#store ??= checkpointStoreFor(this.getBackend());
+    return {
+      store: this.#store,
+      logger: this.logger,
+      options: this.iteration,
+      emit: (event, ...args) => {
+        (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+      },
+      requeue: requeueDelayed,
+      publishProgress: (job, progress) => job.updateProgress(progress),
+    };
+  }
+
+  #beginShutdown(): void {
+    if (this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    for (const run of this.#runs) run.interrupt('shutdown');
+    if (this.#runs.size > 0) {
+      this.logger.info({ running: this.#runs.size }, 'closing: interrupting running jobs');
+    }
+    this.#deadline = setTimeout(() => {
+      for (const run of this.#runs) run.abandon();
+    }, this.iteration.shutdownTimeoutMs);
+    this.#deadline.unref();
+  }
+
+  #lockLost(jobIds: string[]): void {
+    for (const run of this.#runs) {
+      if (jobIds.includes(String(run.job.id))) {
+        run.interrupt('lock-lost', 'BullMQ could not renew the job lock');
+      }
+    }
+  }
+}
+
+function buildRegistry(jobs: readonly AnyIterationJob[], owner: string): Map<string, Definition> {
+  if (!Array.isArray(jobs) || jobs.length === 0) {
+    throw new IterationDefinitionError(
+      `${owner}: expected a non-empty array of iteration jobs (from defineIterationJob), got ${
+        Array.isArray(jobs) ? 'an empty array' : typeof jobs
+      }.`,
+    );
+  }
+  const registry = new Map<string, Definition>();
+  for (const job of jobs) {
+    const definition = (job as { definition?: unknown } | undefined)?.definition;
+    if (typeof definition !== 'object' || definition === null) {
+      throw new IterationDefinitionError(
+        `${owner}: every entry of the job list must come from defineIterationJob; got ${typeof job}.`,
+      );
+    }
+    if (registry.has(job.name)) {
+      throw new IterationDefinitionError(
+        `${owner}: two iteration jobs are named "${job.name}". Job names select the code that runs ` +
+          'a job, so they must be unique within a worker; rename one of them.',
+        job.name,
+      );
+    }
+    registry.set(job.name, definition as Definition);
+  }
+  return registry;
+}
