@@ -14,7 +14,8 @@ export interface ValueSite {
 
 function fail(site: ValueSite, expected: string, value: unknown): never {
   throw new IterationDefinitionError(
-    `${site.where}: expected ${expected}, got \`${preview(value)}\` (${typeof value}).`,
+    // preview() goes through JSON, which would show Infinity and NaN as null.
+    `${site.where}: expected ${expected}, got \`${typeof value === 'number' ? String(value) : preview(value)}\` (${typeof value}).`,
     site.jobName,
   );
 }
