@@ -1,0 +1,247 @@
+// The backend matrix: every integration behaviour runs against Redis, PostgreSQL and the embedded
+// PGlite default. Use it as `describe.each(backends)('$name', (b) => { ... })`.
+import {
+  createPostgresBackend,
+  type IQueueBackend,
+  type JobProgress,
+  type PostgresConnectionOptions,
+  type PostgresQueueBackend,
+  type Processor,
+  Queue,
+  QueueEvents,
+  type QueueEventsOptions,
+  type QueueOptions,
+  type RedisOptions,
+  Worker,
+  type WorkerOptions,
+} from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+import { isTracked, track } from './lifecycle.js';
+import { pgliteUrl, postgresUrl, redisUrl } from './servers.js';
+
+export type BackendName = 'redis' | 'postgres' | 'pglite';
+
+// BullMQ's classes are invariant in their connection type (it appears in both argument and
+// property positions), so no type but `any` is shared by the Redis and PostgreSQL variants.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyConnection = any;
+
+/** A Worker on any backend; tests rarely care which backend class sits underneath. */
+export type AnyWorker<DataType = unknown, ResultType = unknown> = Worker<
+  DataType,
+  ResultType,
+  string,
+  IQueueBackend,
+  JobProgress,
+  AnyConnection
+>;
+/** A Queue on any backend. */
+export type AnyQueue<DataType = unknown, ResultType = unknown> = Queue<
+  DataType,
+  ResultType,
+  string,
+  DataType,
+  ResultType,
+  string,
+  IQueueBackend,
+  AnyConnection
+>;
+/** QueueEvents on any backend. */
+export type AnyQueueEvents = QueueEvents<unknown, IQueueBackend, AnyConnection>;
+
+interface BackendHelpers {
+  /**
+   * A BullMQ Queue on this backend. It is obliterated and closed after the test.
+   *
+   * @example
+   * const queue = b.queue(uniqueQueueName('resume'));
+   */
+  queue<DataType = unknown, ResultType = unknown>(
+    name: string,
+    opts?: Omit<QueueOptions, 'connection'>,
+  ): AnyQueue<DataType, ResultType>;
+  /**
+   * A BullMQ Worker on this backend. The test must close it; one left open fails the test.
+   *
+   * @example
+   * const worker = b.worker(queue.name, async (job) => job.data.n * 2);
+   * try { ... } finally { await worker.close(); }
+   */
+  worker<DataType = unknown, ResultType = unknown>(
+    name: string,
+    processor: Processor<DataType, ResultType>,
+    opts?: Omit<WorkerOptions, 'connection'>,
+  ): AnyWorker<DataType, ResultType>;
+  /** BullMQ QueueEvents on this backend, closed after the test. */
+  queueEvents(name: string, opts?: Omit<QueueEventsOptions, 'connection'>): AnyQueueEvents;
+}
+
+export interface RedisBackendUnderTest extends BackendHelpers {
+  readonly name: 'redis';
+  /** ioredis options for this run's server, `maxRetriesPerRequest: null` as BullMQ wants. */
+  readonly connection: RedisOptions;
+  /** Redis is BullMQ's default backend: no factory. */
+  readonly backendFactory: undefined;
+  /** A raw ioredis client on the same server, to inspect storage; closed after the test. */
+  redis(): Redis;
+}
+
+export interface PostgresBackendUnderTest extends BackendHelpers {
+  readonly name: 'postgres' | 'pglite';
+  /** Connection URL of this run's server; BullMQ's schema is migrated. */
+  readonly connection: string;
+  readonly backendFactory: typeof createPostgresBackend;
+  /**
+   * Runs one query against the server, with `bullmq, public` as search path so BullMQ's tables
+   * resolve unqualified on both servers. The pool is closed after the test.
+   *
+   * @example
+   * const { rows } = await b.sql('SELECT state FROM job WHERE queue = $1', [queue.name]);
+   */
+  sql<Row extends pg.QueryResultRow = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<pg.QueryResult<Row>>;
+}
+
+export type BackendUnderTest = RedisBackendUnderTest | PostgresBackendUnderTest;
+
+// Helpers are closures rather than methods so that `const { queue } = b` works too. The URLs are
+// read lazily: they exist once the global setup has run, not when this module loads.
+function redisBackend(): RedisBackendUnderTest {
+  const connection = () => redisOptionsFrom(redisUrl());
+  return {
+    name: 'redis',
+    get connection() {
+      return connection();
+    },
+    backendFactory: undefined,
+    queue: <D, R>(name: string, opts?: Omit<QueueOptions, 'connection'>) =>
+      trackQueue(
+        new Queue<D, R, string, D, R, string>(name, { ...opts, connection: connection() }),
+      ),
+    worker: (name, processor, opts) =>
+      track(new Worker(name, processor, { ...opts, connection: connection() })),
+    queueEvents: (name, opts) =>
+      track(new QueueEvents(name, { ...opts, connection: connection() })),
+    redis: () =>
+      reusedWithinTest('redis', () => {
+        const client = new Redis(connection());
+        return track(client, { name: 'raw redis client', close: () => closeRedis(client) });
+      }),
+  };
+}
+
+function postgresBackend(
+  name: PostgresBackendUnderTest['name'],
+  url: () => string,
+): PostgresBackendUnderTest {
+  return {
+    name,
+    get connection() {
+      return url();
+    },
+    backendFactory: createPostgresBackend,
+    queue: <D, R>(queueName: string, opts?: Omit<QueueOptions, 'connection'>) =>
+      trackQueue(
+        new Queue<D, R, string, D, R, string, PostgresQueueBackend, PostgresConnectionOptions>(
+          queueName,
+          { ...opts, connection: url() },
+          createPostgresBackend,
+        ),
+      ),
+    worker: (queueName, processor, opts) =>
+      track(
+        new Worker(queueName, processor, { ...opts, connection: url() }, createPostgresBackend),
+      ),
+    queueEvents: (queueName, opts) =>
+      track(new QueueEvents(queueName, { ...opts, connection: url() }, createPostgresBackend)),
+    sql: (text, params) => {
+      const pool = reusedWithinTest(`${name} pool`, () => {
+        const created = new pg.Pool({
+          connectionString: url(),
+          max: 2,
+          // On PGlite every client shares one session whose search_path the global setup set;
+          // a startup option there would be ignored anyway.
+          ...(name === 'postgres' ? { options: '-c search_path=bullmq,public' } : {}),
+        });
+        // An idle client dying (server stopped) must not crash the run.
+        created.on('error', () => {});
+        return track(created, { name: `${name} sql pool` });
+      });
+      return pool.query(text, params ? [...params] : undefined);
+    },
+  };
+}
+
+/** Every backend the integration suite runs against. */
+export const backends: readonly BackendUnderTest[] = [
+  redisBackend(),
+  postgresBackend('postgres', postgresUrl),
+  postgresBackend('pglite', pgliteUrl),
+];
+
+/**
+ * One backend of the matrix, typed by its name.
+ *
+ * @example
+ * const pglite = backendByName('pglite');
+ * await pglite.sql('SELECT 1');
+ */
+export function backendByName<N extends BackendName>(
+  name: N,
+): Extract<BackendUnderTest, { name: N }> {
+  const found = backends.find((backend) => backend.name === name);
+  if (!found)
+    throw new TypeError(`Expected a backend name (redis, postgres, pglite), got \`${name}\``);
+  return found as Extract<BackendUnderTest, { name: N }>;
+}
+
+/** Parses a `redis://` or `rediss://` URL into the options BullMQ expects. */
+export function redisOptionsFrom(url: string): RedisOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : 6379,
+    db,
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+    // BullMQ's blocking connections require it; ioredis would otherwise give up on commands.
+    maxRetriesPerRequest: null,
+  };
+}
+
+function trackQueue<D, R>(queue: AnyQueue<D, R>): AnyQueue<D, R> {
+  return track(queue, {
+    close: async () => {
+      // A queue the test closed itself cannot be obliterated; its name is unique anyway.
+      if (queue.closing) return queue.closing;
+      try {
+        await queue.obliterate({ force: true });
+      } finally {
+        await queue.close();
+      }
+    },
+  });
+}
+
+async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  await client.quit().catch(() => client.disconnect());
+}
+
+// redis() and sql() hand out one client per test: reused while the registry still tracks it,
+// replaced once the registry has closed it after the test.
+const reusable = new Map<string, object>();
+
+function reusedWithinTest<T extends object>(key: string, create: () => T): T {
+  const existing = reusable.get(key);
+  if (existing && isTracked(existing)) return existing as T;
+  const created = create();
+  reusable.set(key, created);
+  return created;
+}
