@@ -115,7 +115,9 @@ describe('healthCheck failures', () => {
     });
     expect(probe).toHaveBeenCalledTimes(1);
     expect(logger.warn).toHaveBeenCalledTimes(2);
-    expect(vi.getTimerCount()).toBe(0); // nothing left armed by the check itself
+    expect(vi.getTimerCount()).toBe(1); // only the age of the verdict: no timeout left armed
+    check.close();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('counts a probe that throws or rejects as unhealthy and logs the error', async () => {
