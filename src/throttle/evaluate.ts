@@ -8,6 +8,7 @@
 import { defaultBackoff } from './backoff.js';
 import type { ThrottleCheckContext } from './condition.js';
 import type { HealthStatus } from './health/health-check.js';
+import { isThenable } from './health/health-check.js';
 import type { ThrottleLogger } from './logger.js';
 import { describeThrown } from './logger.js';
 import type { ResolvedThrottle, ResolvedThrottleCondition } from './resolve.js';
@@ -107,7 +108,8 @@ function checkNow<Params, Cursor>(
   }
   if (result === false) return undefined;
   if (result === true) return 'check returned true';
-  if (result instanceof Promise) return awaitCheck(condition, result, options);
+  // Any thenable, not only native promises: a check may come from a library with its own.
+  if (isThenable(result)) return awaitCheck(condition, Promise.resolve(result), options);
   return nonBoolean(condition, result, options);
 }
 

@@ -165,7 +165,8 @@ export function createHealthCheck(
 /** The brand for other implementations in this folder (the combinators). */
 export const healthCheckBrand: typeof HEALTH_CHECK = HEALTH_CHECK;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** A promise of any library, not only native ones. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     typeof value === 'object' &&
     value !== null &&

@@ -101,6 +101,22 @@ describe('evaluateThrottle, asynchronous checks', () => {
     expect(order).toEqual(['slow', 'sync', 'slow2']);
   });
 
+  it('awaits a thenable that is not a native promise', async () => {
+    const thenable = {
+      then: (resolve: (value: boolean) => void) => resolve(true),
+    } as unknown as Promise<boolean>;
+    const result = evaluateThrottle(
+      resolveThrottle({ name: 'lib', check: () => thenable }, {}),
+      ctx,
+      0,
+    );
+    expect(result).toBeInstanceOf(Promise);
+    await expect(result).resolves.toMatchObject({
+      condition: 'lib',
+      reason: 'check returned true',
+    });
+  });
+
   it('treats a check that throws, rejects, hangs or returns a non-boolean as holding, and logs it', async () => {
     vi.useFakeTimers();
     const logger = recordingLogger();
