@@ -24,7 +24,14 @@ export interface ExponentialBackoffOptions {
   readonly random?: () => number;
 }
 
-/** Defaults of {@link exponentialBackoff}. */
+/**
+ * Defaults of {@link exponentialBackoff}.
+ *
+ * @example
+ * ```ts
+ * exponentialBackoff({ ...EXPONENTIAL_BACKOFF_DEFAULTS, maxMs: 60_000 });
+ * ```
+ */
 export const EXPONENTIAL_BACKOFF_DEFAULTS = {
   baseMs: 5_000,
   factor: 2,
@@ -71,5 +78,13 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
   };
 }
 
-/** The backoff of conditions that do not set `backoffMs`. */
+/**
+ * The backoff of conditions that do not set `backoffMs`: 5 s doubling up to 5 min, minus up to
+ * 20 % jitter.
+ *
+ * @example
+ * ```ts
+ * defaultBackoff(3); // 16000..20000
+ * ```
+ */
 export const defaultBackoff: BackoffFunction = exponentialBackoff();

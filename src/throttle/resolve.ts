@@ -39,10 +39,24 @@ export interface ResolveThrottleOptions {
   readonly optionName?: string;
 }
 
-/** Timeout of asynchronous check functions that do not set `timeoutMs`. */
+/**
+ * Timeout of asynchronous check functions that do not set `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * { name: 'slow-flag', check: fetchFlag, timeoutMs: 2 * DEFAULT_CHECK_TIMEOUT_MS }
+ * ```
+ */
 export const DEFAULT_CHECK_TIMEOUT_MS = 5_000;
 
-/** What an absent `throttle` option resolves to. */
+/**
+ * What an absent `throttle` option resolves to: no condition, so evaluation returns at once.
+ *
+ * @example
+ * ```ts
+ * resolveThrottle(undefined) === NO_THROTTLE; // true
+ * ```
+ */
 export const NO_THROTTLE: ResolvedThrottle = Object.freeze([]);
 
 const KEYS = new Set(['name', 'check', 'backoffMs', 'timeoutMs']);

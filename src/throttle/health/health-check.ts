@@ -101,7 +101,14 @@ export interface HealthCheckOptions extends HealthCheckTiming {
   readonly probe: HealthProbe;
 }
 
-/** Defaults of {@link HealthCheckTiming}. */
+/**
+ * Defaults of {@link HealthCheckTiming}.
+ *
+ * @example
+ * ```ts
+ * healthCheck({ name: 'flag', probe, intervalMs: 2 * HEALTH_CHECK_DEFAULTS.intervalMs });
+ * ```
+ */
 export const HEALTH_CHECK_DEFAULTS = { intervalMs: 5_000, timeoutMs: 2_000 } as const;
 
 /**
@@ -133,7 +140,16 @@ export function healthCheck(options: HealthCheckOptions): HealthCheck {
   );
 }
 
-/** True for the objects that {@link healthCheck} and the built-in builders return. */
+/**
+ * True for the objects that {@link healthCheck} and the built-in builders return, whichever copy
+ * of this package built them.
+ *
+ * @example
+ * ```ts
+ * isHealthCheck(eventLoopDelay()); // true
+ * isHealthCheck(() => true); // false
+ * ```
+ */
 export function isHealthCheck(value: unknown): value is HealthCheck {
   return (
     typeof value === 'object' &&
