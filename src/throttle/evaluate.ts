@@ -96,9 +96,16 @@ function checkNow<Params, Cursor>(
 ): Verdict | Promise<Verdict> {
   const health = condition.healthCheck;
   if (health !== undefined) {
-    const status = health.peek();
-    if (status === undefined) return health.status().then(healthVerdict);
-    return status.healthy ? undefined : status.detail;
+    // The built-in checks never throw; the guard is for hand-made objects of the public interface.
+    try {
+      const status = health.peek();
+      if (status !== undefined) return status.healthy ? undefined : status.detail;
+      return health
+        .status()
+        .then(healthVerdict, (error: unknown) => healthFailed(condition, error, options));
+    } catch (error) {
+      return healthFailed(condition, error, options);
+    }
   }
   let result: unknown;
   try {
@@ -115,6 +122,14 @@ function checkNow<Params, Cursor>(
 
 function healthVerdict(status: HealthStatus): Verdict {
   return status.healthy ? undefined : status.detail;
+}
+
+function healthFailed(
+  condition: ResolvedThrottleCondition<never, never>,
+  error: unknown,
+  options: EvaluateThrottleOptions | undefined,
+): string {
+  return checkFailed(condition, `health check failed: ${describeThrown(error)}`, error, options);
 }
 
 async function finishAsync<Params, Cursor>(

@@ -156,6 +156,30 @@ describe('evaluateThrottle, asynchronous checks', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('survives a hand-made health check that throws or rejects', async () => {
+    const broken = {
+      ...healthCheck({ name: 'broken', probe: () => true }),
+      name: 'broken',
+      peek: () => {
+        throw new Error('peek');
+      },
+    };
+    const decision = evaluateThrottle(
+      resolveThrottle({ check: broken, name: 'broken' }, {}),
+      ctx,
+      0,
+    );
+    expect(decision).toMatchObject({ reason: 'health check failed: Error: peek' });
+    const rejecting = {
+      ...broken,
+      peek: () => undefined,
+      status: () => Promise.reject(new Error('status')),
+    };
+    await expect(
+      evaluateThrottle(resolveThrottle({ check: rejecting, name: 'rejecting' }, {}), ctx, 0),
+    ).resolves.toMatchObject({ reason: 'health check failed: Error: status' });
+  });
+
   it('falls back to the default backoff, and logs, when a backoff function fails mid-run', () => {
     const logger = recordingLogger();
     const backoffMs = (n: number) => (n === 1 ? 1_000 : Number.NaN);
