@@ -18,18 +18,19 @@ export type { EvaluateThrottleOptions, ThrottleDecision, ThrottleEvaluation } fr
 export { evaluateThrottle, warmUpThrottle } from './evaluate.js';
 export type { CombinedHealthCheckOptions } from './health/combinators.js';
 export { allOf, anyOf } from './health/combinators.js';
+export type { HealthCheckOptions } from './health/custom.js';
+export { healthCheck } from './health/custom.js';
 export type { EventLoopDelayOptions } from './health/event-loop-delay.js';
 export { decideEventLoopDelay, eventLoopDelay } from './health/event-loop-delay.js';
 export type {
   HealthCheck,
-  HealthCheckOptions,
   HealthCheckTiming,
   HealthProbe,
   HealthStatus,
   HealthVerdict,
   ProbeOutcome,
 } from './health/health-check.js';
-export { HEALTH_CHECK_DEFAULTS, healthCheck, isHealthCheck } from './health/health-check.js';
+export { HEALTH_CHECK_DEFAULTS, isHealthCheck } from './health/health-check.js';
 export type {
   ConnectionsReading,
   PostgresConnectionsOptions,

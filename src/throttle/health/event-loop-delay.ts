@@ -7,8 +7,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { formatDuration } from '../duration.js';
 import { conditionName, numberIn, positiveMs } from '../validate.js';
+import { createHealthCheck } from './cached-check.js';
 import type { HealthCheck, HealthCheckTiming, HealthVerdict } from './health-check.js';
-import { createHealthCheck } from './health-check.js';
 
 /** Options of {@link eventLoopDelay}. */
 export interface EventLoopDelayOptions extends HealthCheckTiming {

@@ -5,8 +5,8 @@
  */
 import { describeThrown } from '../logger.js';
 import { aFunction, conditionName } from '../validate.js';
+import { createHealthCheck } from './cached-check.js';
 import type { HealthCheck, HealthCheckTiming, ProbeOutcome } from './health-check.js';
-import { createHealthCheck } from './health-check.js';
 
 /** Runs one SQL statement and returns its rows. */
 export type PostgresQuery = (

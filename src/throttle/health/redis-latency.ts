@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
 
 import { formatDuration } from '../duration.js';
 import { conditionName, positiveMs } from '../validate.js';
+import { createHealthCheck } from './cached-check.js';
 import type { HealthCheck, HealthCheckTiming, HealthVerdict } from './health-check.js';
-import { createHealthCheck } from './health-check.js';
 
 /** The part of an ioredis client that {@link redisLatency} uses. */
 export interface RedisPingClient {

@@ -4,8 +4,8 @@
  */
 import { formatBytes, formatShare } from '../duration.js';
 import { conditionName, share } from '../validate.js';
+import { createHealthCheck } from './cached-check.js';
 import type { HealthCheck, HealthCheckTiming, HealthVerdict } from './health-check.js';
-import { createHealthCheck } from './health-check.js';
 
 /** The part of an ioredis client (or Cluster node) that {@link redisMemory} uses. */
 export interface RedisInfoClient {
