@@ -3,7 +3,7 @@
  * step per item), and the types that describe it. Validation happens here, once, at definition
  * time, so a broken definition fails when the module loads rather than in production at 3 a.m.
  */
-import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Job, JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { EnumeratorSource } from './enumerator.js';
@@ -100,6 +100,13 @@ export interface IterationJobDefinition<Params, Item, Cursor> {
   readonly checkpointMode?: CheckpointMode;
 }
 
+/**
+ * What `enqueue` needs of a queue: BullMQ's `Queue` on any backend (Redis or PostgreSQL) fits.
+ */
+export interface EnqueueTarget<Params> {
+  add(name: string, data: Params, options?: JobsOptions): Promise<Job<unknown, unknown, string>>;
+}
+
 /** A defined iteration job: its definition plus helpers to enqueue it. */
 export interface IterationJob<Params, Item, Cursor> {
   readonly name: string;
@@ -113,7 +120,11 @@ export interface IterationJob<Params, Item, Cursor> {
    * await notifyUsers.enqueue(queue, { segment: 'trial' }, { priority: 5 });
    * ```
    */
-  enqueue(queue: Queue, params: Params, options?: JobsOptions): Promise<Job<Params>>;
+  enqueue(
+    queue: EnqueueTarget<Params>,
+    params: Params,
+    options?: JobsOptions,
+  ): Promise<Job<Params>>;
 }
 
 /** Any iteration job, whatever its types; what a worker accepts in its job list. */
@@ -161,7 +172,11 @@ export function defineIterationJob<
   return Object.freeze({
     name: frozen.name,
     definition: frozen,
-    async enqueue(queue: Queue, params: Params, options?: JobsOptions): Promise<Job<Params>> {
+    async enqueue(
+      queue: EnqueueTarget<Params>,
+      params: Params,
+      options?: JobsOptions,
+    ): Promise<Job<Params>> {
       const data = frozen.parseParams ? checkParams(frozen, params) : params;
       const problem = describeNonJson(data, 'params');
       if (problem !== undefined) {
@@ -171,7 +186,7 @@ export function defineIterationJob<
           frozen.name,
         );
       }
-      return (await queue.add(frozen.name, params, options)) as Job<Params>;
+      return (await queue.add(frozen.name, params, options)) as unknown as Job<Params>;
     },
   });
 }

@@ -8,6 +8,7 @@ export type {
   AnyIterationJob,
   BuildEnumeratorArgs,
   BuiltEnumerator,
+  EnqueueTarget,
   IterationCallback,
   IterationContext,
   IterationJob,
