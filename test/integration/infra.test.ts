@@ -37,6 +37,19 @@ describe.each(backends)('$name', (b) => {
     }
   });
 
+  it('reports a finished job through QueueEvents', async () => {
+    const queue = b.queue<{ n: number }, number>(uniqueQueueName('infra-events'));
+    const events = b.queueEvents(queue.name);
+    await events.waitUntilReady();
+    const worker = b.worker<{ n: number }, number>(queue.name, async (job) => job.data.n + 1);
+    try {
+      const job = await queue.add('increment', { n: 1 });
+      expect(await job.waitUntilFinished(events, 20_000)).toBe(2);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('obliterates and closes helper queues when the test is released', async () => {
     const queue = b.queue(uniqueQueueName('infra-cleanup'));
     const job = await queue.add('left-behind', { n: 1 });

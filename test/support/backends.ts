@@ -74,6 +74,18 @@ interface BackendHelpers {
     processor: Processor<DataType, ResultType>,
     opts?: Omit<WorkerOptions, 'connection'>,
   ): AnyWorker<DataType, ResultType>;
+  /**
+   * Worker options the helpers apply by default here; spread them into workers built without the
+   * helpers (an IterationWorker). PGlite's socket server never passes a NOTIFY on to the client
+   * that LISTENs, so an idle worker there sees a new job only when its long poll (`drainDelay`,
+   * 5 s by default) runs out: tests on PGlite poll briefly instead.
+   *
+   * @example
+   * new IterationWorker(name, jobs, { ...b.workerDefaults, connection: b.connection }, b.backendFactory);
+   */
+  readonly workerDefaults: Readonly<Pick<WorkerOptions, 'drainDelay'>>;
+  /** QueueEvents options the helpers apply by default here; same reason as `workerDefaults`. */
+  readonly queueEventsDefaults: Readonly<Pick<QueueEventsOptions, 'blockingTimeout'>>;
   /** BullMQ QueueEvents on this backend, closed after the test. */
   queueEvents(name: string, opts?: Omit<QueueEventsOptions, 'connection'>): AnyQueueEvents;
 }
@@ -118,6 +130,8 @@ function redisBackend(): RedisBackendUnderTest {
       return connection();
     },
     backendFactory: undefined,
+    workerDefaults: {},
+    queueEventsDefaults: {},
     queue: <D, R>(name: string, opts?: Omit<QueueOptions, 'connection'>) =>
       trackQueue(
         new Queue<D, R, string, D, R, string>(name, { ...opts, connection: connection() }),
@@ -138,12 +152,16 @@ function postgresBackend(
   name: PostgresBackendUnderTest['name'],
   url: () => string,
 ): PostgresBackendUnderTest {
+  const workerDefaults = name === 'pglite' ? { drainDelay: 0.2 } : {};
+  const queueEventsDefaults = name === 'pglite' ? { blockingTimeout: 200 } : {};
   return {
     name,
     get connection() {
       return url();
     },
     backendFactory: createPostgresBackend,
+    workerDefaults,
+    queueEventsDefaults,
     queue: <D, R>(queueName: string, opts?: Omit<QueueOptions, 'connection'>) =>
       trackQueue(
         new Queue<D, R, string, D, R, string, PostgresQueueBackend, PostgresConnectionOptions>(
@@ -154,10 +172,21 @@ function postgresBackend(
       ),
     worker: (queueName, processor, opts) =>
       track(
-        new Worker(queueName, processor, { ...opts, connection: url() }, createPostgresBackend),
+        new Worker(
+          queueName,
+          processor,
+          { ...workerDefaults, ...opts, connection: url() },
+          createPostgresBackend,
+        ),
       ),
     queueEvents: (queueName, opts) =>
-      track(new QueueEvents(queueName, { ...opts, connection: url() }, createPostgresBackend)),
+      track(
+        new QueueEvents(
+          queueName,
+          { ...queueEventsDefaults, ...opts, connection: url() },
+          createPostgresBackend,
+        ),
+      ),
     sql: (text, params) => {
       const pool = reusedWithinTest(`${name} pool`, () => {
         const created = new pg.Pool({
