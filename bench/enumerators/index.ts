@@ -1,0 +1,43 @@
+// Benchmarks of the enumerators against the bare loops they replace; see run.ts to run them alone.
+import { benchmarkCsv } from './csv.js';
+import { benchmarkKeyset } from './keyset.js';
+import type { Result } from './measure.js';
+
+export type { Result } from './measure.js';
+
+export interface EnumeratorBenchmarkOptions {
+  /** PostgreSQL to run the keyset benchmark on; without it, that benchmark is skipped. */
+  readonly postgresUrl?: string;
+  /** Rows per benchmark. @defaultValue 1_000_000 */
+  readonly rows?: number;
+  /** Alternating rounds per comparison; the best of each is reported. @defaultValue 3 */
+  readonly rounds?: number;
+  /** Rows per statement for keyset. @defaultValue 1_000 */
+  readonly batchSize?: number;
+}
+
+/**
+ * Measures rows per second of `keyset` vs a bare `SELECT … WHERE id > $1 ORDER BY id LIMIT n` loop
+ * and of `csv` vs a bare csv-parse stream. Each enumerator result carries its `ratio` to the bare
+ * loop; the target is 0.9 or more.
+ */
+export async function runEnumeratorBenchmarks(
+  options: EnumeratorBenchmarkOptions = {},
+): Promise<Result[]> {
+  const common = {
+    ...(options.rows === undefined ? {} : { rows: options.rows }),
+    ...(options.rounds === undefined ? {} : { rounds: options.rounds }),
+  };
+  const results: Result[] = [];
+  if (options.postgresUrl !== undefined) {
+    results.push(
+      ...(await benchmarkKeyset({
+        postgresUrl: options.postgresUrl,
+        ...common,
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      })),
+    );
+  }
+  results.push(...(await benchmarkCsv(common)));
+  return results;
+}

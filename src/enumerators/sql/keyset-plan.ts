@@ -1,0 +1,183 @@
+/**
+ * The statements of a `keyset` enumerator, built once from its checked options and the shape of
+ * its source: a first page, a page after a key (a row-value comparison, which PostgreSQL serves
+ * from a composite index in one range scan), and a count. User-given names are quoted, user-given
+ * values are bound parameters; `where` and `sql` are SQL the developer wrote, placed on lines of
+ * their own so a trailing `--` comment cannot swallow what follows.
+ */
+import { EnumeratorError } from '../../errors.js';
+import type { SourceColumn, SourceShape } from './catalog.js';
+import { describeQuery, describeRelation } from './catalog.js';
+import { quoteIdentifier } from './identifier.js';
+import type { KeyValue } from './keys.js';
+import { checkKey, exactKey, isExactType, textExpression } from './keys.js';
+import type { QueryFunction } from './query.js';
+
+/** Cursor of `keyset`: the ordering columns' values of the last row done, by column name. */
+export type KeysetCursor = { readonly [column: string]: KeyValue };
+
+export interface KeysetSpec {
+  readonly query: QueryFunction;
+  readonly table: string | undefined;
+  readonly schema: string | undefined;
+  readonly sql: string | undefined;
+  readonly columns: readonly string[];
+  readonly descending: boolean;
+  readonly where: string | undefined;
+  readonly values: readonly unknown[];
+  readonly batchSize: number;
+  readonly trustOrder: boolean;
+}
+
+export interface KeysetPlan {
+  readonly firstPage: string;
+  readonly nextPage: string;
+  readonly count: string;
+  readonly estimate: number | undefined;
+  /** Parameters of a page: the user's values, then the key after which to read, then the limit. */
+  pageValues(after: KeysetCursor | null): unknown[];
+  /** The cursor after `row`; removes the helper columns the statements added to it. */
+  cursorOf(row: Record<string, unknown>): KeysetCursor;
+  /** Checks a saved cursor against the column types. */
+  checkCursor(cursor: KeysetCursor): void;
+}
+
+const SQL_SOURCE = quoteIdentifier('keyset_source');
+
+export async function planKeyset(spec: KeysetSpec): Promise<KeysetPlan> {
+  const from =
+    spec.sql === undefined
+      ? (spec.schema === undefined ? '' : `${quoteIdentifier(spec.schema)}.`) +
+        quoteIdentifier(spec.table as string)
+      : `(\n${spec.sql}\n) AS ${SQL_SOURCE}`;
+  const filter = spec.where === undefined ? '' : `(\n${spec.where}\n)`;
+  const shape =
+    spec.sql === undefined
+      ? await describeRelation(spec.query, from)
+      : await describeQuery(
+          spec.query,
+          `SELECT * FROM ${from}${filter === '' ? '' : ` WHERE ${filter}`} LIMIT 0`,
+          spec.values,
+        );
+  const keyColumns = spec.columns.map((name) => findColumn(shape, name));
+  if (!spec.trustOrder) checkOrder(shape, spec.columns, keyColumns);
+
+  // Helper columns for the keys a driver may not hand over exactly, named so they cannot clash.
+  const helpers = keyColumns.map((column, index) =>
+    isExactType(column.type) ? undefined : uniqueName(shape, `keyset:${index}`),
+  );
+  const select =
+    'SELECT *' +
+    keyColumns
+      .map((column, index) => {
+        const helper = helpers[index];
+        return helper === undefined
+          ? ''
+          : `, ${textExpression(column.name, column.type)} AS ${quoteIdentifier(helper)}`;
+      })
+      .join('') +
+    ` FROM ${from}`;
+  const keys = spec.columns.map(quoteIdentifier);
+  const direction = spec.descending ? 'DESC' : 'ASC';
+  const orderBy = ` ORDER BY ${keys.map((key) => `${key} ${direction}`).join(', ')}`;
+  const userCount = spec.values.length;
+  const keyParams = keys.map((_, index) => `$${userCount + index + 1}`);
+  const after = `(${keys.join(', ')}) ${spec.descending ? '<' : '>'} (${keyParams.join(', ')})`;
+  const where = (condition: string) =>
+    filter === '' ? ` WHERE ${condition}` : ` WHERE ${filter} AND ${condition}`;
+  const names = spec.columns;
+
+  return {
+    firstPage: `${select}${filter === '' ? '' : ` WHERE ${filter}`}${orderBy} LIMIT $${userCount + 1}`,
+    nextPage: `${select}${where(after)}${orderBy} LIMIT $${userCount + keys.length + 1}`,
+    count: `SELECT count(*)::float8 AS n FROM ${from}${filter === '' ? '' : ` WHERE ${filter}`}`,
+    estimate: spec.where === undefined ? shape.estimate : undefined,
+    pageValues: (cursor) =>
+      cursor === null
+        ? [...spec.values, spec.batchSize]
+        : [...spec.values, ...names.map((name) => cursor[name]), spec.batchSize],
+    cursorOf(row) {
+      const cursor: Record<string, KeyValue> = {};
+      for (let index = 0; index < names.length; index++) {
+        const name = names[index] as string;
+        const helper = helpers[index];
+        if (helper === undefined) {
+          cursor[name] = exactKey(row[name], name);
+        } else {
+          cursor[name] = row[helper] as string;
+          delete row[helper];
+        }
+      }
+      return cursor;
+    },
+    checkCursor(cursor) {
+      keyColumns.forEach((column) =>
+        checkKey(cursor[column.name], column.name, column.type, cursor),
+      );
+    },
+  };
+}
+
+function findColumn(shape: SourceShape, name: string): SourceColumn {
+  const column = shape.columns.get(name);
+  if (column !== undefined) return column;
+  const names = [...shape.columns.keys()];
+  const sameLetters = names.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  throw new EnumeratorError(
+    `keyset: ${shape.label} has no column "${name}" to order by` +
+      (sameLetters === undefined
+        ? `; its columns are ${names.map((n) => `"${n}"`).join(', ') || '(none)'}.`
+        : `; did you mean "${sameLetters}"? Column names are case-sensitive.`) +
+      ` Expected \`columns\` to name columns of the source, the last of them unique (e.g. "id").`,
+    { source: 'keyset' },
+  );
+}
+
+/**
+ * Rows with equal keys, or a NULL key, break keyset pagination: equal keys at a page boundary are
+ * skipped, and `(NULL, …) > (…)` is never true, so such rows are missed after the first page.
+ */
+function checkOrder(shape: SourceShape, names: readonly string[], columns: SourceColumn[]) {
+  if (shape.uniqueKeys === undefined) {
+    throw new EnumeratorError(
+      `keyset: cannot check that the ordering columns (${names.join(', ')}) of ${shape.label} ` +
+        `are unique and never NULL: the catalog does not describe ${shape.label}. Make sure ` +
+        `the last column is unique and none is NULL, then pass \`trustOrder: true\`.`,
+      { source: 'keyset' },
+    );
+  }
+  const nullable = columns.find((column) => column.notNull !== true);
+  if (nullable !== undefined) {
+    throw new EnumeratorError(
+      `keyset: the ordering column "${nullable.name}" of ${shape.label} may be NULL; rows where ` +
+        `it is NULL would be skipped after the first page. Expected NOT NULL columns: declare ` +
+        `it NOT NULL, or order by other columns. If \`where\` excludes its NULLs, pass ` +
+        `\`trustOrder: true\`.`,
+      { source: 'keyset' },
+    );
+  }
+  const ordering = new Set(names);
+  if (!shape.uniqueKeys.some((key) => key.every((name) => ordering.has(name)))) {
+    const primary = shape.uniqueKeys[0];
+    const suggestion =
+      primary === undefined
+        ? `Add a primary key or a unique index to ${shape.label} and end \`columns\` with it.`
+        : `End \`columns\` with a unique key, e.g. columns: ${JSON.stringify([
+            ...names.filter((name) => !primary.includes(name)),
+            ...primary,
+          ])}.`;
+    throw new EnumeratorError(
+      `keyset: the ordering columns (${names.join(', ')}) of ${shape.label} are not unique: no ` +
+        `primary key or unique index is made of them, so rows with equal values could be ` +
+        `skipped or repeated between pages. ${suggestion} If they are unique without an index ` +
+        `to say so, pass \`trustOrder: true\`.`,
+      { source: 'keyset' },
+    );
+  }
+}
+
+function uniqueName(shape: SourceShape, base: string): string {
+  let name = base;
+  while (shape.columns.has(name)) name = `${name}_`;
+  return name;
+}
