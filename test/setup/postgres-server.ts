@@ -1,6 +1,7 @@
 // Starts a private, throw-away PostgreSQL cluster for one test run, or uses the one DATABASE_URL
 // names; either way BullMQ's schema is migrated once here so no test races another to create it.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { appendFile, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +81,12 @@ export async function startPostgres(): Promise<StartedServer> {
     throw error;
   }
 
-  const stopOnExit = () => stopSync(pgCtl, dataDir);
+  // vitest exits without teardown on SIGINT or SIGTERM, and pg_ctl daemonized the server: stop
+  // it and remove its files synchronously, the only way an 'exit' listener can.
+  const stopOnExit = () => {
+    stopSync(pgCtl, dataDir);
+    rmSync(dir, { recursive: true, force: true });
+  };
   const stop = async () => {
     process.removeListener('exit', stopOnExit);
     await asServerUser(pgCtl, ['stop', '--pgdata', dataDir, '--mode', 'immediate', '--wait']).catch(
@@ -113,7 +119,6 @@ export async function startPostgres(): Promise<StartedServer> {
           cause: error,
         });
       }
-      // pg_ctl daemonizes the server: a crashed vitest process would otherwise leave it running.
       process.once('exit', stopOnExit);
       const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
       await migrate(url, 'the PostgreSQL server started for the tests');

@@ -1,5 +1,6 @@
 // Starts a private, throw-away redis-server for one test run, or checks the one REDIS_URL names.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -92,8 +93,11 @@ async function spawnRedis(binary: string, port: number, dir: string): Promise<Ch
   child.on('exit', (code, signal) => {
     exited ??= new Error(`redis-server exited (code ${code}, signal ${signal}):\n${output}`);
   });
-  // A crashed vitest process must not leave a redis-server behind.
-  const killOnExit = () => child.kill('SIGKILL');
+  // vitest exits without teardown on SIGINT or SIGTERM: the server and its dir must go anyway.
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
 
