@@ -104,6 +104,12 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   );
 }
 
+/**
+ * PGlite does not deliver NOTIFY to the connection that LISTENs, so an idle worker there finds a
+ * new job only when its long poll (`drainDelay`, 5 s by default) runs out; poll more often.
+ */
+const EMBEDDED_WORKER_DEFAULTS = { drainDelay: 0.5 } as const;
+
 function bind(
   kind: BackendKind,
   description: string,
@@ -124,7 +130,11 @@ function bind(
       new IterationWorker(
         name,
         jobs,
-        { ...workerOptions, connection } as IterationWorkerOptions,
+        {
+          ...(kind === 'embedded' ? EMBEDDED_WORKER_DEFAULTS : {}),
+          ...workerOptions,
+          connection,
+        } as IterationWorkerOptions,
         backendFactory as never,
       ),
     close,

@@ -21,8 +21,7 @@ export interface SizedEnumerator {
 
 /** What `buildEnumerator` may return: any sync or async iterable of pairs, optionally sized. */
 export type EnumeratorSource<Item, Cursor> =
-  | AsyncIterable<EnumeratorPair<Item, Cursor>>
-  | Iterable<EnumeratorPair<Item, Cursor>>;
+  AsyncIterable<EnumeratorPair<Item, Cursor>> | Iterable<EnumeratorPair<Item, Cursor>>;
 
 /** An async iterable of pairs that may also report its size; what the built-in builders return. */
 export interface IterationEnumerator<Item, Cursor>

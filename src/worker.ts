@@ -18,7 +18,7 @@ import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { CheckpointStore } from './backends/store.js';
-import { checkpointStoreFor } from './backends/store.js';
+import { checkpointStoreFor } from './backends/for-backend.js';
 import type { AnyIterationJob, IterationJobDefinition } from './define-job.js';
 import { IterationDefinitionError, UnknownJobError } from './errors.js';
 import type { IterationWorkerEvents } from './events.js';
@@ -29,7 +29,10 @@ import type { RunHost } from './runtime/host.js';
 import { requeueDelayed } from './runtime/host.js';
 import type { IterationSummary } from './runtime/run.js';
 import { IterationRun } from './runtime/run.js';
+import { throttleFor } from './runtime/throttle-gate.js';
 import { handleSignalsFor } from './signals.js';
+import { warmUpThrottle } from './throttle/evaluate.js';
+import type { ResolvedThrottle } from './throttle/resolve.js';
 
 /** BullMQ's WorkerOptions plus the iteration options. */
 export type IterationWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> & IterationOptions;
@@ -74,6 +77,9 @@ export class IterationWorker<
     const owner = `IterationWorker for queue "${queueName}"`;
     const definitions = buildRegistry(jobs, owner);
     const iteration = resolveIterationOptions(options, owner);
+    // Validates the throttle of definitions that did not come from defineIterationJob, and combines
+    // each job's with the worker's once, before any job runs.
+    const throttles = [...definitions.values()].map((d) => throttleFor(d, iteration.throttle));
     const {
       logger,
       handleSignals: _handleSignals,
@@ -83,6 +89,7 @@ export class IterationWorker<
       progressIntervalMs: _progressIntervalMs,
       maxRuntimeMs: _maxRuntimeMs,
       requeueDelayMs: _requeueDelayMs,
+      throttle: _throttle,
       ...workerOptions
     } = options;
     const self: { worker?: IterationWorker<B, C> } = {};
@@ -95,6 +102,7 @@ export class IterationWorker<
     this.iteration = iteration;
     this.definitions = definitions;
     this.logger = (logger ?? defaultLogger()).child({ queue: queueName });
+    this.#warmUp(throttles);
     this.on('lockRenewalFailed', (jobIds) => this.#lockLost(jobIds));
     this.on('closing', () => this.#beginShutdown());
     if (iteration.handleSignals) {
@@ -185,6 +193,17 @@ export class IterationWorker<
       requeue: requeueDelayed,
       publishProgress: (job, progress) => job.updateProgress(progress),
     };
+  }
+
+  /**
+   * First probes of every health check the jobs read, in the background: construction does not
+   * wait for them, and a job that starts before they settle waits for its own verdict anyway.
+   */
+  #warmUp(throttles: readonly ResolvedThrottle[]): void {
+    warmUpThrottle(throttles.flat()).catch((error: unknown) => {
+      // Only a hand-made health check can reject; the job's own reads will meet it again.
+      this.logger.warn({ err: error }, 'warming up the throttle health checks failed');
+    });
   }
 
   #beginShutdown(): void {

@@ -4,12 +4,6 @@
  * check the lock, so a worker that stalled and lost its job to another worker could move the cursor
  * backwards with them; every checkpoint goes through a store instead.
  */
-import type { IQueueBackend } from 'bullmq';
-import { PostgresQueueBackend, RedisQueueBackend } from 'bullmq';
-
-import { PostgresCheckpointStore } from './postgres.js';
-import { RedisCheckpointStore } from './redis.js';
-
 /** Identifies a job in its queue. */
 export interface JobRef {
   readonly queueName: string;
@@ -25,14 +19,4 @@ export interface CheckpointStore {
    * (the caller has lost the job); rejects only on transport errors.
    */
   save(job: JobRef, token: string, json: string): Promise<boolean>;
-}
-
-/** The store matching the backend a BullMQ Queue or Worker runs on. */
-export function checkpointStoreFor(backend: IQueueBackend): CheckpointStore {
-  if (backend instanceof RedisQueueBackend) return new RedisCheckpointStore(backend);
-  if (backend instanceof PostgresQueueBackend) return new PostgresCheckpointStore(backend);
-  throw new TypeError(
-    `bullmq-iteration supports BullMQ's Redis and PostgreSQL backends; got ${backend.constructor.name}. ` +
-      'Create the worker with the default (Redis) backend or with createPostgresBackend.',
-  );
 }

@@ -22,7 +22,13 @@ export function iterationWorker(
   return new IterationWorker(
     queueName,
     jobs,
-    { logger: silentLogger, handleSignals: false, ...options, connection: b.connection } as never,
+    {
+      logger: silentLogger,
+      handleSignals: false,
+      ...b.workerDefaults,
+      ...options,
+      connection: b.connection,
+    } as never,
     b.backendFactory as never,
   );
 }

@@ -110,7 +110,7 @@ describe.each(backends)('checkpoints on $name', (b) => {
       checkpointMode: 'strict',
       async onItem(item, ctx) {
         if (item !== 1) return;
-        const { checkpointStoreFor } = await import('../../../src/backends/store.js');
+        const { checkpointStoreFor } = await import('../../../src/backends/for-backend.js');
         const store = checkpointStoreFor(worker.getBackend());
         const ref = { queueName, id: ctx.job.id! };
         refused = !(await store.save(ref, 'not-the-token', '{"v":1,"cursor":999}'));
