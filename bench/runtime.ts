@@ -1,0 +1,174 @@
+// Iterations per second of no-op items: a bare async loop, this runtime in its two checkpoint
+// modes, and BullMQ's documented step-job pattern (`job.updateData` after each item), measured
+// side by side on one backend.
+import { Queue, Worker } from 'bullmq';
+import { pino } from 'pino';
+
+import type { BuildEnumeratorArgs, CheckpointMode } from '../src/index.js';
+import { defineIterationJob, IterationWorker } from '../src/index.js';
+
+export interface BackendTarget {
+  readonly name: string;
+  readonly connection: unknown;
+  readonly backendFactory: unknown;
+  /** Extra worker options (e.g. faster polling on PGlite). */
+  readonly workerOptions?: Record<string, unknown>;
+}
+
+export interface RuntimeResult {
+  readonly backend: string;
+  readonly name: string;
+  readonly items: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+}
+
+const logger = pino({ level: 'silent' });
+
+async function* numbers(from: number, to: number) {
+  for (let i = from; i < to; i++) yield [i, i] as const;
+}
+
+// The step every variant runs per item: an awaited async no-op, as an `async eachIteration`.
+let sink = 0;
+async function step(item: number): Promise<void> {
+  sink = (sink + item) | 0;
+}
+
+export async function bareLoop(items: number): Promise<number> {
+  const started = performance.now();
+  for await (const [item] of numbers(0, items)) await step(item);
+  return (performance.now() - started) / 1000;
+}
+
+export async function iterationRun(
+  target: BackendTarget,
+  items: number,
+  mode: CheckpointMode,
+): Promise<number> {
+  const job = defineIterationJob({
+    name: `bench-${mode}`,
+    checkpointMode: mode,
+    buildEnumerator: ({ cursor }: BuildEnumeratorArgs<object, number>) =>
+      numbers(cursor === null ? 0 : cursor + 1, items),
+    eachIteration: step,
+  });
+  const queueName = `bench-${mode}-${Date.now()}`;
+  const queue = new Queue(
+    queueName,
+    { connection: target.connection } as never,
+    target.backendFactory as never,
+  );
+  const worker = new IterationWorker(
+    queueName,
+    [job],
+    {
+      ...target.workerOptions,
+      connection: target.connection,
+      logger,
+      handleSignals: false,
+    } as never,
+    target.backendFactory as never,
+  );
+  try {
+    const started = new Promise<number>((resolve) =>
+      worker.once('iteration.started', () => resolve(performance.now())),
+    );
+    const completed = new Promise<number>((resolve, reject) => {
+      worker.once('iteration.completed', (e) => {
+        if (e.processed !== items) reject(new Error(`processed ${e.processed} of ${items}`));
+        resolve(performance.now());
+      });
+      worker.once('iteration.failed', (e) => reject(e.error));
+    });
+    await job.enqueue(queue, {});
+    const [from, to] = await Promise.all([started, completed]);
+    return (to - from) / 1000;
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+/** BullMQ's step-job pattern: the cursor in job data, `updateData` awaited after every item. */
+export async function stepJobPattern(target: BackendTarget, items: number): Promise<number> {
+  const queueName = `bench-step-job-${Date.now()}`;
+  const queue = new Queue(
+    queueName,
+    { connection: target.connection } as never,
+    target.backendFactory as never,
+  );
+  let seconds = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    const worker = new Worker(
+      queueName,
+      async (job) => {
+        const started = performance.now();
+        const data = job.data as { cursor: number };
+        for (let i = data.cursor + 1; i < items; i++) {
+          await step(i);
+          await job.updateData({ cursor: i });
+        }
+        seconds = (performance.now() - started) / 1000;
+      },
+      { ...target.workerOptions, connection: target.connection } as never,
+      target.backendFactory as never,
+    );
+    worker.once('completed', () => void worker.close().then(resolve, reject));
+    worker.once('failed', (_job, error) => void worker.close().then(() => reject(error)));
+  });
+  try {
+    await queue.add('step-job', { cursor: -1 });
+    await done;
+    return seconds;
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+/** Item counts per variant; slow variants get fewer items so each takes a second or a few. */
+export interface RuntimeSizes {
+  readonly fast: number;
+  readonly slow: number;
+}
+
+/**
+ * Runs every variant `rounds` times, alternating their order, and keeps each one's best round:
+ * other processes on a shared machine only ever slow a round down.
+ */
+export async function benchmarkRuntime(
+  target: BackendTarget,
+  sizes: RuntimeSizes,
+  rounds: number,
+  onProgress: (line: string) => void,
+): Promise<RuntimeResult[]> {
+  const variants: [string, number, () => Promise<number>][] = [
+    ['bare async loop', sizes.fast, () => bareLoop(sizes.fast)],
+    [
+      'runtime, coalesced checkpoints',
+      sizes.fast,
+      () => iterationRun(target, sizes.fast, 'coalesced'),
+    ],
+    ['runtime, strict checkpoints', sizes.slow, () => iterationRun(target, sizes.slow, 'strict')],
+    ['BullMQ step job (updateData per item)', sizes.slow, () => stepJobPattern(target, sizes.slow)],
+  ];
+  const best = new Map<string, number>();
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    for (const [name, , run] of order) {
+      onProgress(`${target.name}: round ${round + 1}/${rounds}, ${name}`);
+      const seconds = await run();
+      best.set(name, Math.min(best.get(name) ?? Infinity, seconds));
+    }
+  }
+  return variants.map(([name, items]) => {
+    const seconds = best.get(name)!;
+    return { backend: target.name, name, items, seconds, perSecond: items / seconds };
+  });
+}
+
+export function sinkValue(): number {
+  return sink;
+}
