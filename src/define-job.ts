@@ -11,6 +11,9 @@ import { IterationDefinitionError } from './errors.js';
 import { describeNonJson } from './json.js';
 import type { CheckpointMode } from './options.js';
 import { validateCheckpointMode, validateOptionalDuration } from './options.js';
+import type { ThrottleOption } from './throttle/condition.js';
+import type { ResolvedThrottle } from './throttle/resolve.js';
+import { resolveThrottle } from './throttle/resolve.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -33,6 +36,10 @@ export interface IterationContext<Params, Cursor> {
   readonly processed: number;
   /** How many earlier runs of this job were interrupted and requeued. */
   readonly timesInterrupted: number;
+  /** How many earlier runs of this job ended throttled (not counted in `timesInterrupted`). */
+  readonly timesThrottled: number;
+  /** Time this job has spent waiting after throttles, in milliseconds. */
+  readonly throttledMs: number;
   /** Running time summed over every run of the job so far, in milliseconds. */
   readonly totalTimeMs: number;
   /** A pino child logger bound to the queue, the job name and the job id. */
@@ -98,6 +105,18 @@ export interface IterationJobDefinition<Params, Item, Cursor> {
    * a crash redoes at most the item in flight. Overrides the worker's `checkpointMode`.
    */
   readonly checkpointMode?: CheckpointMode;
+  /**
+   * Conditions checked before each item (or batch) is fetched, and once before `buildEnumerator`:
+   * when one holds, the job checkpoints and requeues itself after the condition's backoff, without
+   * counting an attempt. Combined with the worker's `throttle`. See the throttling guide.
+   * @defaultValue none
+   *
+   * @example
+   * ```ts
+   * throttle: [replicaLag, { name: 'paused', check: ({ params }) => paused.has(params.shopId) }],
+   * ```
+   */
+  readonly throttle?: ThrottleOption<Params, Cursor>;
 }
 
 /**
@@ -167,8 +186,9 @@ export function defineIterationJob<
   Item = unknown,
   Cursor = unknown,
 >(definition: IterationJobDefinition<Params, Item, Cursor>): IterationJob<Params, Item, Cursor> {
-  validateDefinition(definition);
+  const throttle = validateDefinition(definition);
   const frozen = Object.freeze({ ...definition });
+  resolvedThrottles.set(frozen, throttle);
   return Object.freeze({
     name: frozen.name,
     definition: frozen,
@@ -206,9 +226,35 @@ function checkParams<P>(
   }
 }
 
+/**
+ * The resolved `throttle` of each definition made by defineIterationJob, kept off the frozen
+ * definition so its public shape stays what the user wrote. Typed for any params and cursor: the
+ * runtime handles every job through `unknown`.
+ */
+const resolvedThrottles = new WeakMap<object, ResolvedThrottle>();
+
+/**
+ * A job definition's own throttle, resolved once. A definition that did not come from
+ * defineIterationJob is validated on its first use (the worker does that in its constructor).
+ */
+export function jobThrottle(definition: {
+  readonly name: string;
+  readonly throttle?: unknown;
+}): ResolvedThrottle {
+  let resolved = resolvedThrottles.get(definition);
+  if (resolved === undefined) {
+    resolved = resolveThrottle(definition.throttle as ThrottleOption | undefined, {
+      jobName: definition.name,
+    });
+    resolvedThrottles.set(definition, resolved);
+  }
+  return resolved;
+}
+
 const CALLBACKS = ['parseParams', 'onStart', 'onResume', 'onShutdown', 'onComplete'] as const;
 
-function validateDefinition(definition: unknown): void {
+/** Throws on the first mistake; returns the resolved throttle, the one option worth keeping. */
+function validateDefinition(definition: unknown): ResolvedThrottle {
   if (typeof definition !== 'object' || definition === null) {
     throw new IterationDefinitionError(
       `defineIterationJob expects a definition object, got ${String(definition)}. ${EXAMPLE}`,
@@ -240,4 +286,5 @@ function validateDefinition(definition: unknown): void {
   }
   validateOptionalDuration(d.maxRuntimeMs, 'maxRuntimeMs', `iteration job "${name}"`);
   validateCheckpointMode(d.checkpointMode, `iteration job "${name}"`);
+  return resolveThrottle(d.throttle as ThrottleOption | undefined, { jobName: name });
 }

@@ -24,6 +24,22 @@ export interface IterationEvent {
   readonly runTimeMs: number;
 }
 
+/** What the `iteration.throttled` event adds to the figures of the run. */
+export interface IterationThrottledEvent extends IterationEvent {
+  /** Name of the throttle condition that held. */
+  readonly condition: string;
+  /** What the condition saw: `replication lag 12.4 s (limit 10 s)`, `check returned true`. */
+  readonly reason: string;
+  /** The backoff: the job is due again this many milliseconds after the event. */
+  readonly delayMs: number;
+  /** Throttles in a row, this one included: what the backoff grew with. */
+  readonly consecutive: number;
+  /** Throttles over the life of the job, this one included. */
+  readonly timesThrottled: number;
+  /** Time spent waiting after earlier throttles, in milliseconds. */
+  readonly throttledMs: number;
+}
+
 export interface IterationWorkerEvents {
   /** The first run of a job begins (after `onStart`). */
   'iteration.started': (event: IterationEvent) => void;
@@ -31,6 +47,11 @@ export interface IterationWorkerEvents {
   'iteration.resumed': (event: IterationEvent) => void;
   /** A run was interrupted, checkpointed and requeued. */
   'iteration.interrupted': (event: IterationEvent & { readonly reason: InterruptReason }) => void;
+  /**
+   * A throttle condition held before the next fetch: the run checkpointed and the job was requeued
+   * after the condition's backoff. Not an attempt, not an interruption.
+   */
+  'iteration.throttled': (event: IterationThrottledEvent) => void;
   /** The job finished its enumerator (or called `stop()`); BullMQ completes it next. */
   'iteration.completed': (event: IterationEvent) => void;
   /** A run failed; BullMQ retries it or fails the job, per its `attempts`. */

@@ -5,6 +5,9 @@
 import type { Logger } from 'pino';
 
 import { IterationDefinitionError } from './errors.js';
+import type { ThrottleOption } from './throttle/condition.js';
+import type { ResolvedThrottle } from './throttle/resolve.js';
+import { resolveThrottle } from './throttle/resolve.js';
 
 /** How checkpoints are written; see `IterationJobDefinition.checkpointMode`. */
 export type CheckpointMode = 'coalesced' | 'strict';
@@ -39,6 +42,17 @@ export interface IterationOptions {
   readonly maxRuntimeMs?: number;
   /** Delay before an interrupted job becomes available again. @defaultValue 0 */
   readonly requeueDelayMs?: number;
+  /**
+   * Throttle conditions for every iteration job of the worker, checked before those of the job
+   * itself; a job condition with the same name replaces the worker's. See the throttling guide.
+   * @defaultValue none
+   *
+   * @example
+   * ```ts
+   * new IterationWorker('maintenance', jobs, { connection, throttle: [eventLoopDelay(), replicaLag] });
+   * ```
+   */
+  readonly throttle?: ThrottleOption;
 }
 
 export const ITERATION_DEFAULTS = {
@@ -49,8 +63,10 @@ export const ITERATION_DEFAULTS = {
   progressIntervalMs: 1_000,
   maxRuntimeMs: undefined,
   requeueDelayMs: 0,
-} as const satisfies Omit<Required<IterationOptions>, 'logger' | 'maxRuntimeMs'> & {
+  throttle: undefined,
+} as const satisfies Omit<Required<IterationOptions>, 'logger' | 'maxRuntimeMs' | 'throttle'> & {
   maxRuntimeMs: undefined;
+  throttle: undefined;
 };
 
 /**
@@ -71,6 +87,8 @@ export interface ResolvedIterationOptions {
   readonly progressIntervalMs: number;
   readonly maxRuntimeMs: number | undefined;
   readonly requeueDelayMs: number;
+  /** The worker's default throttle, validated; empty when there is none. */
+  readonly throttle: ResolvedThrottle;
 }
 
 export function resolveIterationOptions(
@@ -93,6 +111,7 @@ export function resolveIterationOptions(
     progressIntervalMs: validateDuration(o.progressIntervalMs, 'progressIntervalMs', owner, true),
     maxRuntimeMs: o.maxRuntimeMs,
     requeueDelayMs: validateDuration(o.requeueDelayMs, 'requeueDelayMs', owner),
+    throttle: resolveThrottle(o.throttle, { owner }),
   });
 }
 

@@ -17,8 +17,8 @@ import type {
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 
-import type { CheckpointStore } from './backends/store.js';
 import { checkpointStoreFor } from './backends/for-backend.js';
+import type { CheckpointStore } from './backends/store.js';
 import type { AnyIterationJob, IterationJobDefinition } from './define-job.js';
 import { IterationDefinitionError, UnknownJobError } from './errors.js';
 import type { IterationWorkerEvents } from './events.js';

@@ -1,15 +1,19 @@
 /**
- * The per-item loop: pull a pair, check its cursor, run the step, record the cursor, hand it to
- * the checkpoint writer. This is the hottest path of the library, so per item it does only
- * property reads, one cursor check and at most one await per async call it cannot avoid; sync
- * iterables and sync steps are not awaited at all.
+ * The per-item loop: ask the throttle gate, pull a pair, check its cursor, run the step, record the
+ * cursor, hand it to the checkpoint writer. This is the hottest path of the library, so per item it
+ * does only property reads, one cursor check and at most one await per async call it cannot avoid;
+ * sync iterables and sync steps are not awaited at all, and a run without throttle conditions pays
+ * one local boolean test for throttling.
  */
 import { CursorError, EnumeratorError } from '../errors.js';
 import { describeNonJson, type JsonValue, preview } from '../json.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
 
-/** How the loop ended: enumerator exhausted, `ctx.stop()` called, or interrupted. */
-export type LoopEnd = 'exhausted' | 'stopped' | 'interrupted';
+/**
+ * How the loop ended: enumerator exhausted, `ctx.stop()` called, interrupted, or a throttle
+ * condition held before the next fetch.
+ */
+export type LoopEnd = 'exhausted' | 'stopped' | 'interrupted' | 'throttled';
 
 export interface LoopRun<Item> {
   /** `iteration job "name" (id 42)`, for error messages. */
@@ -20,6 +24,10 @@ export interface LoopRun<Item> {
   readonly progress: { readonly due: boolean; tick(): void };
   /** True once `ctx.stop()` was called. */
   readonly stopRequested: boolean;
+  /** True when the run has throttle conditions; read once, when the loop starts. */
+  readonly throttling: boolean;
+  /** True when a throttle condition holds now; a promise only when a check had to be awaited. */
+  checkThrottle(): boolean | Promise<boolean>;
   /** Runs `eachIteration` for one item. */
   step(item: Item): unknown;
   /** Records a finished item and the cursor after it. */
@@ -33,12 +41,24 @@ type AnyIterator<Item> =
 
 export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promise<LoopEnd> {
   const { async, it } = openIterator<Item>(source, run.label);
+  // A local constant: without conditions the per-item cost of throttling is this one test.
+  const throttling = run.throttling;
   let finished = false;
   try {
     for (;;) {
-      // Checked before the next pair is pulled, so an interrupted run does not fetch another page.
+      // Checked before the next pair is pulled, so an interrupted run does not fetch another page
+      // and a throttled one does not query the resource it is backing off from.
       if (run.signal.aborted) return 'interrupted';
       if (run.stopRequested) return 'stopped';
+      if (throttling) {
+        const held = run.checkThrottle();
+        if (held === true) return 'throttled';
+        if (held !== false) {
+          if (await held) return 'throttled';
+          // The await let a shutdown or a lost lock in; honour it before fetching.
+          if (run.signal.aborted) return 'interrupted';
+        }
+      }
       const next: Step<Item> = async
         ? await (it as AsyncIterator<readonly [Item, unknown]>).next()
         : (it as Iterator<readonly [Item, unknown]>).next();

@@ -9,7 +9,23 @@
  */
 import type { JsonValue } from '../json.js';
 
-export type IterationStatus = 'running' | 'interrupted' | 'completed' | 'failed';
+/**
+ * - `running`: a run is iterating.
+ * - `interrupted`: the run stopped (shutdown, `maxRuntimeMs`, a cancel) and the job was requeued.
+ * - `throttled`: a throttle condition held; the job was requeued after its backoff.
+ * - `completed` / `failed`: the job's final outcome, or a failed attempt BullMQ may retry.
+ */
+export type IterationStatus = 'running' | 'interrupted' | 'throttled' | 'completed' | 'failed';
+
+/** What stopped a throttled run, in the progress it published last. */
+export interface ThrottleProgress {
+  /** The condition that held. */
+  readonly condition: string;
+  /** What it saw: `replication lag 12.4 s (limit 10 s)`. */
+  readonly reason: string;
+  /** The backoff the job was requeued with: it is due again about this long after `updatedAt`. */
+  readonly delayMs: number;
+}
 
 export interface IterationProgress {
   /** Percentage done, 0–100, present when the total is known. */
@@ -19,6 +35,12 @@ export interface IterationProgress {
   readonly total?: number;
   readonly cursor: JsonValue | null;
   readonly timesInterrupted: number;
+  /** Runs that ended throttled, over the life of the job (not counted in `timesInterrupted`). */
+  readonly timesThrottled: number;
+  /** Time spent waiting after throttles, in milliseconds. */
+  readonly throttledMs: number;
+  /** With status `throttled` only: the condition that held and when the job runs again. */
+  readonly throttle?: ThrottleProgress;
   readonly totalTimeMs: number;
   readonly status: IterationStatus;
   /** When this object was published (epoch ms). */
@@ -30,6 +52,10 @@ export interface ProgressFigures {
   readonly total: number | undefined;
   readonly cursor: JsonValue | null;
   readonly timesInterrupted: number;
+  readonly timesThrottled: number;
+  readonly throttledMs: number;
+  /** Set once a throttle condition held in this run; published with status `throttled` only. */
+  readonly throttle: ThrottleProgress | undefined;
   readonly totalTimeMs: number;
 }
 
@@ -37,11 +63,14 @@ export function buildProgress(
   figures: ProgressFigures,
   status: IterationStatus,
 ): IterationProgress {
-  const { total } = figures;
+  const { total, throttle } = figures;
   const base = {
     processed: figures.processed,
     cursor: figures.cursor,
     timesInterrupted: figures.timesInterrupted,
+    timesThrottled: figures.timesThrottled,
+    throttledMs: Math.round(figures.throttledMs),
+    ...(status === 'throttled' && throttle !== undefined ? { throttle } : {}),
     totalTimeMs: Math.round(figures.totalTimeMs),
     status,
     updatedAt: Date.now(),

@@ -1,9 +1,11 @@
 /**
  * One run of an iteration job, from loading its state to completing, requeueing or failing it.
  *
- *   load state ─► onStart (first run) / onResume ─► buildEnumerator ─► loop
+ *   load state ─► onStart (first run) / onResume ─► throttle check ─► buildEnumerator ─► loop
  *       loop ends ─┬─ exhausted / stop() ─► persist "completing" ─► onComplete ─► onShutdown ─► return
  *                  ├─ interrupted ───────► flush ─► onShutdown ─► requeue (move to delayed) ─► DelayedError
+ *                  ├─ throttled ─────────► record stats, flush ─► onShutdown ─► requeue after the
+ *                  │                       condition's backoff ─► DelayedError
  *                  ├─ lock lost ─────────► hand off: touch nothing, DelayedError
  *                  └─ error ─────────────► flush ─► onShutdown ─► rethrow (BullMQ retries or fails)
  *
@@ -23,6 +25,8 @@ import { hasSize } from '../enumerator.js';
 import { CursorError, EnumeratorError, ParamsError } from '../errors.js';
 import type { IterationEvent, IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
+import { formatDuration } from '../throttle/duration.js';
+import { formatThrottleStats } from '../throttle/stats.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import type { RunHost } from './host.js';
 import type { InterruptReason } from './interruption.js';
@@ -33,6 +37,7 @@ import type { IterationStatus, ProgressFigures } from './progress.js';
 import { ProgressReporter } from './progress.js';
 import type { IterationState } from './state.js';
 import { initialState, parseState } from './state.js';
+import { recordRunStart, recordRunThrottled, throttleFor, ThrottleGate } from './throttle-gate.js';
 import { withTimeout } from './timeout.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
@@ -41,6 +46,10 @@ type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 export interface IterationSummary {
   readonly processed: number;
   readonly timesInterrupted: number;
+  /** Runs that ended throttled, over the life of the job. */
+  readonly timesThrottled: number;
+  /** Time spent waiting after throttles, in milliseconds. */
+  readonly throttledMs: number;
   readonly totalTimeMs: number;
   readonly cursor: JsonValue | null;
   /** True when the job finished through `ctx.stop()` rather than by exhausting its enumerator. */
@@ -71,6 +80,8 @@ export class IterationRun implements LoopRun<unknown> {
   #processedThisRun = 0;
   #total: number | undefined;
   #params: unknown;
+  /** Created once the params are known; until then the run has nothing to throttle. */
+  #gate: ThrottleGate | undefined;
   #abandoned = false;
   /** True once onStart/onResume was called: only then does onShutdown close the run. */
   #began = false;
@@ -149,6 +160,14 @@ export class IterationRun implements LoopRun<unknown> {
     this.#processedThisRun++;
   }
 
+  get throttling(): boolean {
+    return this.#gate?.active === true;
+  }
+
+  checkThrottle(): boolean | Promise<boolean> {
+    return this.#gate!.check(this.#state);
+  }
+
   async #lifecycle(): Promise<IterationSummary> {
     let end: LoopEnd | 'nil';
     try {
@@ -158,6 +177,7 @@ export class IterationRun implements LoopRun<unknown> {
       end = 'interrupted';
     }
     if (end === 'interrupted') return await this.#interrupted();
+    if (end === 'throttled') return await this.#throttled();
     return await this.#complete(end);
   }
 
@@ -167,6 +187,13 @@ export class IterationRun implements LoopRun<unknown> {
     if (!first) this.#state = parseState(stored, this.#definition.name, String(this.job.id));
     this.#baseTimeMs = this.#state.totalTimeMs;
     this.#params = this.#parseParams();
+    recordRunStart(this.#state, this.#startedAt);
+    this.#gate = new ThrottleGate(
+      throttleFor(this.#definition, this.#host.options.throttle),
+      this.#params,
+      this.job,
+      this.logger,
+    );
     this.#startMaxRuntime();
     this.#began = true;
     if (first) {
@@ -181,6 +208,8 @@ export class IterationRun implements LoopRun<unknown> {
     }
     // A retry after a failing onComplete goes straight back to it.
     if (this.#state.phase === 'completing') return 'exhausted';
+    // Building an enumerator often queries the very resource a throttle protects.
+    if (this.throttling && (await this.checkThrottle())) return 'throttled';
     const args: BuildEnumeratorArgs<unknown, unknown> = {
       params: this.#params,
       cursor: this.#state.cursor,
@@ -195,7 +224,9 @@ export class IterationRun implements LoopRun<unknown> {
     return end;
   }
 
-  async #complete(end: Exclude<LoopEnd, 'interrupted'> | 'nil'): Promise<IterationSummary> {
+  async #complete(
+    end: Exclude<LoopEnd, 'interrupted' | 'throttled'> | 'nil',
+  ): Promise<IterationSummary> {
     try {
       if (this.#state.phase !== 'completing') {
         this.#state.phase = 'completing';
@@ -210,9 +241,12 @@ export class IterationRun implements LoopRun<unknown> {
     await this.#shutdownCallback();
     await this.#publish('completed');
     this.#emit('iteration.completed', {});
+    const throttle = this.#state.throttle;
     return {
       processed: this.#state.processed,
       timesInterrupted: this.#state.timesInterrupted,
+      timesThrottled: throttle?.timesThrottled ?? 0,
+      throttledMs: throttle?.throttledMs ?? 0,
       totalTimeMs: Math.round(this.#elapsedTotal()),
       cursor: this.#state.cursor,
       stoppedEarly: end === 'stopped',
@@ -223,20 +257,53 @@ export class IterationRun implements LoopRun<unknown> {
     const reason = interruptReason(this.signal) ?? 'aborted';
     if (reason === 'lock-lost' || this.#abandoned) return this.#handOff();
     this.#state.timesInterrupted++;
+    await this.#requeue('interrupted', this.#host.options.requeueDelayMs);
+    this.logger.info({ reason, processed: this.#state.processed }, 'interrupted; requeued');
+    this.#emit('iteration.interrupted', { reason });
+    throw new DelayedError(`requeued after interruption (${reason})`);
+  }
+
+  /**
+   * A condition held: the job steps aside like an interrupted one, but after the condition's
+   * backoff and counted in its own figures, because it says the resource is unhealthy, not that
+   * the worker took the job away. A shutdown that arrived meanwhile is served by the same requeue.
+   */
+  async #throttled(): Promise<never> {
+    if (interruptReason(this.signal) === 'lock-lost' || this.#abandoned) return this.#handOff();
+    const { condition, reason, delayMs, consecutive } = this.#gate!.decision!;
+    const stats = recordRunThrottled(this.#state, this.#gate!.decision!, Date.now());
+    await this.#requeue('throttled', delayMs);
+    this.logger.info(
+      { condition, reason, delayMs, consecutive, processed: this.#state.processed },
+      `throttled, requeued in ${formatDuration(delayMs)}: ${formatThrottleStats(stats)}`,
+    );
+    this.#emit('iteration.throttled', {
+      condition,
+      reason,
+      delayMs,
+      consecutive,
+      timesThrottled: stats.timesThrottled,
+      throttledMs: stats.throttledMs,
+    });
+    throw new DelayedError(`throttled by "${condition}" (${reason}); requeued in ${delayMs} ms`);
+  }
+
+  /**
+   * Flushes the checkpoint, closes the run with onShutdown and moves the job back to its queue,
+   * due in `delayMs`; hands off instead when the job is no longer ours.
+   */
+  async #requeue(status: 'interrupted' | 'throttled', delayMs: number): Promise<void> {
     try {
       await this.writer.commit();
     } catch (error) {
       // The previous checkpoint still stands; requeueing now loses nothing but redone items.
       this.logger.error({ err: error }, 'could not flush the checkpoint before requeueing');
     }
-    if (this.writer.lost || this.#abandoned) return this.#handOff();
+    if (this.writer.lost || this.#abandoned) this.#handOff();
     await this.#shutdownCallback();
-    await this.#publish('interrupted');
-    if (this.#abandoned) return this.#handOff();
-    await this.#host.requeue(this.job, this.#token, this.#host.options.requeueDelayMs);
-    this.logger.info({ reason, processed: this.#state.processed }, 'interrupted; requeued');
-    this.#emit('iteration.interrupted', { reason });
-    throw new DelayedError(`requeued after interruption (${reason})`);
+    await this.#publish(status);
+    if (this.#abandoned) this.#handOff();
+    await this.#host.requeue(this.job, this.#token, delayMs);
   }
 
   async #fail(error: unknown): Promise<never> {
@@ -359,11 +426,19 @@ export class IterationRun implements LoopRun<unknown> {
   }
 
   #figures(): ProgressFigures {
+    const throttle = this.#state.throttle;
+    const decision = this.#gate?.decision;
     return {
       processed: this.#state.processed,
       total: this.#total,
       cursor: this.#state.cursor,
       timesInterrupted: this.#state.timesInterrupted,
+      timesThrottled: throttle?.timesThrottled ?? 0,
+      throttledMs: throttle?.throttledMs ?? 0,
+      throttle:
+        decision === undefined
+          ? undefined
+          : { condition: decision.condition, reason: decision.reason, delayMs: decision.delayMs },
       totalTimeMs: this.#elapsedTotal(),
     };
   }
@@ -418,6 +493,12 @@ function createContext(run: IterationRun): IterationContext<unknown, unknown> {
     },
     get timesInterrupted() {
       return run.state.timesInterrupted;
+    },
+    get timesThrottled() {
+      return run.state.throttle?.timesThrottled ?? 0;
+    },
+    get throttledMs() {
+      return run.state.throttle?.throttledMs ?? 0;
     },
     get totalTimeMs() {
       return run.totalTimeMs;

@@ -5,6 +5,8 @@
  */
 import { CheckpointError } from '../errors.js';
 import type { JsonValue } from '../json.js';
+import type { ThrottleStats } from '../throttle/stats.js';
+import { readThrottleStats } from '../throttle/stats.js';
 
 /**
  * `iterating` until the enumerator is exhausted or `stop()` is called; `completing` once it is
@@ -27,6 +29,12 @@ export interface IterationState {
   /** When `onStart` finished (epoch ms). */
   startedAt: number;
   phase: IterationPhase;
+  /**
+   * How much the job has been throttled; absent until its first throttle (and in states written
+   * before throttling existed). Kept apart from `timesInterrupted`: a throttle is the job stepping
+   * aside for an unhealthy resource, not the worker taking it away.
+   */
+  throttle?: ThrottleStats;
 }
 
 export function initialState(now: number): IterationState {
@@ -64,6 +72,8 @@ export function parseState(text: string, jobName: string, jobId: string): Iterat
     throw corrupt(jobName, jobId, value, `"phase" is ${String(s.phase)}`);
   }
   if (!('cursor' in s)) throw corrupt(jobName, jobId, value, '"cursor" is missing');
+  // Bookkeeping only: a damaged field reads as zero instead of failing the job over it.
+  if (s.throttle !== undefined) s.throttle = readThrottleStats(s.throttle);
   return value as IterationState;
 }
 
