@@ -42,8 +42,17 @@ export interface PgliteQueryable {
   query<T>(
     text: string,
     values?: unknown[],
+    options?: { serializers?: Record<number, (value: unknown) => string> },
   ): Promise<{ rows: T[]; fields: { name: string; dataTypeID: number }[] }>;
 }
+
+// PGlite serializes each parameter by the type PostgreSQL infers for it, and its bytea serializer
+// takes only bytes. Keyset cursors hold bytea keys as PostgreSQL's own text (`\x00ff`), which the
+// server reads back as it would from `pg`.
+const PGLITE_SERIALIZERS = {
+  17: (value: unknown) =>
+    value instanceof Uint8Array ? `\\x${Buffer.from(value).toString('hex')}` : String(value),
+};
 
 /**
  * A query function over a `pg` `Pool`, `PoolClient` or `Client`. With a pool, each page is one
@@ -71,5 +80,6 @@ export function pgQuery(client: PgQueryable): QueryFunction {
  * ```
  */
 export function pgliteQuery(db: PgliteQueryable): QueryFunction {
-  return (text, values) => db.query<Record<string, unknown>>(text, [...values]);
+  return (text, values) =>
+    db.query<Record<string, unknown>>(text, [...values], { serializers: PGLITE_SERIALIZERS });
 }
