@@ -1,0 +1,141 @@
+import { describe, expect, it, vi } from 'vitest';
+
+import { CheckpointWriter } from '../../../src/runtime/checkpoint-writer.js';
+
+/** A store whose writes the test completes by hand. */
+function manualStore() {
+  const pending: { json: string; resolve: (saved: boolean) => void; reject: (e: Error) => void }[] =
+    [];
+  return {
+    pending,
+    save: (json: string) =>
+      new Promise<boolean>((resolve, reject) => pending.push({ json, resolve, reject })),
+    async land(saved = true) {
+      pending.shift()!.resolve(saved);
+      // Let the writer's continuation run.
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+function setup(options: { minIntervalMs?: number } = {}) {
+  const store = manualStore();
+  let state = 0;
+  const onLost = vi.fn();
+  const writer = new CheckpointWriter({
+    save: store.save,
+    snapshot: () => JSON.stringify({ cursor: state }),
+    onLost,
+    ...options,
+  });
+  return {
+    store,
+    writer,
+    onLost,
+    advance(to: number) {
+      state = to;
+      writer.markDirty();
+    },
+  };
+}
+
+describe('CheckpointWriter', () => {
+  it('keeps at most one write in flight and writes the newest state next', async () => {
+    const { store, writer, advance } = setup();
+    advance(1);
+    advance(2);
+    advance(3);
+    expect(store.pending.map((p) => p.json)).toEqual(['{"cursor":1}']);
+    await store.land();
+    // 2 was overtaken by 3 while 1 was in flight: only the newest is written.
+    expect(store.pending.map((p) => p.json)).toEqual(['{"cursor":3}']);
+    await store.land();
+    expect(store.pending).toEqual([]);
+    expect(writer.writes).toBe(2);
+  });
+
+  it('flush resolves once everything marked so far is durable', async () => {
+    const { store, writer, advance } = setup();
+    advance(1);
+    advance(2);
+    let flushed = false;
+    const flushing = writer.flush().then(() => (flushed = true));
+    await store.land();
+    expect(flushed).toBe(false);
+    expect(store.pending.map((p) => p.json)).toEqual(['{"cursor":2}']);
+    await store.land();
+    await flushing;
+    expect(flushed).toBe(true);
+  });
+
+  it('commit writes the current state and waits for it (strict mode)', async () => {
+    const { store, writer } = setup();
+    const committing = writer.commit();
+    expect(store.pending).toHaveLength(1);
+    await store.land();
+    await committing;
+    expect(writer.writes).toBe(1);
+  });
+
+  it('a refused write means the lock is lost: onLost once, and no write ever again', async () => {
+    const { store, writer, onLost, advance } = setup();
+    advance(1);
+    advance(2);
+    await store.land(false);
+    expect(onLost).toHaveBeenCalledOnce();
+    expect(writer.lost).toBe(true);
+    expect(store.pending).toEqual([]);
+    advance(3);
+    await writer.flush();
+    await writer.commit();
+    expect(store.pending).toEqual([]);
+    expect(onLost).toHaveBeenCalledOnce();
+  });
+
+  it('a failed write surfaces through failure and flush, and stops writing', async () => {
+    const { store, writer, advance } = setup();
+    advance(1);
+    store.pending.shift()!.reject(new Error('connection reset'));
+    await new Promise((r) => setImmediate(r));
+    expect(writer.failure?.error).toEqual(new Error('connection reset'));
+    advance(2);
+    expect(store.pending).toEqual([]);
+    await expect(writer.flush()).rejects.toThrow('connection reset');
+  });
+
+  it('close refuses every later write', async () => {
+    const { store, writer, advance } = setup();
+    writer.close();
+    advance(1);
+    await writer.commit();
+    expect(store.pending).toEqual([]);
+  });
+
+  it('minIntervalMs spaces background writes but flush does not wait for it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { store, writer, advance } = setup({ minIntervalMs: 1_000 });
+      advance(1);
+      expect(store.pending).toHaveLength(1);
+      store.pending.shift()!.resolve(true);
+      await vi.advanceTimersByTimeAsync(0);
+      advance(2);
+      // Too soon after the last write: it waits for the interval.
+      expect(store.pending).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(store.pending).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(store.pending).toHaveLength(1);
+      store.pending.shift()!.resolve(true);
+      await vi.advanceTimersByTimeAsync(0);
+      advance(3);
+      expect(store.pending).toHaveLength(0);
+      const flushing = writer.flush();
+      expect(store.pending.map((p) => p.json)).toEqual(['{"cursor":3}']);
+      store.pending.shift()!.resolve(true);
+      await flushing;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
