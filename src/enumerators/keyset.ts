@@ -75,9 +75,11 @@ export interface KeysetOptions {
  * On the first `next()` it checks the source in the catalog: the columns must exist, be NOT NULL
  * and end in a primary key or unique index (else an EnumeratorError says how to fix it).
  *
- * Rows inserted during the job are visited if their key lies ahead of the cursor and not if it lies
- * behind; a row whose key changes may be visited twice or not at all. Each page is its own
- * statement, so pages do not share one snapshot.
+ * Rows inserted while the job runs are never visited when their key lies behind the cursor, and
+ * are visited when it lies beyond the last row read (the end of the page in hand, at most
+ * `batchSize` rows ahead); in between, only a resume, which reads that page again, visits them. A
+ * row whose key changes may be visited twice or not at all. Each page is its own statement, so
+ * pages do not share one snapshot.
  *
  * @example
  * ```ts
@@ -131,7 +133,12 @@ function buildKeyset<Item>(
   const start = keysetStart(options.cursor, spec.columns);
   // One plan per enumerator, made on first use by next() or size(), never by building it.
   let planned: Promise<KeysetPlan> | undefined;
-  const plan = () => (planned ??= planKeyset(spec));
+  const plan = () =>
+    (planned ??= planKeyset(spec).catch((error: unknown) => {
+      // A lost connection while planning must not stick: the next call plans again.
+      planned = undefined;
+      throw error;
+    }));
   const mode = options.count ?? 'estimate';
   const size: SizeFunction | undefined =
     mode === 'none'
