@@ -130,7 +130,7 @@ function buildKeyset<Item>(
   source: 'keyset' | 'keysetBatches',
 ): IterationEnumerator<Item, KeysetCursor> {
   const spec = resolveKeysetOptions(options, source);
-  const start = keysetStart(options.cursor, spec.columns);
+  const start = keysetStart(options.cursor, spec.columns, source);
   // One plan per enumerator, made on first use by next() or size(), never by building it.
   let planned: Promise<KeysetPlan> | undefined;
   const plan = () =>
@@ -215,6 +215,7 @@ function resolveKeysetOptions(options: KeysetOptions, source: string): KeysetSpe
     throw optionError(source, 'count', count, "'estimate', 'exact' or 'none'");
   }
   return {
+    source,
     query,
     table,
     schema,
@@ -229,7 +230,11 @@ function resolveKeysetOptions(options: KeysetOptions, source: string): KeysetSpe
   };
 }
 
-function keysetStart(cursor: unknown, columns: readonly string[]): KeysetCursor | null {
+function keysetStart(
+  cursor: unknown,
+  columns: readonly string[],
+  source: string,
+): KeysetCursor | null {
   if (cursor === null || cursor === undefined) return null;
   const keys = isObject(cursor) ? Object.keys(cursor) : [];
   if (
@@ -238,7 +243,7 @@ function keysetStart(cursor: unknown, columns: readonly string[]): KeysetCursor 
     !columns.every((column) => Object.hasOwn(cursor, column))
   ) {
     throw cursorError(
-      'keyset',
+      source,
       cursor,
       `null or an object with exactly the ordering columns as keys (${columns
         .map((c) => `"${c}"`)
@@ -249,7 +254,7 @@ function keysetStart(cursor: unknown, columns: readonly string[]): KeysetCursor 
     const value = cursor[column];
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new CursorError(
-        `keyset: cannot resume from cursor ${shown(cursor)}: the value of "${column}" must be a ` +
+        `${source}: cannot resume from cursor ${shown(cursor)}: the value of "${column}" must be a ` +
           `string, number or boolean, got ${shown(value)}.`,
         { cursor },
       );

@@ -52,15 +52,16 @@ ORDER BY i.indisprimary DESC, i.indexrelid`;
 export async function describeRelation(
   query: QueryFunction,
   qualifiedName: string,
+  source: string,
 ): Promise<SourceShape> {
   const label = `table ${qualifiedName}`;
-  const { rows } = await checked(query, RELATION_SQL, [qualifiedName], `reading ${label}`);
+  const { rows } = await checked(query, RELATION_SQL, [qualifiedName], `reading ${label}`, source);
   if (rows.length === 0) {
     throw new EnumeratorError(
-      `keyset: ${label} does not exist (or is not visible on the search_path). Expected an ` +
+      `${source}: ${label} does not exist (or is not visible on the search_path). Expected an ` +
         `existing table or view; names are case-sensitive, as PostgreSQL stores them ` +
         `(CREATE TABLE Users creates "users"); pass \`schema\` for a table outside the search_path.`,
-      { source: 'keyset' },
+      { source },
     );
   }
   const kind = String(rows[0]?.kind);
@@ -72,8 +73,8 @@ export async function describeRelation(
   }
   const isTable = kind === 'r' || kind === 'p' || kind === 'm' || kind === 'f';
   const uniqueKeys = isTable
-    ? (await checked(query, UNIQUE_KEYS_SQL, [qualifiedName], `reading ${label}`)).rows.map((row) =>
-        parseJsonArray(row.columns),
+    ? (await checked(query, UNIQUE_KEYS_SQL, [qualifiedName], `reading ${label}`, source)).rows.map(
+        (row) => parseJsonArray(row.columns),
       )
     : undefined;
   const estimate = Number(rows[0]?.estimate);
@@ -93,13 +94,14 @@ export async function describeQuery(
   query: QueryFunction,
   probeSql: string,
   values: readonly unknown[],
+  source: string,
 ): Promise<SourceShape> {
-  const result = await checked(query, probeSql, values, 'running the sql query');
+  const result = await checked(query, probeSql, values, 'running the sql query', source);
   if (result.fields === undefined) {
     throw new EnumeratorError(
-      'keyset: the query function returned no `fields`; keyset over a `sql` source needs the ' +
-        'column names and types of the result (pg and PGlite report them as `fields`).',
-      { source: 'keyset' },
+      `${source}: the query function returned no \`fields\`; a \`sql\` source needs the ` +
+        `column names and types of the result (pg and PGlite report them as \`fields\`).`,
+      { source },
     );
   }
   const columns = new Map<string, SourceColumn>();

@@ -36,7 +36,7 @@ export function textExpression(column: string, type: number): string {
 }
 
 /** The cursor value of an exact-type column, from the value the driver returned. */
-export function exactKey(value: unknown, column: string): KeyValue {
+export function exactKey(value: unknown, column: string, source: string): KeyValue {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -48,15 +48,21 @@ export function exactKey(value: unknown, column: string): KeyValue {
       break;
   }
   throw new EnumeratorError(
-    `keyset: the driver returned ${preview(value)} (${typeof value}) for the ordering column ` +
+    `${source}: the driver returned ${preview(value)} (${typeof value}) for the ordering column ` +
       `"${column}", which cannot be stored exactly in a cursor. Expected a string, boolean, bigint ` +
       `or safe integer; a custom type parser that turns int8 into a Number loses digits above 2^53.`,
-    { source: 'keyset' },
+    { source },
   );
 }
 
 /** Checks a cursor value against the type of its column before it is bound to a parameter. */
-export function checkKey(value: unknown, column: string, type: number, cursor: unknown): void {
+export function checkKey(
+  value: unknown,
+  column: string,
+  type: number,
+  cursor: unknown,
+  source: string,
+): void {
   const ok =
     type === BOOL
       ? typeof value === 'boolean'
@@ -68,7 +74,7 @@ export function checkKey(value: unknown, column: string, type: number, cursor: u
     const expected =
       type === BOOL ? 'a boolean' : INTEGER_TYPES.has(type) ? 'an integer' : 'a string';
     throw new CursorError(
-      `keyset: cannot resume from cursor ${preview(cursor)}: the value of "${column}" is ` +
+      `${source}: cannot resume from cursor ${preview(cursor)}: the value of "${column}" is ` +
         `${preview(value)}, expected ${expected} for the column's type. The cursor was probably ` +
         `saved by another version of the job; restart it from the beginning (cursor null) or ` +
         `convert the saved cursor.`,

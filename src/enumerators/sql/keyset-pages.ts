@@ -28,7 +28,7 @@ export function keysetPages<Item>(
     }
     const text = after === null ? ready.firstPage : ready.nextPage;
     const values = ready.pageValues(after);
-    rows = (await checked(spec.query, text, values, 'reading a page', after)).rows;
+    rows = (await checked(spec.query, text, values, 'reading a page', spec.source, after)).rows;
     index = 0;
     // A short page is the last: no statement is spent to learn that the next one is empty.
     more = rows.length === spec.batchSize;

@@ -17,6 +17,8 @@ import type { QueryFunction } from './query.js';
 export type KeysetCursor = { readonly [column: string]: KeyValue };
 
 export interface KeysetSpec {
+  /** The builder, for messages: `keyset` or `keysetBatches`. */
+  readonly source: string;
   readonly query: QueryFunction;
   readonly table: string | undefined;
   readonly schema: string | undefined;
@@ -53,14 +55,15 @@ export async function planKeyset(spec: KeysetSpec): Promise<KeysetPlan> {
   const filter = spec.where === undefined ? '' : `(\n${spec.where}\n)`;
   const shape =
     spec.sql === undefined
-      ? await describeRelation(spec.query, from)
+      ? await describeRelation(spec.query, from, spec.source)
       : await describeQuery(
           spec.query,
           `SELECT * FROM ${from}${filter === '' ? '' : ` WHERE ${filter}`} LIMIT 0`,
           spec.values,
+          spec.source,
         );
-  const keyColumns = spec.columns.map((name) => findColumn(shape, name));
-  if (!spec.trustOrder) checkOrder(shape, spec.columns, keyColumns);
+  const keyColumns = spec.columns.map((name) => findColumn(shape, name, spec.source));
+  if (!spec.trustOrder) checkOrder(shape, spec.columns, keyColumns, spec.source);
 
   // Helper columns for the keys a driver may not hand over exactly, named so they cannot clash.
   const helpers = keyColumns.map((column, index) =>
@@ -102,7 +105,7 @@ export async function planKeyset(spec: KeysetSpec): Promise<KeysetPlan> {
         const name = names[index] as string;
         const helper = helpers[index];
         if (helper === undefined) {
-          cursor[name] = exactKey(row[name], name);
+          cursor[name] = exactKey(row[name], name, spec.source);
         } else {
           cursor[name] = row[helper] as string;
           delete row[helper];
@@ -112,24 +115,24 @@ export async function planKeyset(spec: KeysetSpec): Promise<KeysetPlan> {
     },
     checkCursor(cursor) {
       keyColumns.forEach((column) =>
-        checkKey(cursor[column.name], column.name, column.type, cursor),
+        checkKey(cursor[column.name], column.name, column.type, cursor, spec.source),
       );
     },
   };
 }
 
-function findColumn(shape: SourceShape, name: string): SourceColumn {
+function findColumn(shape: SourceShape, name: string, source: string): SourceColumn {
   const column = shape.columns.get(name);
   if (column !== undefined) return column;
   const names = [...shape.columns.keys()];
   const sameLetters = names.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
   throw new EnumeratorError(
-    `keyset: ${shape.label} has no column "${name}" to order by` +
+    `${source}: ${shape.label} has no column "${name}" to order by` +
       (sameLetters === undefined
         ? `; its columns are ${names.map((n) => `"${n}"`).join(', ') || '(none)'}.`
         : `; did you mean "${sameLetters}"? Column names are case-sensitive.`) +
       ` Expected \`columns\` to name columns of the source, the last of them unique (e.g. "id").`,
-    { source: 'keyset' },
+    { source },
   );
 }
 
@@ -137,23 +140,28 @@ function findColumn(shape: SourceShape, name: string): SourceColumn {
  * Rows with equal keys, or a NULL key, break keyset pagination: equal keys at a page boundary are
  * skipped, and `(NULL, …) > (…)` is never true, so such rows are missed after the first page.
  */
-function checkOrder(shape: SourceShape, names: readonly string[], columns: SourceColumn[]) {
+function checkOrder(
+  shape: SourceShape,
+  names: readonly string[],
+  columns: SourceColumn[],
+  source: string,
+) {
   if (shape.uniqueKeys === undefined) {
     throw new EnumeratorError(
-      `keyset: cannot check that the ordering columns (${names.join(', ')}) of ${shape.label} ` +
+      `${source}: cannot check that the ordering columns (${names.join(', ')}) of ${shape.label} ` +
         `are unique and never NULL: the catalog does not describe ${shape.label}. Make sure ` +
         `the last column is unique and none is NULL, then pass \`trustOrder: true\`.`,
-      { source: 'keyset' },
+      { source },
     );
   }
   const nullable = columns.find((column) => column.notNull !== true);
   if (nullable !== undefined) {
     throw new EnumeratorError(
-      `keyset: the ordering column "${nullable.name}" of ${shape.label} may be NULL; rows where ` +
+      `${source}: the ordering column "${nullable.name}" of ${shape.label} may be NULL; rows where ` +
         `it is NULL would be skipped after the first page. Expected NOT NULL columns: declare ` +
         `it NOT NULL, or order by other columns. If \`where\` excludes its NULLs, pass ` +
         `\`trustOrder: true\`.`,
-      { source: 'keyset' },
+      { source },
     );
   }
   const ordering = new Set(names);
@@ -167,11 +175,11 @@ function checkOrder(shape: SourceShape, names: readonly string[], columns: Sourc
             ...primary,
           ])}.`;
     throw new EnumeratorError(
-      `keyset: the ordering columns (${names.join(', ')}) of ${shape.label} are not unique: no ` +
+      `${source}: the ordering columns (${names.join(', ')}) of ${shape.label} are not unique: no ` +
         `primary key or unique index is made of them, so rows with equal values could be ` +
         `skipped or repeated between pages. ${suggestion} If they are unique without an index ` +
         `to say so, pass \`trustOrder: true\`.`,
-      { source: 'keyset' },
+      { source },
     );
   }
 }

@@ -17,6 +17,7 @@ export async function checked(
   text: string,
   values: readonly unknown[],
   doing: string,
+  source: string,
   cursor?: unknown,
 ): Promise<QueryResult> {
   try {
@@ -27,14 +28,14 @@ export async function checked(
     const cause = `${(error as Error).message} (SQLSTATE ${code})`;
     if (code.startsWith('42') || code === '08P01') {
       throw new EnumeratorError(
-        `keyset: PostgreSQL refused the statement while ${doing}: ${cause}. Check \`where\`, ` +
+        `${source}: PostgreSQL refused the statement while ${doing}: ${cause}. Check \`where\`, ` +
           `\`sql\` and \`values\` ($1 is values[0]). Statement: ${text.trim()}`,
-        { source: 'keyset' },
+        { source },
       );
     }
     if (code.startsWith('22') && cursor !== undefined && cursor !== null) {
       throw new CursorError(
-        `keyset: cannot resume from cursor ${preview(cursor)}: PostgreSQL could not compare it ` +
+        `${source}: cannot resume from cursor ${preview(cursor)}: PostgreSQL could not compare it ` +
           `with the ordering columns: ${cause}. Expected the ordering columns' values of a row; ` +
           `restart the job from the beginning (cursor null) or convert the saved cursor.`,
         { cursor },

@@ -101,6 +101,35 @@ describe.each(databases)('keyset on $name', (kind) => {
       );
     });
 
+    it('resumes batches anywhere, whatever their size (property)', async () => {
+      const expected = await db.exec(`SELECT * FROM public.${events} ORDER BY at DESC, id DESC`);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 12 }),
+          stopSchedules(8),
+          async (batchSize, stops) => {
+            const run = await runWithInterruptions(
+              (cursor) =>
+                keysetBatches({
+                  query: db.query,
+                  table: events,
+                  columns: ['at', 'id'],
+                  order: 'desc',
+                  batchSize,
+                  cursor,
+                }),
+              stops,
+            );
+            expect(run.items.flat()).toEqual(expected.rows);
+            expect(run.items.every((rows) => rows.length > 0 && rows.length <= batchSize)).toBe(
+              true,
+            );
+          },
+        ),
+        { numRuns: 15 },
+      );
+    });
+
     it('yields batches, one statement each, the cursor being that of the last row', async () => {
       const whole = await assertResumable(
         (cursor) =>
@@ -363,6 +392,12 @@ describe.each(databases)('keyset on $name', (kind) => {
     expect(() => keyset({ query: db.query, table: name, columns: ['id'], batchSize: 0 })).toThrow(
       /keyset: expected `batchSize` to be a positive integer, got `0` \(number\)/,
     );
+    await expect(
+      runWithInterruptions(
+        () => keysetBatches({ query: db.query, table: name, columns: ['created_at'] }),
+        [],
+      ),
+    ).rejects.toThrow(/^keysetBatches: the ordering columns \(created_at\)/);
     expect(() => keyset({ query: db.query, columns: ['id'] })).toThrow(
       /keyset: expected `table` or `sql` to be exactly one of them/,
     );

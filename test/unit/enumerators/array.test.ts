@@ -132,6 +132,15 @@ describe('once', () => {
     await assertResumable((cursor) => once({ cursor }));
   });
 
+  it('resumes anywhere (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyItem, stopSchedules(1), async (item, stops) => {
+        const run = await runWithInterruptions((cursor) => once({ item, cursor }), stops);
+        expect(run.items).toEqual([item]);
+      }),
+    );
+  });
+
   it('yields null by default and refuses foreign cursors', async () => {
     const run = await runWithInterruptions((cursor) => once({ cursor }), []);
     expect(run.items).toEqual([null]);

@@ -68,6 +68,25 @@ describe('csv', () => {
     );
   });
 
+  it('resumes batches anywhere, whatever their size (property)', async () => {
+    const rows = Array.from({ length: 23 }, (_, i) => `${i},"line ${i}\r\nnext"`);
+    const path = file(`n,text\r\n${rows.join('\r\n')}\r\n`);
+    const expected = rows.map((_, i) => ({ n: String(i), text: `line ${i}\r\nnext` }));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 9 }),
+        stopSchedules(25),
+        async (batchSize, stops) => {
+          const run = await runWithInterruptions(
+            (cursor) => csvBatches({ path, batchSize, cursor }),
+            stops,
+          );
+          expect(run.items.flat()).toEqual(expected);
+        },
+      ),
+    );
+  });
+
   it('passes assertResumable with header names replaced, with arrays, and in batches', async () => {
     const path = file('a,b\r\n1,2\r\n3,"4\r\n5"\r\n6,7\r\n');
     const renamed = await assertResumable((cursor) => csv({ path, columns: ['x', 'y'], cursor }));
