@@ -270,8 +270,9 @@ export class IterationRun implements LoopRun<unknown> {
    */
   async #throttled(): Promise<never> {
     if (interruptReason(this.signal) === 'lock-lost' || this.#abandoned) return this.#handOff();
-    const { condition, reason, delayMs, consecutive } = this.#gate!.decision!;
-    const stats = recordRunThrottled(this.#state, this.#gate!.decision!, Date.now());
+    const decision = this.#gate!.decision!;
+    const { condition, reason, delayMs, consecutive } = decision;
+    const stats = recordRunThrottled(this.#state, decision, Date.now());
     await this.#requeue('throttled', delayMs);
     this.logger.info(
       { condition, reason, delayMs, consecutive, processed: this.#state.processed },
