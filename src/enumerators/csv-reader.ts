@@ -5,12 +5,15 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import type { Transform } from 'node:stream';
 
 import type * as csvParse from 'csv-parse';
 import type { Options as CsvParseOptions } from 'csv-parse';
 
 import type { EnumeratorPair } from '../enumerator.js';
 import { CursorError, EnumeratorError } from '../errors.js';
+import type { Puller } from './stream-pull.js';
+import { pull } from './stream-pull.js';
 import { shown } from './validate.js';
 
 /**
@@ -54,11 +57,10 @@ export interface CsvReadPlan {
 type CsvParse = typeof csvParse;
 type ColumnsOption = NonNullable<CsvParseOptions['columns']>;
 
-let loading: Promise<{ module: CsvParse; OffsetParser: new (o: CsvParseOptions) => Parser }>;
+let loading: Promise<{ module: CsvParse; OffsetParser: new (o: CsvParseOptions) => Transform }>;
 
-interface Parser extends AsyncIterable<readonly [unknown, number]> {
-  destroy(): void;
-}
+/** A record and the byte offset just past it, relative to where reading started. */
+type Parsed = readonly [record: unknown, bytes: number];
 
 function loadCsvParse() {
   return (loading ??= import('csv-parse').then(withOffsets, (error: unknown) => {
@@ -80,27 +82,26 @@ function withOffsets(module: CsvParse) {
       return super.push(record === null ? null : [record, this.info.bytes], encoding);
     }
   }
-  return { module, OffsetParser: OffsetParser as new (o: CsvParseOptions) => Parser };
+  return { module, OffsetParser: OffsetParser as new (o: CsvParseOptions) => Transform };
 }
 
 /** An iterator over the records from `plan.start`; nothing is opened before the first `next()`. */
 export function readCsv<Row>(plan: CsvReadPlan): AsyncIterator<EnumeratorPair<Row, CsvCursor>> {
-  let opened: Promise<{ records: AsyncIterator<readonly [unknown, number]>; close(): void }>;
+  let opened: Promise<Puller<Parsed>> | undefined;
   let rows = plan.start.rows;
   let done = false;
   return {
     async next() {
       if (done) return { done: true, value: undefined };
       try {
-        const { records } = await (opened ??= openAt(plan));
-        const step = await records.next();
-        if (step.done === true) {
+        const parsed = await (await (opened ??= openAt(plan))).next();
+        if (parsed === undefined) {
           done = true;
           return { done: true, value: undefined };
         }
         rows++;
-        const cursor = { offset: plan.start.offset + step.value[1], rows };
-        return { done: false, value: [step.value[0] as Row, cursor] as const };
+        const cursor = { offset: plan.start.offset + parsed[1], rows };
+        return { done: false, value: [parsed[0] as Row, cursor] as const };
       } catch (error) {
         done = true;
         throw await parseError(plan, rows, error);
@@ -114,7 +115,7 @@ export function readCsv<Row>(plan: CsvReadPlan): AsyncIterator<EnumeratorPair<Ro
   };
 }
 
-async function openAt(plan: CsvReadPlan) {
+async function openAt(plan: CsvReadPlan): Promise<Puller<Parsed>> {
   const { OffsetParser } = await loadCsvParse();
   await checkFile(plan);
   const { path, parse, start } = plan;
@@ -131,16 +132,15 @@ async function openAt(plan: CsvReadPlan) {
   }
   options.columns = resuming ? await resumedColumns(plan) : firstColumns(plan);
   const input = createReadStream(path, { start: start.offset });
-  const parser = input.pipe(
-    new OffsetParser(options) as unknown as NodeJS.WritableStream,
-  ) as unknown as Parser;
+  const parser = input.pipe(new OffsetParser(options));
   // pipe() does not forward errors: a read error must end the iteration, not hang it.
-  input.once('error', (error) => (parser as unknown as { destroy(e: Error): void }).destroy(error));
+  input.once('error', (error) => parser.destroy(error));
+  const records = pull<Parsed>(parser);
   return {
-    records: parser[Symbol.asyncIterator](),
+    next: () => records.next(),
     close() {
       input.destroy();
-      parser.destroy();
+      records.close();
     },
   };
 }
