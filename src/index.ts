@@ -24,6 +24,40 @@ export type {
   IterationEnumerator,
   SizedEnumerator,
 } from './enumerator.js';
+export type { ArrayCursor, ArrayOptions } from './enumerators/array.js';
+export { array } from './enumerators/array.js';
+export { batches } from './enumerators/batches.js';
+export type { CsvColumns, CsvCursor, CsvOptions, CsvParserOptions } from './enumerators/csv.js';
+export { csv, csvBatches } from './enumerators/csv.js';
+export type { KeysetCursor, KeysetOptions } from './enumerators/keyset.js';
+export { keyset, keysetBatches } from './enumerators/keyset.js';
+export type {
+  InnerBuilder,
+  NestedCursor,
+  NestedOptions,
+  OuterBuilder,
+} from './enumerators/nested.js';
+export { nested } from './enumerators/nested.js';
+export type { OnceOptions } from './enumerators/once.js';
+export { once } from './enumerators/once.js';
+export type { Page, PaginatedCursor, PaginatedOptions } from './enumerators/paginated.js';
+export { paginated } from './enumerators/paginated.js';
+export type { RangeCursor, RangeOptions } from './enumerators/range.js';
+export { range, times } from './enumerators/range.js';
+export type {
+  RedisKeysCursor,
+  RedisKeysOptions,
+  RedisScanClient,
+} from './enumerators/redis-keys.js';
+export { redisKeys } from './enumerators/redis-keys.js';
+export type {
+  PgliteQueryable,
+  PgQueryable,
+  QueryField,
+  QueryFunction,
+  QueryResult,
+} from './enumerators/sql/query.js';
+export { pgliteQuery, pgQuery } from './enumerators/sql/query.js';
 export {
   CheckpointError,
   CursorError,
@@ -58,9 +92,7 @@ export type {
   HealthProbe,
   HealthStatus,
   HealthVerdict,
-  PgQueryable,
   PostgresConnectionsOptions,
-  PostgresQuery,
   PostgresReplicationLagOptions,
   PostgresWritableOptions,
   ProbeOutcome,
@@ -108,7 +140,6 @@ export {
   isHealthCheck,
   NO_THROTTLE,
   NO_THROTTLE_STATS,
-  pgPoolQuery,
   postgresConnections,
   postgresReplicationLag,
   postgresWritable,

@@ -211,7 +211,7 @@ export class IterationWorker<
     this.#shuttingDown = true;
     for (const run of this.#runs) run.interrupt('shutdown');
     if (this.#runs.size > 0) {
-      this.logger.info({ running: this.#runs.size }, 'closing: interrupting running jobs');
+      this.logger.debug({ running: this.#runs.size }, 'closing: interrupting running jobs');
     }
     this.#deadline = setTimeout(() => {
       for (const run of this.#runs) run.abandon();

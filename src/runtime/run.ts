@@ -104,7 +104,8 @@ export class IterationRun implements LoopRun<unknown> {
     this.label = `iteration job "${definition.name}" (id ${job.id ?? '?'})`;
     this.signal = this.#controller.signal;
     this.strict = (definition.checkpointMode ?? host.options.checkpointMode) === 'strict';
-    this.logger = host.logger.child({ queue: job.queueName, jobName: job.name, jobId: job.id });
+    // The host logger is already bound to the queue (the worker binds it once).
+    this.logger = host.logger.child({ jobName: job.name, jobId: job.id });
     this.writer = new CheckpointWriter({
       save: (json) => host.store.save(this.#ref(), token, json),
       snapshot: () => JSON.stringify(this.#snapshot()),

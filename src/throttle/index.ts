@@ -36,8 +36,6 @@ export type {
   PostgresConnectionsOptions,
 } from './health/postgres-connections.js';
 export { decideConnections, postgresConnections } from './health/postgres-connections.js';
-export type { PgQueryable, PostgresQuery } from './health/postgres-query.js';
-export { pgPoolQuery } from './health/postgres-query.js';
 export type {
   PostgresReplicationLagOptions,
   ReplicationLagReading,

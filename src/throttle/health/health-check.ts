@@ -39,7 +39,7 @@ export type HealthProbe = (signal: AbortSignal) => ProbeOutcome | Promise<ProbeO
  *
  * @example
  * ```ts
- * const replicaLag = postgresReplicationLag({ query: pgPoolQuery(pool), maxLagMs: 10_000 });
+ * const replicaLag = postgresReplicationLag({ query: pgQuery(pool), maxLagMs: 10_000 });
  * replicaLag.peek(); // undefined until the first probe settles, then the cached verdict
  * await replicaLag.status(); // { healthy: true, detail: 'replication lag 0 ms (limit 10 s)', … }
  * replicaLag.close();

@@ -36,7 +36,7 @@ SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backe
  *
  * @example
  * ```ts
- * const connections = postgresConnections({ query: pgPoolQuery(pool), maxShare: 0.7 });
+ * const connections = postgresConnections({ query: pgQuery(pool), maxShare: 0.7 });
  * ```
  */
 export function postgresConnections(options: PostgresConnectionsOptions): HealthCheck {

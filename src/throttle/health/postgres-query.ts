@@ -1,42 +1,13 @@
 /**
- * How the PostgreSQL health checks reach the server: a tiny query function, so they work with a
- * `pg` Pool (through {@link pgPoolQuery}), a pooled client or any driver wrapped the same way, and
- * the shared probe that reads one row and degrades on servers without the statistics views.
+ * How the PostgreSQL health checks reach the server: the same query function as the SQL
+ * enumerators (`pgQuery(pool)`, `pgliteQuery(db)` or any driver wrapped the same way), and the
+ * shared probe that reads one row and degrades on servers without the statistics views.
  */
+import type { QueryFunction } from '../../enumerators/sql/query.js';
 import { describeThrown } from '../logger.js';
 import { aFunction, conditionName } from '../validate.js';
 import { createHealthCheck } from './cached-check.js';
 import type { HealthCheck, HealthCheckTiming, ProbeOutcome } from './health-check.js';
-
-/** Runs one SQL statement and returns its rows. */
-export type PostgresQuery = (
-  text: string,
-  values?: readonly unknown[],
-) => Promise<{ readonly rows: readonly Record<string, unknown>[] }>;
-
-/** The part of a `pg` Pool (or Client) that {@link pgPoolQuery} uses. */
-export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-}
-
-/**
- * Adapts a `pg` Pool for the PostgreSQL health checks. Use a pool of its own, or the application's:
- * a probe holds one connection for one short query per interval. Set the pool's `query_timeout` to
- * bound a query the check abandoned at its `timeoutMs` (an abandoned query is not cancelled).
- *
- * @example
- * ```ts
- * import pg from 'pg';
- * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2, query_timeout: 5_000 });
- * const query = pgPoolQuery(pool);
- * ```
- */
-export function pgPoolQuery(pool: PgQueryable): PostgresQuery {
-  return async (text, values) => {
-    const result = await pool.query(text, values === undefined ? undefined : [...values]);
-    return { rows: result.rows as Record<string, unknown>[] };
-  };
-}
 
 /**
  * SQLSTATEs of a server that lacks a view, function or setting the checks read (a PostgreSQL-like
@@ -47,8 +18,12 @@ const UNSUPPORTED = new Set(['42883', '42P01', '42703', '0A000', '42704']);
 
 /** Options every PostgreSQL health check takes. */
 export interface PostgresCheckOptions extends HealthCheckTiming {
-  /** Runs the statistics query; see {@link pgPoolQuery}. */
-  readonly query: PostgresQuery;
+  /**
+   * Runs the statistics query: `pgQuery(pool)`. Use a small pool of its own or the application's;
+   * a probe holds one connection for one short query per interval. Set the pool's `query_timeout`
+   * to bound a query the check abandoned at its `timeoutMs` (an abandoned query is not cancelled).
+   */
+  readonly query: QueryFunction;
   /** Shown in `throttled` events and logs. @defaultValue the builder's own, such as 'postgres-writable' */
   readonly name?: string;
 }
@@ -75,14 +50,14 @@ export function postgresHealthCheck<Reading>(
   const name = conditionName(options.name ?? spec.defaultName, {
     where: `${spec.builder} option name`,
   });
-  const query = aFunction<PostgresQuery>(options.query, '(text, values?) => Promise<{ rows }>', {
-    where: `${spec.builder} option query (wrap a pg Pool with pgPoolQuery(pool))`,
+  const query = aFunction<QueryFunction>(options.query, '(text, values) => Promise<{ rows }>', {
+    where: `${spec.builder} option query (wrap a pg Pool with pgQuery(pool))`,
   });
   let warned = false;
   const probe = async (): Promise<ProbeOutcome> => {
     let rows: readonly Record<string, unknown>[];
     try {
-      ({ rows } = await query(spec.sql));
+      ({ rows } = await query(spec.sql, []));
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       if (typeof code !== 'string' || !UNSUPPORTED.has(code)) throw error;

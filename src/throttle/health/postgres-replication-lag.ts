@@ -45,7 +45,7 @@ SELECT pg_is_in_recovery() AS in_recovery,
  *
  * @example
  * ```ts
- * const replicaLag = postgresReplicationLag({ query: pgPoolQuery(replicaPool), maxLagMs: 5_000 });
+ * const replicaLag = postgresReplicationLag({ query: pgQuery(replicaPool), maxLagMs: 5_000 });
  * defineIterationJob({ name: 'backfill', throttle: replicaLag, ... });
  * ```
  */

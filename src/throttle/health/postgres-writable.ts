@@ -26,7 +26,7 @@ SELECT pg_is_in_recovery() AS in_recovery, current_setting('transaction_read_onl
  *
  * @example
  * ```ts
- * const writable = postgresWritable({ query: pgPoolQuery(pool) });
+ * const writable = postgresWritable({ query: pgQuery(pool) });
  * ```
  */
 export function postgresWritable(options: PostgresWritableOptions): HealthCheck {

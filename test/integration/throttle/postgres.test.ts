@@ -3,9 +3,9 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
+import { pgQuery } from '../../../src/enumerators/sql/query.js';
 import {
   anyOf,
-  pgPoolQuery,
   postgresConnections,
   postgresReplicationLag,
   postgresWritable,
@@ -20,7 +20,7 @@ function pool(url: string, max = 2): pg.Pool {
 
 describe('PostgreSQL health checks on PostgreSQL', () => {
   it('reads replication lag from the statistics views: a primary without replicas is healthy', async () => {
-    const query = pgPoolQuery(pool(postgresUrl()));
+    const query = pgQuery(pool(postgresUrl()));
     const check = tracked(postgresReplicationLag({ query, maxLagMs: 1_000 }));
     await expect(check.status()).resolves.toMatchObject({
       healthy: true,
@@ -29,17 +29,19 @@ describe('PostgreSQL health checks on PostgreSQL', () => {
     // The same statistics, read directly, agree with what the check saw.
     const { rows } = await query(
       'SELECT pg_is_in_recovery() AS r, (SELECT count(*) FROM pg_stat_replication)::int AS n',
+      [],
     );
     expect(rows[0]).toEqual({ r: false, n: 0 });
   });
 
   it('reads the share of max_connections in use and follows real sessions', async () => {
     const url = postgresUrl();
-    const { rows } = await pgPoolQuery(pool(url))(
+    const { rows } = await pgQuery(pool(url))(
       "SELECT current_setting('max_connections')::int AS max",
+      [],
     );
     const max = rows[0]!['max'] as number;
-    const check = tracked(postgresConnections({ query: pgPoolQuery(pool(url)) }));
+    const check = tracked(postgresConnections({ query: pgQuery(pool(url)) }));
     const calm = await check.status();
     expect(calm.healthy).toBe(true);
     expect(calm.detail).toMatch(new RegExp(`^\\d+ of ${max} connections in use`));
@@ -48,9 +50,7 @@ describe('PostgreSQL health checks on PostgreSQL', () => {
     const held = pool(url, 4);
     const clients = await Promise.all([1, 2, 3, 4].map(() => held.connect()));
     try {
-      const strict = tracked(
-        postgresConnections({ query: pgPoolQuery(pool(url)), maxShare: 4 / max }),
-      );
+      const strict = tracked(postgresConnections({ query: pgQuery(pool(url)), maxShare: 4 / max }));
       const busy = await strict.status();
       expect(busy.healthy).toBe(false);
       const used = Number(/^(\d+) of/.exec(busy.detail)?.[1]);
@@ -62,7 +62,7 @@ describe('PostgreSQL health checks on PostgreSQL', () => {
 
   it('sees whether the server accepts writes, read-only sessions included', async () => {
     const url = postgresUrl();
-    const writable = tracked(postgresWritable({ query: pgPoolQuery(pool(url)) }));
+    const writable = tracked(postgresWritable({ query: pgQuery(pool(url)) }));
     await expect(writable.status()).resolves.toMatchObject({
       healthy: true,
       detail: 'accepts writes',
@@ -72,7 +72,7 @@ describe('PostgreSQL health checks on PostgreSQL', () => {
     await readOnly.connect();
     await readOnly.query('SET default_transaction_read_only = on');
     const check = tracked(
-      postgresWritable({ query: pgPoolQuery(readOnly), name: 'read-only-session' }),
+      postgresWritable({ query: pgQuery(readOnly), name: 'read-only-session' }),
     );
     await expect(check.status()).resolves.toMatchObject({
       healthy: false,
@@ -90,9 +90,7 @@ describe('PostgreSQL health checks on PostgreSQL', () => {
     hung.on('error', () => {});
     // The pool waits for its stuck connection: hang up first, then it can end.
     track(hung, { close: () => (hangUp(), hung.end()) });
-    const check = tracked(
-      postgresReplicationLag({ query: pgPoolQuery(hung), timeoutMs: 300, logger }),
-    );
+    const check = tracked(postgresReplicationLag({ query: pgQuery(hung), timeoutMs: 300, logger }));
     const startedAt = Date.now();
     await expect(check.status()).resolves.toMatchObject({
       healthy: false,
@@ -106,7 +104,7 @@ describe('PostgreSQL health checks on PostgreSQL', () => {
   });
 
   it('combines the three checks on one pool', async () => {
-    const query = pgPoolQuery(pool(postgresUrl()));
+    const query = pgQuery(pool(postgresUrl()));
     const database = tracked(
       anyOf(
         [
@@ -129,7 +127,7 @@ describe('PostgreSQL health checks on PostgreSQL', () => {
 describe('PostgreSQL health checks on PGlite', () => {
   it('degrade to sensible readings: no replicas, no client sessions counted, writable', async () => {
     const logger = recordingLogger();
-    const query = pgPoolQuery(pool(pgliteUrl(), 1));
+    const query = pgQuery(pool(pgliteUrl(), 1));
     const lag = tracked(postgresReplicationLag({ query, logger }));
     const connections = tracked(postgresConnections({ query, logger }));
     const writable = tracked(postgresWritable({ query, logger }));

@@ -2,6 +2,7 @@
 // clients; the real servers are read in test/integration/throttle.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { pgQuery } from '../../../src/enumerators/sql/query.js';
 import {
   decideConnections,
   decideEventLoopDelay,
@@ -10,7 +11,6 @@ import {
   decideReplicationLag,
   decideWritable,
   eventLoopDelay,
-  pgPoolQuery,
   postgresConnections,
   postgresReplicationLag,
   postgresWritable,
@@ -136,7 +136,7 @@ describe('PostgreSQL replication lag', () => {
       postgresReplicationLag({ query: async () => ({ rows: [] }), maxLagMs: -1 }),
     ).toThrow(/postgresReplicationLag\(\) option maxLagMs/);
     expect(() => postgresReplicationLag({ query: 'postgres://x' as never })).toThrow(
-      /option query \(wrap a pg Pool with pgPoolQuery\(pool\)\): expected a function/,
+      /option query \(wrap a pg Pool with pgQuery\(pool\)\): expected a function/,
     );
   });
 });
@@ -167,11 +167,13 @@ describe('PostgreSQL connections and writability', () => {
     expect(decideWritable(reading)).toEqual({ healthy, detail });
   });
 
-  it('probes through pgPoolQuery', async () => {
-    const pool = { query: vi.fn(async () => ({ rows: [{ used: '90', max: 100 }] as unknown[] })) };
+  it('probes through pgQuery', async () => {
+    const pool = {
+      query: vi.fn(async () => ({ rows: [{ used: '90', max: 100 }], fields: [] })),
+    };
     const check = track(
       postgresConnections({
-        query: pgPoolQuery(pool),
+        query: pgQuery(pool),
         maxShare: 0.5,
         name: 'orders-db-connections',
       }),
@@ -181,8 +183,8 @@ describe('PostgreSQL connections and writability', () => {
       detail: expect.stringMatching(/^90 of 100/),
     });
     expect(check.name).toBe('orders-db-connections');
-    expect(pool.query).toHaveBeenCalledWith(expect.stringMatching(/pg_stat_activity/), undefined);
-    expect(() => postgresConnections({ query: pgPoolQuery(pool), maxShare: 1.5 })).toThrow(
+    expect(pool.query).toHaveBeenCalledWith(expect.stringMatching(/pg_stat_activity/), []);
+    expect(() => postgresConnections({ query: pgQuery(pool), maxShare: 1.5 })).toThrow(
       /option maxShare: expected a share in \(0, 1\]/,
     );
   });

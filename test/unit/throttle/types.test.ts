@@ -7,8 +7,8 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { describe, expectTypeOf, it } from 'vitest';
 
+import type { PgQueryable } from '../../../src/enumerators/sql/query.js';
 import type {
-  PgQueryable,
   RedisInfoClient,
   RedisPingClient,
   ResolvedThrottle,
