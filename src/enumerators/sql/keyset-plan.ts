@@ -99,25 +99,43 @@ export async function planKeyset(spec: KeysetSpec): Promise<KeysetPlan> {
       cursor === null
         ? [...spec.values, spec.batchSize]
         : [...spec.values, ...names.map((name) => cursor[name]), spec.batchSize],
-    cursorOf(row) {
-      const cursor: Record<string, KeyValue> = {};
-      for (let index = 0; index < names.length; index++) {
-        const name = names[index] as string;
-        const helper = helpers[index];
-        if (helper === undefined) {
-          cursor[name] = exactKey(row[name], name, spec.source);
-        } else {
-          cursor[name] = row[helper] as string;
-          delete row[helper];
-        }
-      }
-      return cursor;
-    },
+    cursorOf: cursorMaker(names, helpers, spec.source),
     checkCursor(cursor) {
       keyColumns.forEach((column) =>
         checkKey(cursor[column.name], column.name, column.type, cursor, spec.source),
       );
     },
+  };
+}
+
+/**
+ * The function that makes a row's cursor, specialized once per plan: it runs for every row, and
+ * the common single-column key of an exact type should cost no more than reading one property.
+ */
+function cursorMaker(
+  names: readonly string[],
+  helpers: readonly (string | undefined)[],
+  source: string,
+): (row: Record<string, unknown>) => KeysetCursor {
+  const readers = names.map((name, index): ((row: Record<string, unknown>) => KeyValue) => {
+    const helper = helpers[index];
+    if (helper === undefined) return (row) => exactKey(row[name], name, source);
+    return (row) => {
+      const value = row[helper] as string;
+      delete row[helper];
+      return value;
+    };
+  });
+  if (names.length === 1) {
+    const [name, read] = [names[0] as string, readers[0] as (typeof readers)[number]];
+    return (row) => ({ [name]: read(row) });
+  }
+  return (row) => {
+    const cursor: Record<string, KeyValue> = {};
+    for (let index = 0; index < names.length; index++) {
+      cursor[names[index] as string] = (readers[index] as (typeof readers)[number])(row);
+    }
+    return cursor;
   };
 }
 
