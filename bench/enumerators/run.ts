@@ -1,6 +1,7 @@
 // Runs the enumerator benchmarks alone:
 //   npx tsx bench/enumerators/run.ts <postgres-url> [--rows N] [--rounds N] [--batch-size N]
 // Without a URL only the CSV benchmark runs.
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import type { Result } from './index.js';
@@ -24,6 +25,12 @@ const results = await runEnumeratorBenchmarks({
   ...(values['batch-size'] === undefined ? {} : { batchSize: Number(values['batch-size']) }),
 });
 console.log(format(results));
+// Other processes only slow a round down; the load says how much the figures may be off.
+console.log(
+  `load average ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')} on ${availableParallelism()} cores`,
+);
 
 function format(rows: readonly Result[]): string {
   const lines = rows.map((r) => {
