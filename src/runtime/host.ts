@@ -19,6 +19,12 @@ export interface RunHost {
   requeue(job: Job, token: string, delayMs: number): Promise<void>;
   /** Publishes the job's progress object. */
   publishProgress(job: Job, progress: object): Promise<void>;
+  /**
+   * Called after each finished item, once its cursor is recorded and before it is checkpointed.
+   * The testing helpers use it to interrupt a run after an exact number of items, the way a
+   * shutdown arriving during that item would; the worker leaves it out.
+   */
+  readonly afterItem?: () => void;
 }
 
 /** The real host's requeue: BullMQ's move to delayed, with the lock token as BullMQ requires. */

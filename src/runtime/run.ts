@@ -75,6 +75,8 @@ export class IterationRun implements LoopRun<unknown> {
   readonly #controller = new AbortController();
   readonly #startedAt = Date.now();
   readonly #cleanups: (() => void)[] = [];
+  /** The host's per-item hook, read once: absent on the worker, so an item pays one field test. */
+  readonly #afterItem: (() => void) | undefined;
   #state: IterationState = initialState(this.#startedAt);
   #baseTimeMs = 0;
   #processedThisRun = 0;
@@ -101,6 +103,7 @@ export class IterationRun implements LoopRun<unknown> {
     this.#definition = definition;
     this.job = job;
     this.#token = token;
+    this.#afterItem = host.afterItem;
     this.label = `iteration job "${definition.name}" (id ${job.id ?? '?'})`;
     this.signal = this.#controller.signal;
     this.strict = (definition.checkpointMode ?? host.options.checkpointMode) === 'strict';
@@ -159,6 +162,7 @@ export class IterationRun implements LoopRun<unknown> {
     this.#state.cursor = cursor;
     this.#state.processed++;
     this.#processedThisRun++;
+    this.#afterItem?.();
   }
 
   get throttling(): boolean {
