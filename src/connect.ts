@@ -16,7 +16,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 
 import type { AnyIterationJob } from './define-job.js';
-import { startEmbeddedPostgres } from './embedded/pglite-server.js';
+import { createEmbeddedBackend, startEmbeddedPostgres } from './embedded/pglite-server.js';
 import type { IterationWorkerOptions } from './worker.js';
 import { IterationWorker } from './worker.js';
 
@@ -98,7 +98,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     'embedded',
     `embedded PGlite at ${redactUrl(embedded.url)}`,
     embedded.url,
-    createPostgresBackend,
+    createEmbeddedBackend,
     embedded.url,
     () => embedded.close(),
   );

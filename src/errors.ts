@@ -103,3 +103,24 @@ export class ParamsError extends UnrecoverableError {
     this.params = options.params;
   }
 }
+
+/**
+ * A pause, resume, cancel or status request cannot be served: the job does not exist, has already
+ * finished, or is not in a state the request applies to. `code` says which.
+ */
+export class RunControlError extends Error {
+  override readonly name = 'RunControlError';
+  readonly code: 'not-found' | 'finished' | 'not-paused';
+  readonly jobId: string;
+  readonly queueName: string;
+
+  constructor(
+    message: string,
+    options: { code: RunControlError['code']; jobId: string; queueName: string },
+  ) {
+    super(message);
+    this.code = options.code;
+    this.jobId = options.jobId;
+    this.queueName = options.queueName;
+  }
+}

@@ -62,6 +62,10 @@ export interface IterationWorkerEvents {
   'iteration.noItems': (event: IterationEvent) => void;
   /** Another worker owns the job now; this run stopped without touching it. */
   'iteration.lockLost': (event: IterationEvent) => void;
+  /** An operator paused the job: it checkpointed and parked until resumed. */
+  'iteration.paused': (event: IterationEvent & { readonly reason?: string }) => void;
+  /** An operator cancelled the job: it ended with outcome `cancelled`; BullMQ completes it. */
+  'iteration.cancelled': (event: IterationEvent & { readonly reason?: string }) => void;
   /** A lifecycle callback threw where its error cannot change the outcome (`onShutdown`). */
   'iteration.callbackFailed': (
     event: IterationEvent & { readonly callback: string; readonly error: Error },

@@ -5,6 +5,16 @@
 export type { BackendKind, Connection, ConnectOptions } from './connect.js';
 export { connect, redisOptionsFromUrl } from './connect.js';
 export type {
+  ControlAction,
+  ControlOptions,
+  ControlQueue,
+  ControlRequest,
+  IterationRunInfo,
+  ListRunsOptions,
+  RunStatus,
+} from './control/index.js';
+export { cancelRun, getRun, listRuns, pauseRun, resumeRun } from './control/index.js';
+export type {
   AnyIterationJob,
   BuildEnumeratorArgs,
   BuiltEnumerator,
@@ -64,6 +74,7 @@ export {
   EnumeratorError,
   IterationDefinitionError,
   ParamsError,
+  RunControlError,
   UnknownJobError,
 } from './errors.js';
 export type {
@@ -75,7 +86,7 @@ export type {
 export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
 export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
-export type { InterruptReason } from './runtime/interruption.js';
+export type { InterruptReason, StopReason } from './runtime/interruption.js';
 export { IterationInterrupt } from './runtime/interruption.js';
 export type { IterationProgress, IterationStatus, ThrottleProgress } from './runtime/progress.js';
 export type { IterationSummary } from './runtime/run.js';

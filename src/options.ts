@@ -43,6 +43,11 @@ export interface IterationOptions {
   /** Delay before an interrupted job becomes available again. @defaultValue 0 */
   readonly requeueDelayMs?: number;
   /**
+   * How often a running job looks for a pause or cancel request made from any process: the delay
+   * before such a request takes effect (plus the item in flight). @defaultValue 1_000
+   */
+  readonly controlPollIntervalMs?: number;
+  /**
    * Throttle conditions for every iteration job of the worker, checked before those of the job
    * itself; a job condition with the same name replaces the worker's. See the throttling guide.
    * @defaultValue none
@@ -63,6 +68,7 @@ export const ITERATION_DEFAULTS = {
   progressIntervalMs: 1_000,
   maxRuntimeMs: undefined,
   requeueDelayMs: 0,
+  controlPollIntervalMs: 1_000,
   throttle: undefined,
 } as const satisfies Omit<Required<IterationOptions>, 'logger' | 'maxRuntimeMs' | 'throttle'> & {
   maxRuntimeMs: undefined;
@@ -87,6 +93,7 @@ export interface ResolvedIterationOptions {
   readonly progressIntervalMs: number;
   readonly maxRuntimeMs: number | undefined;
   readonly requeueDelayMs: number;
+  readonly controlPollIntervalMs: number;
   /** The worker's default throttle, validated; empty when there is none. */
   readonly throttle: ResolvedThrottle;
 }
@@ -111,6 +118,12 @@ export function resolveIterationOptions(
     progressIntervalMs: validateDuration(o.progressIntervalMs, 'progressIntervalMs', owner, true),
     maxRuntimeMs: o.maxRuntimeMs,
     requeueDelayMs: validateDuration(o.requeueDelayMs, 'requeueDelayMs', owner),
+    controlPollIntervalMs: validateDuration(
+      o.controlPollIntervalMs,
+      'controlPollIntervalMs',
+      owner,
+      true,
+    ),
     throttle: resolveThrottle(o.throttle, { owner }),
   });
 }

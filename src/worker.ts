@@ -26,7 +26,7 @@ import { defaultLogger } from './logger.js';
 import type { IterationOptions, ResolvedIterationOptions } from './options.js';
 import { BULLMQ_OVERRIDES, resolveIterationOptions } from './options.js';
 import type { RunHost } from './runtime/host.js';
-import { requeueDelayed } from './runtime/host.js';
+import { promoteDelayed, requeueDelayed } from './runtime/host.js';
 import type { IterationSummary } from './runtime/run.js';
 import { IterationRun } from './runtime/run.js';
 import { throttleFor } from './runtime/throttle-gate.js';
@@ -89,6 +89,7 @@ export class IterationWorker<
       progressIntervalMs: _progressIntervalMs,
       maxRuntimeMs: _maxRuntimeMs,
       requeueDelayMs: _requeueDelayMs,
+      controlPollIntervalMs: _controlPollIntervalMs,
       throttle: _throttle,
       ...workerOptions
     } = options;
@@ -192,6 +193,7 @@ export class IterationWorker<
       },
       requeue: requeueDelayed,
       publishProgress: (job, progress) => job.updateProgress(progress),
+      wake: promoteDelayed,
     };
   }
 

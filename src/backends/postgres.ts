@@ -17,10 +17,15 @@ import type { CheckpointStore, JobRef } from './store.js';
 
 /** Name of the table, in BullMQ's schema, that holds iteration state. */
 export const POSTGRES_STATE_TABLE = 'bullmq_iteration_state';
+/** Name of the table, in BullMQ's schema, that holds pending control requests. */
+export const POSTGRES_CONTROL_TABLE = 'bullmq_iteration_control';
 
 interface Statements {
   readonly load: string;
   readonly save: string;
+  readonly loadControl: string;
+  readonly setControl: string;
+  readonly clearControl: string;
 }
 
 const ready = new WeakMap<PgPool, Map<string, Promise<Statements>>>();
@@ -50,6 +55,21 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return result.rowCount === 1;
   }
 
+  async loadControl(job: JobRef): Promise<string | undefined> {
+    const { pool, statements } = await this.#prepare();
+    const result = await pool.query<{ control: string }>(statements.loadControl, [
+      job.queueName,
+      job.id,
+    ]);
+    return result.rows[0]?.control;
+  }
+
+  async setControl(job: JobRef, json: string | null): Promise<void> {
+    const { pool, statements } = await this.#prepare();
+    if (json === null) await pool.query(statements.clearControl, [job.queueName, job.id]);
+    else await pool.query(statements.setControl, [job.queueName, job.id, json]);
+  }
+
   async #prepare(): Promise<{ pool: PgPool; statements: Statements }> {
     const connection = this.#backend.connection;
     await connection.waitUntilReady();
@@ -71,29 +91,41 @@ export class PostgresCheckpointStore implements CheckpointStore {
 }
 
 /**
- * Creates the state table in `schema` when missing. Idempotent and safe to race: two workers
- * starting at once may both try, and PostgreSQL then reports a duplicate, which is success.
+ * Creates the state and control tables in `schema` when missing. Idempotent and safe to race: two
+ * workers starting at once may both try, and PostgreSQL then reports a duplicate, which is success.
  */
 export async function ensureStateTable(pool: PgPool, schema: string): Promise<Statements> {
   const s = quoteSchemaName(schema);
   const table = `${s}.${POSTGRES_STATE_TABLE}`;
-  try {
-    await pool.query(
-      `CREATE TABLE IF NOT EXISTS ${table} (
-         queue text NOT NULL,
-         job_id text NOT NULL,
-         state jsonb NOT NULL,
-         updated_at_ms bigint NOT NULL,
-         PRIMARY KEY (queue, job_id),
-         FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-       )`,
-    );
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    // 42P07 duplicate_table, 23505 unique_violation on the catalog: a concurrent creation won.
-    if (code !== '42P07' && code !== '23505') throw error;
-  }
+  const control = `${s}.${POSTGRES_CONTROL_TABLE}`;
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${table} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       state jsonb NOT NULL,
+       updated_at_ms bigint NOT NULL,
+       PRIMARY KEY (queue, job_id),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${control} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       control jsonb NOT NULL,
+       PRIMARY KEY (queue, job_id),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
   return {
+    loadControl: `SELECT control::text AS control FROM ${control} WHERE queue = $1 AND job_id = $2`,
+    // From the job row, so a request for a job that is gone inserts nothing.
+    setControl: `INSERT INTO ${control} (queue, job_id, control)
+                 SELECT j.queue, j.id, $3::jsonb FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
+                 ON CONFLICT (queue, job_id) DO UPDATE SET control = EXCLUDED.control`,
+    clearControl: `DELETE FROM ${control} WHERE queue = $1 AND job_id = $2`,
     load: `SELECT state::text AS state FROM ${table} WHERE queue = $1 AND job_id = $2`,
     save: `INSERT INTO ${table} (queue, job_id, state, updated_at_ms)
            SELECT j.queue, j.id, $4::jsonb, $5 FROM ${s}.job j
@@ -102,4 +134,14 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
            ON CONFLICT (queue, job_id)
            DO UPDATE SET state = EXCLUDED.state, updated_at_ms = EXCLUDED.updated_at_ms`,
   };
+}
+
+async function createTable(pool: PgPool, ddl: string): Promise<void> {
+  try {
+    await pool.query(ddl);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    // 42P07 duplicate_table, 23505 unique_violation on the catalog: a concurrent creation won.
+    if (code !== '42P07' && code !== '23505') throw error;
+  }
 }

@@ -12,8 +12,11 @@ import type { CheckpointStore, JobRef } from './store.js';
 
 /** Name of the job-hash field that holds the iteration state. */
 export const REDIS_STATE_FIELD = 'iteration:state';
+/** Name of the job-hash field that holds a pending control request. */
+export const REDIS_CONTROL_FIELD = 'iteration:control';
 
 const SAVE_COMMAND = 'bullmqIterationSaveState';
+const CONTROL_COMMAND = 'bullmqIterationSetControl';
 
 // KEYS[1] lock key, KEYS[2] job hash; ARGV[1] token, ARGV[2] state JSON, ARGV[3] field.
 // EXISTS keeps a write from re-creating the hash of a job removed meanwhile.
@@ -23,6 +26,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('EXISTS', KEYS[2]) == 1 
   return 1
 end
 return 0
+`;
+
+// KEYS[1] job hash; ARGV[1] field, ARGV[2] control JSON or '' to clear. EXISTS: never re-create
+// the hash of a job that was removed.
+const CONTROL_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
 `;
 
 const defined = new WeakSet<RedisClient>();
@@ -41,11 +52,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async save(job: JobRef, token: string, json: string): Promise<boolean> {
-    const client = await this.#backend.client;
-    if (!defined.has(client)) {
-      client.defineCommand(SAVE_COMMAND, { numberOfKeys: 2, lua: SAVE_SCRIPT });
-      defined.add(client);
-    }
+    const client = await this.#client();
     const jobKey = this.#jobKey(job);
     const written: unknown = await client.runCommand(SAVE_COMMAND, [
       `${jobKey}:lock`,
@@ -55,6 +62,26 @@ export class RedisCheckpointStore implements CheckpointStore {
       REDIS_STATE_FIELD,
     ]);
     return written === 1;
+  }
+
+  async loadControl(job: JobRef): Promise<string | undefined> {
+    const client = await this.#backend.client;
+    return (await client.hget(this.#jobKey(job), REDIS_CONTROL_FIELD)) ?? undefined;
+  }
+
+  async setControl(job: JobRef, json: string | null): Promise<void> {
+    const client = await this.#client();
+    await client.runCommand(CONTROL_COMMAND, [this.#jobKey(job), REDIS_CONTROL_FIELD, json ?? '']);
+  }
+
+  async #client(): Promise<RedisClient> {
+    const client = await this.#backend.client;
+    if (!defined.has(client)) {
+      client.defineCommand(SAVE_COMMAND, { numberOfKeys: 2, lua: SAVE_SCRIPT });
+      client.defineCommand(CONTROL_COMMAND, { numberOfKeys: 1, lua: CONTROL_SCRIPT });
+      defined.add(client);
+    }
+    return client;
   }
 
   #jobKey(job: JobRef): string {

@@ -3,6 +3,9 @@
  * the writer still holds the job's BullMQ lock. BullMQ's own `updateData`/`updateProgress` never
  * check the lock, so a worker that stalled and lost its job to another worker could move the cursor
  * backwards with them; every checkpoint goes through a store instead.
+ *
+ * The store also keeps operators' control requests (pause, cancel) apart from the state, so a
+ * request never races a checkpoint write.
  */
 /** Identifies a job in its queue. */
 export interface JobRef {
@@ -19,4 +22,11 @@ export interface CheckpointStore {
    * (the caller has lost the job); rejects only on transport errors.
    */
   save(job: JobRef, token: string, json: string): Promise<boolean>;
+  /** The pending control request (pause, cancel) of a job as JSON text, if any. */
+  loadControl(job: JobRef): Promise<string | undefined>;
+  /**
+   * Sets (`json`) or clears (`null`) a job's control request. Not fenced: operators ask from any
+   * process; only the worker that holds the lock acts on it. Does nothing for a job that is gone.
+   */
+  setControl(job: JobRef, json: string | null): Promise<void>;
 }

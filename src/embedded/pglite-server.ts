@@ -7,8 +7,23 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { runMigrations } from 'bullmq';
+import { createPostgresBackend, runMigrations } from 'bullmq';
 import pg from 'pg';
+
+/** Longest an idle embedded worker waits before it looks for jobs again, in seconds. */
+const EMBEDDED_MAX_BLOCK_S = 0.5;
+
+/**
+ * BullMQ's PostgreSQL backend for the embedded server. PGlite does not deliver NOTIFY to the
+ * connection that LISTENs, so a worker is never woken by a new or promoted job there; BullMQ's own
+ * ceiling on how long an idle worker waits (up to an hour when a delayed job lies far ahead, such
+ * as a paused job) would then leave new work unseen. This caps the wait at half a second.
+ */
+export const createEmbeddedBackend: typeof createPostgresBackend = (name, opts, options) => {
+  const backend = createPostgresBackend(name, opts, options);
+  Object.defineProperty(backend, 'maximumBlockTimeout', { value: EMBEDDED_MAX_BLOCK_S });
+  return backend;
+};
 
 export interface EmbeddedPostgresOptions {
   /** Directory to keep the database in; in memory when omitted. */

@@ -25,6 +25,20 @@ export interface RunHost {
    * shutdown arriving during that item would; the worker leaves it out.
    */
   readonly afterItem?: () => void;
+  /**
+   * Makes a delayed (parked) job due now, when a resume or a cancel raced the parking of a paused
+   * job. Hosts without a queue, like the testing helpers, may leave it out.
+   */
+  wake?(job: Job): Promise<void>;
+}
+
+/** The real host's wake: promote the delayed job; it may already have moved on, which is fine. */
+export async function promoteDelayed(job: Job): Promise<void> {
+  try {
+    await job.promote();
+  } catch {
+    // Not delayed any more: a worker has it, or another process promoted it first.
+  }
 }
 
 /** The real host's requeue: BullMQ's move to delayed, with the lock token as BullMQ requires. */

@@ -14,19 +14,25 @@
  */
 export type InterruptReason = 'shutdown' | 'max-runtime' | 'aborted' | 'lock-lost';
 
+/**
+ * Every reason a run stops at an item boundary: the interruptions above, plus an operator's
+ * request from any process, `paused` (the job parks until resumed) or `cancelled` (it ends).
+ */
+export type StopReason = InterruptReason | 'paused' | 'cancelled';
+
 /** The `reason` of `ctx.signal` when a run is interrupted. */
 export class IterationInterrupt extends Error {
   override readonly name = 'IterationInterrupt';
-  readonly reason: InterruptReason;
+  readonly reason: StopReason;
 
-  constructor(reason: InterruptReason, detail?: string) {
+  constructor(reason: StopReason, detail?: string) {
     super(detail ?? `iteration interrupted: ${reason}`);
     this.reason = reason;
   }
 }
 
 /** Reason of an aborted run signal, or undefined when it is not aborted. */
-export function interruptReason(signal: AbortSignal): InterruptReason | undefined {
+export function interruptReason(signal: AbortSignal): StopReason | undefined {
   if (!signal.aborted) return undefined;
   const reason: unknown = signal.reason;
   return reason instanceof IterationInterrupt ? reason.reason : 'aborted';

@@ -11,11 +11,14 @@ import type { JsonValue } from '../json.js';
 
 /**
  * - `running`: a run is iterating.
- * - `interrupted`: the run stopped (shutdown, `maxRuntimeMs`, a cancel) and the job was requeued.
+ * - `interrupted`: the run stopped (shutdown, `maxRuntimeMs`, an abort) and the job was requeued.
  * - `throttled`: a throttle condition held; the job was requeued after its backoff.
- * - `completed` / `failed`: the job's final outcome, or a failed attempt BullMQ may retry.
+ * - `paused`: an operator paused the job; it is parked until resumed.
+ * - `completed` / `cancelled`: the job's final outcome (cancelled by an operator).
+ * - `failed`: a failed attempt, which BullMQ may retry.
  */
-export type IterationStatus = 'running' | 'interrupted' | 'throttled' | 'completed' | 'failed';
+export type IterationStatus =
+  'running' | 'interrupted' | 'throttled' | 'paused' | 'completed' | 'cancelled' | 'failed';
 
 /** What stopped a throttled run, in the progress it published last. */
 export interface ThrottleProgress {
@@ -42,10 +45,17 @@ export interface IterationProgress {
   /** With status `throttled` only: the condition that held and when the job runs again. */
   readonly throttle?: ThrottleProgress;
   readonly totalTimeMs: number;
+  /** While running: items per second over the last {@link RATE_WINDOW_MS}. */
+  readonly itemsPerSecond?: number;
+  /** While running with a known total: milliseconds left at the current rate. */
+  readonly etaMs?: number;
   readonly status: IterationStatus;
   /** When this object was published (epoch ms). */
   readonly updatedAt: number;
 }
+
+/** The rate in progress is measured over this recent window, so it follows changes in speed. */
+export const RATE_WINDOW_MS = 30_000;
 
 export interface ProgressFigures {
   readonly processed: number;
@@ -62,8 +72,10 @@ export interface ProgressFigures {
 export function buildProgress(
   figures: ProgressFigures,
   status: IterationStatus,
+  itemsPerSecond?: number,
 ): IterationProgress {
   const { total, throttle } = figures;
+  const moving = status === 'running' && itemsPerSecond !== undefined;
   const base = {
     processed: figures.processed,
     cursor: figures.cursor,
@@ -72,6 +84,10 @@ export function buildProgress(
     throttledMs: Math.round(figures.throttledMs),
     ...(status === 'throttled' && throttle !== undefined ? { throttle } : {}),
     totalTimeMs: Math.round(figures.totalTimeMs),
+    ...(moving ? { itemsPerSecond: Math.round(itemsPerSecond * 100) / 100 } : {}),
+    ...(moving && total !== undefined && itemsPerSecond > 0
+      ? { etaMs: Math.round((Math.max(0, total - figures.processed) / itemsPerSecond) * 1000) }
+      : {}),
     status,
     updatedAt: Date.now(),
   };
@@ -86,9 +102,35 @@ function percentage(processed: number, total: number): number {
   return Math.min(99.99, Math.floor((processed / total) * 10_000) / 100);
 }
 
+/**
+ * Items per second over a sliding window of (time, processed) samples, one per publication: cheap
+ * (a handful of samples) and robust to a slow start or a pause in the middle of a run.
+ */
+export class RateMeter {
+  readonly #samples: { at: number; processed: number }[] = [];
+  readonly #windowMs: number;
+
+  constructor(windowMs = RATE_WINDOW_MS) {
+    this.#windowMs = windowMs;
+  }
+
+  /** Records a sample and returns the rate, or undefined until a second has been observed. */
+  sample(processed: number, at = Date.now()): number | undefined {
+    const samples = this.#samples;
+    samples.push({ at, processed });
+    // Keep the newest sample older than the window as the baseline, drop the rest.
+    while (samples.length > 2 && at - samples[1]!.at >= this.#windowMs) samples.shift();
+    const first = samples[0]!;
+    const elapsedMs = at - first.at;
+    if (elapsedMs < 1_000) return undefined;
+    return ((processed - first.processed) * 1000) / elapsedMs;
+  }
+}
+
 /** Publishes progress for one run: on a timer-set flag from the loop, and on lifecycle changes. */
 export class ProgressReporter {
   #due = false;
+  readonly #rate = new RateMeter();
   #inFlight: Promise<void> | undefined;
   readonly #timer: NodeJS.Timeout;
   readonly #publishTo: (progress: IterationProgress) => Promise<void>;
@@ -137,7 +179,9 @@ export class ProgressReporter {
 
   async #publish(status: IterationStatus): Promise<void> {
     try {
-      await this.#publishTo(buildProgress(this.#figures(), status));
+      const figures = this.#figures();
+      const rate = this.#rate.sample(figures.processed);
+      await this.#publishTo(buildProgress(figures, status, rate));
     } catch (error) {
       this.#onError(error);
     }

@@ -6,8 +6,13 @@
  *                  ├─ interrupted ───────► flush ─► onShutdown ─► requeue (move to delayed) ─► DelayedError
  *                  ├─ throttled ─────────► record stats, flush ─► onShutdown ─► requeue after the
  *                  │                       condition's backoff ─► DelayedError
+ *                  ├─ paused ────────────► flush ─► onShutdown ─► park (delayed until resumed)
+ *                  ├─ cancelled ─────────► record "cancelled", flush ─► onShutdown ─► return
  *                  ├─ lock lost ─────────► hand off: touch nothing, DelayedError
  *                  └─ error ─────────────► flush ─► onShutdown ─► rethrow (BullMQ retries or fails)
+ *
+ * Pause and cancel are operators' requests made from any process (see src/control/); the run
+ * reads them at its start and every `controlPollIntervalMs` while it iterates.
  *
  * The checkpoint is always flushed before the job moves, and nothing after the move can throw
  * anything but `DelayedError`, so a failing callback can never enqueue the job twice.
@@ -16,6 +21,7 @@ import type { Job } from 'bullmq';
 import { DelayedError } from 'bullmq';
 import type { Logger } from 'pino';
 
+import type { ControlRequest } from '../control/request.js';
 import type {
   BuildEnumeratorArgs,
   IterationContext,
@@ -28,8 +34,10 @@ import type { JsonValue } from '../json.js';
 import { formatDuration } from '../throttle/duration.js';
 import { formatThrottleStats } from '../throttle/stats.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
+import { createContext } from './context.js';
+import { ControlWatch } from './control-watch.js';
 import type { RunHost } from './host.js';
-import type { InterruptReason } from './interruption.js';
+import type { StopReason } from './interruption.js';
 import { interruptReason, isInterruptError, IterationInterrupt } from './interruption.js';
 import type { LoopEnd, LoopRun } from './loop.js';
 import { runLoop } from './loop.js';
@@ -44,6 +52,11 @@ type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 
 /** What a completed job returns, and what BullMQ stores as its `returnvalue`. */
 export interface IterationSummary {
+  /**
+   * `completed` when the enumerator was exhausted or `stop()` was called; `cancelled` when an
+   * operator cancelled the job (BullMQ has no cancelled state: the job is completed with this).
+   */
+  readonly outcome: 'completed' | 'cancelled';
   readonly processed: number;
   readonly timesInterrupted: number;
   /** Runs that ended throttled, over the life of the job. */
@@ -58,6 +71,13 @@ export interface IterationSummary {
 
 /** Bound on the last writes of a run that is abandoned at the shutdown deadline. */
 const TAKEOVER_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a paused job stays parked in BullMQ's delayed set. A resume promotes it at once; this is
+ * only how often a forgotten paused job wakes up, finds the pause still set and parks again. Kept
+ * at a year because BullMQ's Redis backend packs delayed timestamps into a double-precision score.
+ */
+export const PARK_DELAY_MS = 365 * 24 * 60 * 60 * 1000;
 
 export class IterationRun implements LoopRun<unknown> {
   readonly job: Job;
@@ -75,6 +95,9 @@ export class IterationRun implements LoopRun<unknown> {
   readonly #controller = new AbortController();
   readonly #startedAt = Date.now();
   readonly #cleanups: (() => void)[] = [];
+  readonly #control: ControlWatch;
+  /** The operator's request that stopped this run, if one did. */
+  #request: ControlRequest | undefined;
   /** The host's per-item hook, read once: absent on the worker, so an item pays one field test. */
   readonly #afterItem: (() => void) | undefined;
   #state: IterationState = initialState(this.#startedAt);
@@ -121,11 +144,17 @@ export class IterationRun implements LoopRun<unknown> {
       figures: () => this.#figures(),
       onError: (error) => this.logger.warn({ err: error }, 'could not publish progress'),
     });
+    this.#control = new ControlWatch({
+      store: host.store,
+      ref: this.#ref(),
+      onRequest: (request) => this.#obey(request),
+      onError: (error) => this.logger.warn({ err: error }, 'could not read control requests'),
+    });
     if (signal !== undefined) this.#forward(signal);
   }
 
   /** Winds the run down at the next item boundary (idempotent; the first reason wins). */
-  interrupt(reason: InterruptReason, detail?: string): void {
+  interrupt(reason: StopReason, detail?: string): void {
     if (!this.#controller.signal.aborted) {
       this.#controller.abort(new IterationInterrupt(reason, detail));
     }
@@ -149,6 +178,7 @@ export class IterationRun implements LoopRun<unknown> {
       return await Promise.race([this.#lifecycle(), this.#whenAbandoned]);
     } finally {
       for (const cleanup of this.#cleanups) cleanup();
+      this.#control.stop();
       this.progress.stop();
       this.writer.dispose();
     }
@@ -181,7 +211,7 @@ export class IterationRun implements LoopRun<unknown> {
       if (!isInterruptError(error, this.signal)) return await this.#fail(error);
       end = 'interrupted';
     }
-    if (end === 'interrupted') return await this.#interrupted();
+    if (end === 'interrupted') return await this.#stopped();
     if (end === 'throttled') return await this.#throttled();
     return await this.#complete(end);
   }
@@ -191,6 +221,17 @@ export class IterationRun implements LoopRun<unknown> {
     const first = stored === undefined;
     if (!first) this.#state = parseState(stored, this.#definition.name, String(this.job.id));
     this.#baseTimeMs = this.#state.totalTimeMs;
+    // An operator's request waiting for the job is served before any callback runs.
+    const request = await this.#control.read();
+    if (this.#state.cancelled !== undefined) {
+      this.interrupt('cancelled', 'already cancelled');
+      return 'interrupted';
+    }
+    if (request !== undefined) {
+      this.#obey(request);
+      return 'interrupted';
+    }
+    this.#control.start(this.#host.options.controlPollIntervalMs);
     this.#params = this.#parseParams();
     recordRunStart(this.#state, this.#startedAt);
     this.#gate = new ThrottleGate(
@@ -246,21 +287,29 @@ export class IterationRun implements LoopRun<unknown> {
     await this.#shutdownCallback();
     await this.#publish('completed');
     this.#emit('iteration.completed', {});
+    return this.#summary('completed', end === 'stopped');
+  }
+
+  #summary(outcome: IterationSummary['outcome'], stoppedEarly: boolean): IterationSummary {
     const throttle = this.#state.throttle;
     return {
+      outcome,
       processed: this.#state.processed,
       timesInterrupted: this.#state.timesInterrupted,
       timesThrottled: throttle?.timesThrottled ?? 0,
       throttledMs: throttle?.throttledMs ?? 0,
       totalTimeMs: Math.round(this.#elapsedTotal()),
       cursor: this.#state.cursor,
-      stoppedEarly: end === 'stopped',
+      stoppedEarly,
     };
   }
 
-  async #interrupted(): Promise<never> {
+  /** The loop (or the start of the run) stopped on a signal: route it by its reason. */
+  async #stopped(): Promise<IterationSummary> {
     const reason = interruptReason(this.signal) ?? 'aborted';
     if (reason === 'lock-lost' || this.#abandoned) return this.#handOff();
+    if (reason === 'paused') return this.#park();
+    if (reason === 'cancelled') return this.#cancel();
     this.#state.timesInterrupted++;
     await this.#requeue('interrupted', this.#host.options.requeueDelayMs);
     this.logger.info({ reason, processed: this.#state.processed }, 'interrupted; requeued');
@@ -298,7 +347,7 @@ export class IterationRun implements LoopRun<unknown> {
    * Flushes the checkpoint, closes the run with onShutdown and moves the job back to its queue,
    * due in `delayMs`; hands off instead when the job is no longer ours.
    */
-  async #requeue(status: 'interrupted' | 'throttled', delayMs: number): Promise<void> {
+  async #requeue(status: 'interrupted' | 'throttled' | 'paused', delayMs: number): Promise<void> {
     try {
       await this.writer.commit();
     } catch (error) {
@@ -310,6 +359,49 @@ export class IterationRun implements LoopRun<unknown> {
     await this.#publish(status);
     if (this.#abandoned) this.#handOff();
     await this.#host.requeue(this.job, this.#token, delayMs);
+  }
+
+  /**
+   * Paused: the job parks in BullMQ's delayed set, holding no worker slot, until `resumeRun`
+   * promotes it. If the pause was withdrawn (or turned into a cancel) while the job was being
+   * parked, nobody else would wake it, so the run does.
+   */
+  async #park(): Promise<never> {
+    await this.#requeue('paused', PARK_DELAY_MS);
+    const now = await this.#control.read().catch(() => undefined);
+    if (now?.action !== 'pause') await this.#host.wake?.(this.job);
+    const reason = this.#request?.reason;
+    this.logger.info({ reason, processed: this.#state.processed }, 'paused; parked until resumed');
+    this.#emit('iteration.paused', reason === undefined ? {} : { reason });
+    throw new DelayedError('paused by an operator; parked until resumed');
+  }
+
+  /**
+   * Cancelled: the job ends now, without finishing its enumerator and without onComplete. It is
+   * an operator's decision, not an error, so BullMQ completes the job (no retry, no failure
+   * alert) with `outcome: 'cancelled'`; the cursor stays stored for inspection.
+   */
+  async #cancel(): Promise<IterationSummary> {
+    const reason = this.#request?.reason;
+    this.#state.cancelled ??= { at: Date.now(), ...(reason === undefined ? {} : { reason }) };
+    try {
+      await this.writer.commit();
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not record the cancellation');
+      throw error;
+    }
+    if (this.writer.lost) return this.#handOff();
+    await this.#shutdownCallback();
+    await this.#publish('cancelled');
+    this.logger.info({ reason, processed: this.#state.processed }, 'cancelled');
+    this.#emit('iteration.cancelled', reason === undefined ? {} : { reason });
+    return this.#summary('cancelled', true);
+  }
+
+  /** An operator's request: stop at the next item boundary for it. */
+  #obey(request: ControlRequest): void {
+    this.#request ??= request;
+    this.interrupt(request.action === 'pause' ? 'paused' : 'cancelled', request.reason);
   }
 
   async #fail(error: unknown): Promise<never> {
@@ -481,42 +573,4 @@ export class IterationRun implements LoopRun<unknown> {
   get totalTimeMs(): number {
     return this.#elapsedTotal();
   }
-}
-
-function createContext(run: IterationRun): IterationContext<unknown, unknown> {
-  return Object.freeze({
-    get params() {
-      return run.params;
-    },
-    get job() {
-      return run.job;
-    },
-    get cursor() {
-      return run.state.cursor;
-    },
-    get processed() {
-      return run.state.processed;
-    },
-    get timesInterrupted() {
-      return run.state.timesInterrupted;
-    },
-    get timesThrottled() {
-      return run.state.throttle?.timesThrottled ?? 0;
-    },
-    get throttledMs() {
-      return run.state.throttle?.throttledMs ?? 0;
-    },
-    get totalTimeMs() {
-      return run.totalTimeMs;
-    },
-    get logger() {
-      return run.logger;
-    },
-    get signal() {
-      return run.signal;
-    },
-    stop() {
-      run.stopRequested = true;
-    },
-  });
 }

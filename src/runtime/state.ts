@@ -35,6 +35,8 @@ export interface IterationState {
    * aside for an unhealthy resource, not the worker taking it away.
    */
   throttle?: ThrottleStats;
+  /** Set when an operator cancelled the job: it ended without finishing its enumerator. */
+  cancelled?: { readonly at: number; readonly reason?: string };
 }
 
 export function initialState(now: number): IterationState {

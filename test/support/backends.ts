@@ -18,6 +18,7 @@ import {
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
+import { createEmbeddedBackend } from '../../src/embedded/pglite-server.js';
 import { isTracked, track } from './lifecycle.js';
 import { pgliteUrl, postgresUrl, redisUrl } from './servers.js';
 
@@ -152,6 +153,8 @@ function postgresBackend(
   name: PostgresBackendUnderTest['name'],
   url: () => string,
 ): PostgresBackendUnderTest {
+  // PGlite is tested as the embedded default ships: with its backend factory.
+  const factory = name === 'pglite' ? createEmbeddedBackend : createPostgresBackend;
   const workerDefaults = name === 'pglite' ? { drainDelay: 0.2 } : {};
   const queueEventsDefaults = name === 'pglite' ? { blockingTimeout: 200 } : {};
   return {
@@ -159,7 +162,7 @@ function postgresBackend(
     get connection() {
       return url();
     },
-    backendFactory: createPostgresBackend,
+    backendFactory: factory,
     workerDefaults,
     queueEventsDefaults,
     queue: <D, R>(queueName: string, opts?: Omit<QueueOptions, 'connection'>) =>
@@ -167,7 +170,7 @@ function postgresBackend(
         new Queue<D, R, string, D, R, string, PostgresQueueBackend, PostgresConnectionOptions>(
           queueName,
           { ...opts, connection: url() },
-          createPostgresBackend,
+          factory,
         ),
       ),
     worker: (queueName, processor, opts) =>
@@ -176,16 +179,12 @@ function postgresBackend(
           queueName,
           processor,
           { ...workerDefaults, ...opts, connection: url() },
-          createPostgresBackend,
+          factory,
         ),
       ),
     queueEvents: (queueName, opts) =>
       track(
-        new QueueEvents(
-          queueName,
-          { ...queueEventsDefaults, ...opts, connection: url() },
-          createPostgresBackend,
-        ),
+        new QueueEvents(queueName, { ...queueEventsDefaults, ...opts, connection: url() }, factory),
       ),
     sql: (text, params) => {
       const pool = reusedWithinTest(`${name} pool`, () => {

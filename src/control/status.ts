@@ -1,0 +1,224 @@
+/**
+ * The iteration state of runs, read from any process without a worker: what a status command, a
+ * dashboard or an alert needs, derived from BullMQ's job (state, progress, failure) and the stored
+ * iteration state and control request.
+ */
+import type { Job, JobState } from 'bullmq';
+
+import type { JsonValue } from '../json.js';
+import type { IterationProgress } from '../runtime/progress.js';
+import type { IterationState } from '../runtime/state.js';
+import type { ControlRequest } from './request.js';
+import { parseControl } from './request.js';
+import type { ControlQueue } from './target.js';
+import { findJob, storeOf } from './target.js';
+
+/**
+ * - `waiting`: in the queue, not started yet (or between runs, due now).
+ * - `running`: a worker is iterating it.
+ * - `pausing` / `cancelling`: a request was made and the worker will act on it within a second.
+ * - `paused`: parked until resumed; it holds no worker slot.
+ * - `interrupted`: requeued after a shutdown, `maxRuntimeMs` or an abort; due again shortly.
+ * - `throttled`: requeued by a throttle condition; due after its backoff.
+ * - `retrying`: an attempt failed; BullMQ retries it after its backoff.
+ * - `completed`, `cancelled`, `failed`: final.
+ */
+export type RunStatus =
+  | 'waiting'
+  | 'running'
+  | 'pausing'
+  | 'cancelling'
+  | 'paused'
+  | 'interrupted'
+  | 'throttled'
+  | 'retrying'
+  | 'completed'
+  | 'cancelled'
+  | 'failed';
+
+export interface IterationRunInfo {
+  readonly queueName: string;
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly status: RunStatus;
+  /** BullMQ's own state of the job. */
+  readonly bullState: JobState | 'unknown';
+  readonly cursor: JsonValue | null;
+  readonly processed: number;
+  readonly total: number | undefined;
+  /** 0–100 when the total is known. */
+  readonly percentage: number | undefined;
+  /** While running: items per second over the last half minute. */
+  readonly itemsPerSecond: number | undefined;
+  /** While running with a known total: milliseconds left at the current rate. */
+  readonly etaMs: number | undefined;
+  readonly timesInterrupted: number;
+  readonly timesThrottled: number;
+  readonly throttledMs: number;
+  readonly totalTimeMs: number;
+  readonly attemptsMade: number;
+  /** BullMQ's failure reason of the last failed attempt, if any. */
+  readonly lastError: string | undefined;
+  /** A pause or cancel asked for and not yet served (or the pause in force). */
+  readonly control: ControlRequest | undefined;
+  /** When the progress was last published (epoch ms). */
+  readonly updatedAt: number | undefined;
+}
+
+/**
+ * The iteration state of one job. Throws `RunControlError` (`not-found`) when there is no such job.
+ *
+ * @example
+ * ```ts
+ * const run = await getRun(queue, '42');
+ * console.log(run.status, run.percentage, run.etaMs);
+ * ```
+ */
+export async function getRun(queue: ControlQueue, jobId: string): Promise<IterationRunInfo> {
+  return describeRun(queue, await findJob(queue, jobId));
+}
+
+export interface ListRunsOptions {
+  /**
+   * Job names to include even before their first run (they have no iteration state yet); jobs
+   * with iteration state are always included. @defaultValue none
+   */
+  readonly names?: readonly string[];
+  /** At most this many jobs per BullMQ state, newest first. @defaultValue 100 */
+  readonly limit?: number;
+}
+
+const LISTED_STATES: JobState[] = [
+  'active',
+  'waiting',
+  'prioritized',
+  'delayed',
+  'waiting-children',
+  'completed',
+  'failed',
+];
+
+/** The iteration runs of a queue: active first, then waiting, delayed and finished ones. */
+export async function listRuns(
+  queue: ControlQueue,
+  options: ListRunsOptions = {},
+): Promise<IterationRunInfo[]> {
+  const limit = options.limit ?? 100;
+  const names = new Set(options.names ?? []);
+  const runs: IterationRunInfo[] = [];
+  const seen = new Set<string>();
+  for (const state of LISTED_STATES) {
+    const jobs = (await queue.getJobs([state], 0, limit - 1)) as (Job | undefined)[];
+    for (const job of jobs) {
+      if (job?.id === undefined || seen.has(job.id)) continue;
+      seen.add(job.id);
+      const info = await describeRun(queue, job, state);
+      if (isIteration(info, job) || names.has(job.name)) runs.push(info);
+    }
+  }
+  return runs;
+}
+
+function isIteration(info: IterationRunInfo, job: Job): boolean {
+  return info.updatedAt !== undefined || readProgress(job) !== undefined || info.processed > 0;
+}
+
+async function describeRun(
+  queue: ControlQueue,
+  job: Job,
+  knownState?: JobState,
+): Promise<IterationRunInfo> {
+  const store = storeOf(queue);
+  const ref = { queueName: queue.name, id: job.id! };
+  const [bullState, stateText, controlText] = await Promise.all([
+    knownState ?? (job.getState() as Promise<JobState | 'unknown'>),
+    store.load(ref),
+    store.loadControl(ref),
+  ]);
+  const state = readState(stateText);
+  const progress = readProgress(job);
+  const control = parseControl(controlText);
+  const total = progress?.total;
+  const processed = Math.max(state?.processed ?? 0, progress?.processed ?? 0);
+  const status = statusOf(bullState, job, state, progress, control);
+  const fresh = status === 'running' || status === 'pausing' || status === 'cancelling';
+  return {
+    queueName: queue.name,
+    jobId: job.id!,
+    jobName: job.name,
+    status,
+    bullState,
+    cursor: state?.cursor ?? progress?.cursor ?? null,
+    processed,
+    total,
+    percentage:
+      status === 'completed' && total !== undefined
+        ? 100
+        : total === undefined
+          ? undefined
+          : total <= 0
+            ? 100
+            : Math.min(100, Math.floor((processed / total) * 10_000) / 100),
+    itemsPerSecond: fresh ? progress?.itemsPerSecond : undefined,
+    etaMs: fresh ? progress?.etaMs : undefined,
+    timesInterrupted: state?.timesInterrupted ?? progress?.timesInterrupted ?? 0,
+    timesThrottled: state?.throttle?.timesThrottled ?? progress?.timesThrottled ?? 0,
+    throttledMs: state?.throttle?.throttledMs ?? progress?.throttledMs ?? 0,
+    totalTimeMs: state?.totalTimeMs ?? progress?.totalTimeMs ?? 0,
+    attemptsMade: job.attemptsMade,
+    lastError: job.failedReason || undefined,
+    control,
+    updatedAt: progress?.updatedAt,
+  };
+}
+
+function statusOf(
+  bullState: JobState | 'unknown',
+  job: Job,
+  state: IterationState | undefined,
+  progress: IterationProgress | undefined,
+  control: ControlRequest | undefined,
+): RunStatus {
+  switch (bullState) {
+    case 'completed':
+      return state?.cancelled !== undefined ||
+        (job.returnvalue as { outcome?: unknown } | null)?.outcome === 'cancelled'
+        ? 'cancelled'
+        : 'completed';
+    case 'failed':
+      return 'failed';
+    case 'active':
+      if (control?.action === 'pause') return 'pausing';
+      if (control?.action === 'cancel') return 'cancelling';
+      return 'running';
+    case 'delayed':
+      if (control?.action === 'cancel') return 'cancelling';
+      if (control?.action === 'pause') return 'paused';
+      if (progress?.status === 'throttled') return 'throttled';
+      if (progress?.status === 'failed' || job.failedReason) return 'retrying';
+      return 'interrupted';
+    default:
+      if (control?.action === 'cancel') return 'cancelling';
+      if (control?.action === 'pause') return 'pausing';
+      return job.attemptsMade > 0 && job.failedReason ? 'retrying' : 'waiting';
+  }
+}
+
+function readState(text: string | undefined): IterationState | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as IterationState | null;
+    return value !== null && typeof value === 'object' && value.v === 1 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The job's progress when it is an iteration progress object. */
+export function readProgress(job: Job): IterationProgress | undefined {
+  const p = job.progress as Partial<IterationProgress> | number | string | boolean | null;
+  if (p === null || typeof p !== 'object') return undefined;
+  return typeof p.processed === 'number' && typeof p.status === 'string'
+    ? (p as IterationProgress)
+    : undefined;
+}

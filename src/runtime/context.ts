@@ -1,0 +1,58 @@
+/**
+ * The `ctx` object handed to every callback of a run: live getters over the run's state, so it is
+ * built once per run and never copied per item.
+ */
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+
+import type { IterationContext } from '../define-job.js';
+import type { IterationState } from './state.js';
+
+/** What the context reads from its run. */
+export interface ContextSource {
+  readonly params: unknown;
+  readonly job: Job;
+  readonly state: Readonly<IterationState>;
+  readonly totalTimeMs: number;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  stopRequested: boolean;
+}
+
+export function createContext(run: ContextSource): IterationContext<unknown, unknown> {
+  return Object.freeze({
+    get params() {
+      return run.params;
+    },
+    get job() {
+      return run.job;
+    },
+    get cursor() {
+      return run.state.cursor;
+    },
+    get processed() {
+      return run.state.processed;
+    },
+    get timesInterrupted() {
+      return run.state.timesInterrupted;
+    },
+    get timesThrottled() {
+      return run.state.throttle?.timesThrottled ?? 0;
+    },
+    get throttledMs() {
+      return run.state.throttle?.throttledMs ?? 0;
+    },
+    get totalTimeMs() {
+      return run.totalTimeMs;
+    },
+    get logger() {
+      return run.logger;
+    },
+    get signal() {
+      return run.signal;
+    },
+    stop() {
+      run.stopRequested = true;
+    },
+  });
+}
