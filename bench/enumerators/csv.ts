@@ -14,7 +14,7 @@ import { compare, drain, Sink } from './measure.js';
 export interface CsvBenchmarkOptions {
   /** @defaultValue 1_000_000 */
   readonly rows?: number;
-  /** @defaultValue 3 */
+  /** @defaultValue 5 */
   readonly rounds?: number;
 }
 
@@ -37,7 +37,7 @@ export async function benchmarkCsv(options: CsvBenchmarkOptions = {}): Promise<R
     const enumerated = () => drain(csv({ path }));
     return await compare(
       { bare: 'csv: bare csv-parse stream', subject: 'csv: enumerator (for await)' },
-      options.rounds ?? 3,
+      options.rounds ?? 5,
       bare,
       enumerated,
     );

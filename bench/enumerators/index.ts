@@ -10,7 +10,7 @@ export interface EnumeratorBenchmarkOptions {
   readonly postgresUrl?: string;
   /** Rows per benchmark. @defaultValue 1_000_000 */
   readonly rows?: number;
-  /** Alternating rounds per comparison; the best of each is reported. @defaultValue 3 */
+  /** Rounds per comparison, each running both loops. @defaultValue 5 */
   readonly rounds?: number;
   /** Rows per statement for keyset. @defaultValue 1_000 */
   readonly batchSize?: number;

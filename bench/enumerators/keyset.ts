@@ -11,7 +11,7 @@ export interface KeysetBenchmarkOptions {
   readonly rows?: number;
   /** Rows per statement, for both loops. @defaultValue 1_000 */
   readonly batchSize?: number;
-  /** @defaultValue 3 */
+  /** @defaultValue 5 */
   readonly rounds?: number;
 }
 
@@ -56,7 +56,7 @@ export async function benchmarkKeyset(options: KeysetBenchmarkOptions): Promise<
       drain(keyset({ query: pgQuery(pool), table, columns: ['id'], batchSize }));
     return await compare(
       { bare: 'keyset: bare SELECT … LIMIT loop', subject: 'keyset: enumerator (for await)' },
-      options.rounds ?? 3,
+      options.rounds ?? 5,
       bare,
       enumerated,
     );

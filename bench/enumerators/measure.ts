@@ -5,20 +5,22 @@ export interface Result {
   /** What was measured, e.g. `keyset enumerator (for await)`. */
   readonly name: string;
   readonly rows: number;
-  /** Best wall time of the rounds, in seconds. */
+  /** Best wall time of the rounds, in seconds: other processes only ever slow a round down. */
   readonly seconds: number;
+  /** `rows / seconds`. */
   readonly rowsPerSecond: number;
   /** Name of the result this one is compared with, when it has one. */
   readonly baseline?: string;
-  /** `rowsPerSecond` divided by the baseline's; the target for enumerators is 0.9 or more. */
+  /**
+   * Throughput relative to the baseline: the median, over the rounds, of this loop's rows per
+   * second divided by the baseline's in the same round. Pairing each run with its neighbour cancels
+   * most of the drift of a shared machine. The target for enumerators is 0.9 or more.
+   */
   readonly ratio?: number;
 }
 
 /**
- * Runs `bare` and `subject` alternately `rounds` times, swapping which goes first each round, and
- * reports the best time of each, the subject as a ratio of the bare loop. Best rather than median:
- * on a shared machine other processes only ever slow a round down, so the fastest round is the
- * closest to what the code itself costs.
+ * Runs `bare` and `subject` back to back `rounds` times, swapping which goes first each round.
  */
 export async function compare(
   names: { readonly bare: string; readonly subject: string },
@@ -27,6 +29,7 @@ export async function compare(
   subject: () => Promise<number>,
 ): Promise<Result[]> {
   const timings = { bare: [] as number[], subject: [] as number[] };
+  const ratios: number[] = [];
   let rows = { bare: 0, subject: 0 };
   for (let round = 0; round < rounds; round++) {
     const early = round % 2 === 0 ? await timed(bare) : undefined;
@@ -34,6 +37,7 @@ export async function compare(
     const baseline = early ?? (await timed(bare));
     timings.bare.push(baseline.seconds);
     timings.subject.push(measured.seconds);
+    ratios.push(baseline.seconds / measured.seconds);
     rows = { bare: baseline.rows, subject: measured.rows };
   }
   if (rows.bare !== rows.subject) {
@@ -41,14 +45,15 @@ export async function compare(
   }
   const bareResult = result(names.bare, rows.bare, Math.min(...timings.bare));
   const subjectResult = result(names.subject, rows.subject, Math.min(...timings.subject));
-  return [
-    bareResult,
-    {
-      ...subjectResult,
-      baseline: bareResult.name,
-      ratio: subjectResult.rowsPerSecond / bareResult.rowsPerSecond,
-    },
-  ];
+  return [bareResult, { ...subjectResult, baseline: bareResult.name, ratio: median(ratios) }];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function timed(run: () => Promise<number>): Promise<{ rows: number; seconds: number }> {
