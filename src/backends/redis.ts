@@ -40,6 +40,8 @@ const defined = new WeakSet<RedisClient>();
 
 export class RedisCheckpointStore implements CheckpointStore {
   readonly #backend: RedisQueueBackend;
+  /** The connection once resolved: strict mode saves per item, so it skips an await per save. */
+  #ready: RedisClient | undefined;
 
   constructor(backend: RedisQueueBackend) {
     this.#backend = backend;
@@ -52,7 +54,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async save(job: JobRef, token: string, json: string): Promise<boolean> {
-    const client = await this.#client();
+    const client = this.#ready ?? (await this.#client());
     const jobKey = this.#jobKey(job);
     const written: unknown = await client.runCommand(SAVE_COMMAND, [
       `${jobKey}:lock`,
@@ -81,6 +83,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       client.defineCommand(CONTROL_COMMAND, { numberOfKeys: 1, lua: CONTROL_SCRIPT });
       defined.add(client);
     }
+    this.#ready = client;
     return client;
   }
 
