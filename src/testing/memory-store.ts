@@ -1,0 +1,66 @@
+/**
+ * A checkpoint store in memory, for runs without a server. It keeps the one rule the Redis and
+ * PostgreSQL stores keep: a write lands only while the writer's token is the job's lock, so a run
+ * that no longer holds the job (it was requeued, completed or failed) can never move the cursor.
+ */
+import type { CheckpointStore, JobRef } from '../backends/store.js';
+
+interface Entry {
+  state: string | undefined;
+  /** The token of the run that holds the job; undefined while the job is not active. */
+  lock: string | undefined;
+  control: string | undefined;
+}
+
+export class MemoryCheckpointStore implements CheckpointStore {
+  readonly #entries = new Map<string, Entry>();
+
+  /** Hands the job to the run holding `token`, as BullMQ does when a worker takes it. */
+  lock(job: JobRef, token: string): void {
+    this.#entry(job).lock = token;
+  }
+
+  /** Releases the job if `token` still holds it, as BullMQ's moves out of the active state do. */
+  unlock(job: JobRef, token: string): void {
+    const entry = this.#entry(job);
+    if (entry.lock === token) entry.lock = undefined;
+  }
+
+  /** The stored state, read synchronously for inspection. */
+  peek(job: JobRef): string | undefined {
+    return this.#entries.get(key(job))?.state;
+  }
+
+  async load(job: JobRef): Promise<string | undefined> {
+    return this.peek(job);
+  }
+
+  async save(job: JobRef, token: string, json: string): Promise<boolean> {
+    const entry = this.#entry(job);
+    if (entry.lock !== token) return false;
+    entry.state = json;
+    return true;
+  }
+
+  async loadControl(job: JobRef): Promise<string | undefined> {
+    return this.#entries.get(key(job))?.control;
+  }
+
+  async setControl(job: JobRef, json: string | null): Promise<void> {
+    this.#entry(job).control = json ?? undefined;
+  }
+
+  #entry(job: JobRef): Entry {
+    let entry = this.#entries.get(key(job));
+    if (entry === undefined) {
+      entry = { state: undefined, lock: undefined, control: undefined };
+      this.#entries.set(key(job), entry);
+    }
+    return entry;
+  }
+}
+
+function key(job: JobRef): string {
+  // JSON keeps a queue name containing the separator from colliding with another job.
+  return JSON.stringify([job.queueName, job.id]);
+}
