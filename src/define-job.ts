@@ -72,7 +72,7 @@ export interface IterationJobDefinition<Params, Item, Cursor> {
    *
    * @example
    * ```ts
-   * buildEnumerator: ({ cursor }) => arrayEnumerator(ids, { cursor }),
+   * buildEnumerator: ({ cursor }) => array(ids, { cursor }),
    * ```
    */
   buildEnumerator(
@@ -160,7 +160,7 @@ export interface AnyIterationJob {
 const EXAMPLE = `Example:
   defineIterationJob({
     name: 'backfill-users',
-    buildEnumerator: ({ cursor }) => arrayEnumerator(userIds, { cursor }),
+    buildEnumerator: ({ cursor }) => array(userIds, { cursor }),
     async eachIteration(userId, ctx) { await backfill(userId); },
   });`;
 

@@ -88,8 +88,8 @@ export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
 export type { InterruptReason, StopReason } from './runtime/interruption.js';
 export { IterationInterrupt } from './runtime/interruption.js';
+export type { IterationSummary } from './runtime/ledger.js';
 export type { IterationProgress, IterationStatus, ThrottleProgress } from './runtime/progress.js';
-export type { IterationSummary } from './runtime/run.js';
 export type {
   BackoffFunction,
   CombinedHealthCheckOptions,

@@ -17,7 +17,8 @@ import type {
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 
-import { checkpointStoreFor } from './backends/for-backend.js';
+import type { Requeue } from './backends/for-backend.js';
+import { checkpointStoreFor, requeueFor } from './backends/for-backend.js';
 import type { CheckpointStore } from './backends/store.js';
 import type { AnyIterationJob, IterationJobDefinition } from './define-job.js';
 import { IterationDefinitionError, UnknownJobError } from './errors.js';
@@ -26,8 +27,8 @@ import { defaultLogger } from './logger.js';
 import type { IterationOptions, ResolvedIterationOptions } from './options.js';
 import { BULLMQ_OVERRIDES, resolveIterationOptions } from './options.js';
 import type { RunHost } from './runtime/host.js';
-import { promoteDelayed, requeueDelayed } from './runtime/host.js';
-import type { IterationSummary } from './runtime/run.js';
+import { promoteDelayed } from './runtime/host.js';
+import type { IterationSummary } from './runtime/ledger.js';
 import { IterationRun } from './runtime/run.js';
 import { throttleFor } from './runtime/throttle-gate.js';
 import { handleSignalsFor } from './signals.js';
@@ -64,6 +65,7 @@ export class IterationWorker<
 
   readonly #runs = new Set<IterationRun>();
   #store: CheckpointStore | undefined;
+  #requeue: Requeue | undefined;
   #shuttingDown = false;
   #deadline: NodeJS.Timeout | undefined;
   #unregisterSignals: (() => void) | undefined;
@@ -184,6 +186,7 @@ export class IterationWorker<
 
   #host(): RunHost {
     this.#store ??= checkpointStoreFor(this.getBackend());
+    this.#requeue ??= requeueFor(this.getBackend());
     return {
       store: this.#store,
       logger: this.logger,
@@ -191,7 +194,7 @@ export class IterationWorker<
       emit: (event, ...args) => {
         (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
       },
-      requeue: requeueDelayed,
+      requeue: this.#requeue,
       publishProgress: (job, progress) => job.updateProgress(progress),
       wake: promoteDelayed,
     };

@@ -40,8 +40,3 @@ export async function promoteDelayed(job: Job): Promise<void> {
     // Not delayed any more: a worker has it, or another process promoted it first.
   }
 }
-
-/** The real host's requeue: BullMQ's move to delayed, with the lock token as BullMQ requires. */
-export async function requeueDelayed(job: Job, token: string, delayMs: number): Promise<void> {
-  await job.moveToDelayed(Date.now() + delayMs, token);
-}

@@ -3,7 +3,7 @@
  *
  *   load state ─► onStart (first run) / onResume ─► throttle check ─► buildEnumerator ─► loop
  *       loop ends ─┬─ exhausted / stop() ─► persist "completing" ─► onComplete ─► onShutdown ─► return
- *                  ├─ interrupted ───────► flush ─► onShutdown ─► requeue (move to delayed) ─► DelayedError
+ *                  ├─ interrupted ───────► flush ─► onShutdown ─► requeue at the tail ─► DelayedError
  *                  ├─ throttled ─────────► record stats, flush ─► onShutdown ─► requeue after the
  *                  │                       condition's backoff ─► DelayedError
  *                  ├─ paused ────────────► flush ─► onShutdown ─► park (delayed until resumed)
@@ -15,7 +15,9 @@
  * reads them at its start and every `controlPollIntervalMs` while it iterates.
  *
  * The checkpoint is always flushed before the job moves, and nothing after the move can throw
- * anything but `DelayedError`, so a failing callback can never enqueue the job twice.
+ * anything but `DelayedError`, so a failing callback can never enqueue the job twice. (BullMQ's
+ * worker treats `DelayedError` and `WaitingError` alike: the processor moved the job itself, so
+ * the worker neither completes nor fails it; one error serves every move.)
  */
 import type { Job } from 'bullmq';
 import { DelayedError } from 'bullmq';
@@ -27,9 +29,7 @@ import type {
   IterationContext,
   IterationJobDefinition,
 } from '../define-job.js';
-import { hasSize } from '../enumerator.js';
-import { CursorError, EnumeratorError, ParamsError } from '../errors.js';
-import type { IterationEvent, IterationEventName } from '../events.js';
+import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import { formatDuration } from '../throttle/duration.js';
 import { formatThrottleStats } from '../throttle/stats.js';
@@ -39,35 +39,19 @@ import { ControlWatch } from './control-watch.js';
 import type { RunHost } from './host.js';
 import type { StopReason } from './interruption.js';
 import { interruptReason, isInterruptError, IterationInterrupt } from './interruption.js';
+import type { IterationSummary } from './ledger.js';
+import { RunLedger } from './ledger.js';
 import type { LoopEnd, LoopRun } from './loop.js';
 import { runLoop } from './loop.js';
-import type { IterationStatus, ProgressFigures } from './progress.js';
+import type { IterationStatus } from './progress.js';
 import { ProgressReporter } from './progress.js';
+import { enumeratorSize, nameJobIn, parseJobParams } from './run-support.js';
 import type { IterationState } from './state.js';
-import { initialState, parseState } from './state.js';
+import { parseState } from './state.js';
 import { recordRunStart, recordRunThrottled, throttleFor, ThrottleGate } from './throttle-gate.js';
 import { withTimeout } from './timeout.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
-
-/** What a completed job returns, and what BullMQ stores as its `returnvalue`. */
-export interface IterationSummary {
-  /**
-   * `completed` when the enumerator was exhausted or `stop()` was called; `cancelled` when an
-   * operator cancelled the job (BullMQ has no cancelled state: the job is completed with this).
-   */
-  readonly outcome: 'completed' | 'cancelled';
-  readonly processed: number;
-  readonly timesInterrupted: number;
-  /** Runs that ended throttled, over the life of the job. */
-  readonly timesThrottled: number;
-  /** Time spent waiting after throttles, in milliseconds. */
-  readonly throttledMs: number;
-  readonly totalTimeMs: number;
-  readonly cursor: JsonValue | null;
-  /** True when the job finished through `ctx.stop()` rather than by exhausting its enumerator. */
-  readonly stoppedEarly: boolean;
-}
 
 /** Bound on the last writes of a run that is abandoned at the shutdown deadline. */
 const TAKEOVER_TIMEOUT_MS = 5_000;
@@ -93,17 +77,13 @@ export class IterationRun implements LoopRun<unknown> {
   readonly #definition: Definition;
   readonly #token: string;
   readonly #controller = new AbortController();
-  readonly #startedAt = Date.now();
+  readonly #ledger = new RunLedger();
   readonly #cleanups: (() => void)[] = [];
   readonly #control: ControlWatch;
   /** The operator's request that stopped this run, if one did. */
   #request: ControlRequest | undefined;
   /** The host's per-item hook, read once: absent on the worker, so an item pays one field test. */
   readonly #afterItem: (() => void) | undefined;
-  #state: IterationState = initialState(this.#startedAt);
-  #baseTimeMs = 0;
-  #processedThisRun = 0;
-  #total: number | undefined;
   #params: unknown;
   /** Created once the params are known; until then the run has nothing to throttle. */
   #gate: ThrottleGate | undefined;
@@ -134,14 +114,14 @@ export class IterationRun implements LoopRun<unknown> {
     this.logger = host.logger.child({ jobName: job.name, jobId: job.id });
     this.writer = new CheckpointWriter({
       save: (json) => host.store.save(this.#ref(), token, json),
-      snapshot: () => JSON.stringify(this.#snapshot()),
+      snapshot: () => this.#ledger.snapshot(),
       onLost: () => this.interrupt('lock-lost', 'a checkpoint write found the lock taken'),
       minIntervalMs: host.options.checkpointIntervalMs,
     });
     this.progress = new ProgressReporter({
       publish: (progress) => host.publishProgress(job, progress),
       intervalMs: host.options.progressIntervalMs,
-      figures: () => this.#figures(),
+      figures: () => this.#ledger.figures(this.#gate?.decision),
       onError: (error) => this.logger.warn({ err: error }, 'could not publish progress'),
     });
     this.#control = new ControlWatch({
@@ -189,9 +169,7 @@ export class IterationRun implements LoopRun<unknown> {
   }
 
   advance(cursor: JsonValue): void {
-    this.#state.cursor = cursor;
-    this.#state.processed++;
-    this.#processedThisRun++;
+    this.#ledger.advance(cursor);
     this.#afterItem?.();
   }
 
@@ -200,7 +178,7 @@ export class IterationRun implements LoopRun<unknown> {
   }
 
   checkThrottle(): boolean | Promise<boolean> {
-    return this.#gate!.check(this.#state);
+    return this.#gate!.check(this.#ledger.state);
   }
 
   async #lifecycle(): Promise<IterationSummary> {
@@ -219,11 +197,10 @@ export class IterationRun implements LoopRun<unknown> {
   async #iterate(): Promise<LoopEnd | 'nil'> {
     const stored = await this.#host.store.load(this.#ref());
     const first = stored === undefined;
-    if (!first) this.#state = parseState(stored, this.#definition.name, String(this.job.id));
-    this.#baseTimeMs = this.#state.totalTimeMs;
+    if (!first) this.#ledger.adopt(parseState(stored, this.#definition.name, String(this.job.id)));
     // An operator's request waiting for the job is served before any callback runs.
     const request = await this.#control.read();
-    if (this.#state.cancelled !== undefined) {
+    if (this.#ledger.state.cancelled !== undefined) {
       this.interrupt('cancelled', 'already cancelled');
       return 'interrupted';
     }
@@ -232,8 +209,8 @@ export class IterationRun implements LoopRun<unknown> {
       return 'interrupted';
     }
     this.#control.start(this.#host.options.controlPollIntervalMs);
-    this.#params = this.#parseParams();
-    recordRunStart(this.#state, this.#startedAt);
+    this.#params = parseJobParams(this.#definition, this.job, this.label);
+    recordRunStart(this.#ledger.state, this.#ledger.startedAt);
     this.#gate = new ThrottleGate(
       throttleFor(this.#definition, this.#host.options.throttle),
       this.#params,
@@ -253,20 +230,21 @@ export class IterationRun implements LoopRun<unknown> {
       this.#emit('iteration.resumed', {});
     }
     // A retry after a failing onComplete goes straight back to it.
-    if (this.#state.phase === 'completing') return 'exhausted';
+    if (this.#ledger.state.phase === 'completing') return 'exhausted';
     // Building an enumerator often queries the very resource a throttle protects.
     if (this.throttling && (await this.checkThrottle())) return 'throttled';
     const args: BuildEnumeratorArgs<unknown, unknown> = {
       params: this.#params,
-      cursor: this.#state.cursor,
+      cursor: this.#ledger.state.cursor,
       job: this.job,
     };
     const source: unknown = await this.#definition.buildEnumerator(args as never);
     if (source === null || source === undefined) return 'nil';
-    this.#total = await this.#sizeOf(source);
+    this.#ledger.total = await enumeratorSize(source, this.logger);
     await this.progress.publish('running');
     const end = await runLoop(source, this);
-    if (end === 'exhausted' && this.#processedThisRun === 0) this.#emit('iteration.noItems', {});
+    if (end === 'exhausted' && this.#ledger.processedThisRun === 0)
+      this.#emit('iteration.noItems', {});
     return end;
   }
 
@@ -274,8 +252,8 @@ export class IterationRun implements LoopRun<unknown> {
     end: Exclude<LoopEnd, 'interrupted' | 'throttled'> | 'nil',
   ): Promise<IterationSummary> {
     try {
-      if (this.#state.phase !== 'completing') {
-        this.#state.phase = 'completing';
+      if (this.#ledger.state.phase !== 'completing') {
+        this.#ledger.state.phase = 'completing';
         await this.writer.commit();
       }
       if (this.writer.lost) return this.#handOff();
@@ -287,21 +265,7 @@ export class IterationRun implements LoopRun<unknown> {
     await this.#shutdownCallback();
     await this.#publish('completed');
     this.#emit('iteration.completed', {});
-    return this.#summary('completed', end === 'stopped');
-  }
-
-  #summary(outcome: IterationSummary['outcome'], stoppedEarly: boolean): IterationSummary {
-    const throttle = this.#state.throttle;
-    return {
-      outcome,
-      processed: this.#state.processed,
-      timesInterrupted: this.#state.timesInterrupted,
-      timesThrottled: throttle?.timesThrottled ?? 0,
-      throttledMs: throttle?.throttledMs ?? 0,
-      totalTimeMs: Math.round(this.#elapsedTotal()),
-      cursor: this.#state.cursor,
-      stoppedEarly,
-    };
+    return this.#ledger.summary('completed', end === 'stopped');
   }
 
   /** The loop (or the start of the run) stopped on a signal: route it by its reason. */
@@ -310,9 +274,9 @@ export class IterationRun implements LoopRun<unknown> {
     if (reason === 'lock-lost' || this.#abandoned) return this.#handOff();
     if (reason === 'paused') return this.#park();
     if (reason === 'cancelled') return this.#cancel();
-    this.#state.timesInterrupted++;
+    this.#ledger.state.timesInterrupted++;
     await this.#requeue('interrupted', this.#host.options.requeueDelayMs);
-    this.logger.info({ reason, processed: this.#state.processed }, 'interrupted; requeued');
+    this.logger.info({ reason, processed: this.#ledger.state.processed }, 'interrupted; requeued');
     this.#emit('iteration.interrupted', { reason });
     throw new DelayedError(`requeued after interruption (${reason})`);
   }
@@ -326,10 +290,10 @@ export class IterationRun implements LoopRun<unknown> {
     if (interruptReason(this.signal) === 'lock-lost' || this.#abandoned) return this.#handOff();
     const decision = this.#gate!.decision!;
     const { condition, reason, delayMs, consecutive } = decision;
-    const stats = recordRunThrottled(this.#state, decision, Date.now());
+    const stats = recordRunThrottled(this.#ledger.state, decision, Date.now());
     await this.#requeue('throttled', delayMs);
     this.logger.info(
-      { condition, reason, delayMs, consecutive, processed: this.#state.processed },
+      { condition, reason, delayMs, consecutive, processed: this.#ledger.state.processed },
       `throttled, requeued in ${formatDuration(delayMs)}: ${formatThrottleStats(stats)}`,
     );
     this.#emit('iteration.throttled', {
@@ -371,7 +335,10 @@ export class IterationRun implements LoopRun<unknown> {
     const now = await this.#control.read().catch(() => undefined);
     if (now?.action !== 'pause') await this.#host.wake?.(this.job);
     const reason = this.#request?.reason;
-    this.logger.info({ reason, processed: this.#state.processed }, 'paused; parked until resumed');
+    this.logger.info(
+      { reason, processed: this.#ledger.state.processed },
+      'paused; parked until resumed',
+    );
     this.#emit('iteration.paused', reason === undefined ? {} : { reason });
     throw new DelayedError('paused by an operator; parked until resumed');
   }
@@ -383,7 +350,10 @@ export class IterationRun implements LoopRun<unknown> {
    */
   async #cancel(): Promise<IterationSummary> {
     const reason = this.#request?.reason;
-    this.#state.cancelled ??= { at: Date.now(), ...(reason === undefined ? {} : { reason }) };
+    this.#ledger.state.cancelled ??= {
+      at: Date.now(),
+      ...(reason === undefined ? {} : { reason }),
+    };
     try {
       await this.writer.commit();
     } catch (error) {
@@ -393,9 +363,9 @@ export class IterationRun implements LoopRun<unknown> {
     if (this.writer.lost) return this.#handOff();
     await this.#shutdownCallback();
     await this.#publish('cancelled');
-    this.logger.info({ reason, processed: this.#state.processed }, 'cancelled');
+    this.logger.info({ reason, processed: this.#ledger.state.processed }, 'cancelled');
     this.#emit('iteration.cancelled', reason === undefined ? {} : { reason });
-    return this.#summary('cancelled', true);
+    return this.#ledger.summary('cancelled', true);
   }
 
   /** An operator's request: stop at the next item boundary for it. */
@@ -406,7 +376,7 @@ export class IterationRun implements LoopRun<unknown> {
 
   async #fail(error: unknown): Promise<never> {
     if (interruptReason(this.signal) === 'lock-lost' || this.#abandoned) return this.#handOff();
-    this.#nameJobIn(error);
+    nameJobIn(error, this.#definition.name, this.label);
     try {
       await this.writer.flush();
     } catch (flushError) {
@@ -432,10 +402,10 @@ export class IterationRun implements LoopRun<unknown> {
 
   async #takeOver(): Promise<never> {
     this.logger.warn(
-      { processed: this.#state.processed },
+      { processed: this.#ledger.state.processed },
       'shutdown deadline reached inside an item; requeueing from the last finished item',
     );
-    this.#state.timesInterrupted++;
+    this.#ledger.state.timesInterrupted++;
     await withTimeout(this.writer.commit(), TAKEOVER_TIMEOUT_MS, 'final checkpoint');
     if (this.writer.lost) throw new DelayedError('iteration run stopped: the job lock was lost');
     this.writer.close();
@@ -464,20 +434,6 @@ export class IterationRun implements LoopRun<unknown> {
     if (!this.writer.lost) await this.progress.publish(status);
   }
 
-  #parseParams(): unknown {
-    const parse = this.#definition.parseParams;
-    if (parse === undefined) return this.job.data;
-    try {
-      return parse(this.job.data);
-    } catch (error) {
-      throw new ParamsError(
-        `${this.label}: parseParams rejected the job's data: ` +
-          `${error instanceof Error ? error.message : String(error)}. Fix the data and retry the job.`,
-        { jobName: this.#definition.name, params: this.job.data },
-      );
-    }
-  }
-
   #startMaxRuntime(): void {
     const ms = this.#definition.maxRuntimeMs ?? this.#host.options.maxRuntimeMs;
     if (ms === undefined) return;
@@ -493,66 +449,13 @@ export class IterationRun implements LoopRun<unknown> {
     this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
   }
 
-  async #sizeOf(source: unknown): Promise<number | undefined> {
-    if (!hasSize(source)) return undefined;
-    try {
-      const size = await source.size();
-      return typeof size === 'number' && Number.isFinite(size) && size >= 0 ? size : undefined;
-    } catch (error) {
-      this.logger.warn({ err: error }, 'enumerator size() failed; progress shows no percentage');
-      return undefined;
-    }
-  }
-
-  #nameJobIn(error: unknown): void {
-    if ((error instanceof CursorError || error instanceof EnumeratorError) && !error.jobName) {
-      error.jobName = this.#definition.name;
-      if (!error.message.includes(this.label)) error.message = `${this.label}: ${error.message}`;
-    }
-  }
-
   #ref() {
     return { queueName: this.job.queueName, id: String(this.job.id) };
   }
 
-  #elapsedTotal(): number {
-    return this.#baseTimeMs + (Date.now() - this.#startedAt);
-  }
-
-  #snapshot(): IterationState {
-    return { ...this.#state, totalTimeMs: Math.round(this.#elapsedTotal()) };
-  }
-
-  #figures(): ProgressFigures {
-    const throttle = this.#state.throttle;
-    const decision = this.#gate?.decision;
-    return {
-      processed: this.#state.processed,
-      total: this.#total,
-      cursor: this.#state.cursor,
-      timesInterrupted: this.#state.timesInterrupted,
-      timesThrottled: throttle?.timesThrottled ?? 0,
-      throttledMs: throttle?.throttledMs ?? 0,
-      throttle:
-        decision === undefined
-          ? undefined
-          : { condition: decision.condition, reason: decision.reason, delayMs: decision.delayMs },
-      totalTimeMs: this.#elapsedTotal(),
-    };
-  }
-
   #emit(event: IterationEventName, extra: object, evenIfAbandoned = false): void {
     if (this.#abandoned && !evenIfAbandoned) return;
-    const payload: IterationEvent = {
-      job: this.job,
-      jobName: this.#definition.name,
-      cursor: this.#state.cursor,
-      processed: this.#state.processed,
-      processedThisRun: this.#processedThisRun,
-      timesInterrupted: this.#state.timesInterrupted,
-      totalTimeMs: Math.round(this.#elapsedTotal()),
-      runTimeMs: Date.now() - this.#startedAt,
-    };
+    const payload = this.#ledger.event(this.job, this.#definition.name);
     try {
       (this.#host.emit as (e: string, p: object) => void)(event, { ...payload, ...extra });
     } catch (error) {
@@ -565,12 +468,12 @@ export class IterationRun implements LoopRun<unknown> {
 
   /** Live figures for the context object. */
   get state(): Readonly<IterationState> {
-    return this.#state;
+    return this.#ledger.state;
   }
   get params(): unknown {
     return this.#params;
   }
   get totalTimeMs(): number {
-    return this.#elapsedTotal();
+    return this.#ledger.totalTimeMs;
   }
 }

@@ -2,7 +2,7 @@
 import type { BackoffStrategy, JobsOptions } from 'bullmq';
 
 import type { IterationOptions } from '../options.js';
-import type { IterationSummary } from '../runtime/run.js';
+import type { IterationSummary } from '../runtime/ledger.js';
 import type { InlineRequeue } from './requeue.js';
 
 export interface InlineOptions<Params> {

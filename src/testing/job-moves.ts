@@ -6,7 +6,7 @@
 import type { BackoffStrategy, MinimalJob } from 'bullmq';
 import { Backoffs, UnrecoverableError } from 'bullmq';
 
-import type { IterationSummary } from '../runtime/run.js';
+import type { IterationSummary } from '../runtime/ledger.js';
 import type { InlineJob } from './inline-job.js';
 
 export function takeJob(job: InlineJob, token: string): void {
