@@ -172,3 +172,51 @@ export async function benchmarkRuntime(
 export function sinkValue(): number {
   return sink;
 }
+
+/**
+ * Runs enumerators inside iteration jobs on `target`, for the enumerator benchmarks: the whole
+ * path a real job takes (worker, loop, cursor checks, coalesced checkpoints, progress).
+ */
+export function runtimeRunner(target: BackendTarget) {
+  return async (
+    name: string,
+    build: (cursor: unknown) => AsyncIterable<readonly [unknown, unknown]>,
+  ): Promise<number> => {
+    const job = defineIterationJob({
+      name: `bench-${name}`,
+      buildEnumerator: ({ cursor }: BuildEnumeratorArgs<object, unknown>) => build(cursor),
+      eachIteration: (item: unknown) => {
+        if (item !== undefined) sink = (sink + 1) | 0;
+      },
+    });
+    const queueName = `bench-${name}-${Date.now()}`;
+    const queue = new Queue(
+      queueName,
+      { connection: target.connection } as never,
+      target.backendFactory as never,
+    );
+    const worker = new IterationWorker(
+      queueName,
+      [job],
+      {
+        ...target.workerOptions,
+        connection: target.connection,
+        logger,
+        handleSignals: false,
+      } as never,
+      target.backendFactory as never,
+    );
+    try {
+      const completed = new Promise<number>((resolve, reject) => {
+        worker.once('iteration.completed', (e) => resolve(e.processed));
+        worker.once('iteration.failed', (e) => reject(e.error));
+      });
+      await job.enqueue(queue, {});
+      return await completed;
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  };
+}

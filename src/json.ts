@@ -22,7 +22,7 @@ export function describeNonJson(value: unknown, path = 'value'): string | undefi
     case 'number':
       return Number.isFinite(value) ? undefined : `${path}: ${String(value)} (not a finite number)`;
     case 'object':
-      return value === null ? undefined : describeObject(value, path, new Set());
+      return value === null ? undefined : describeObject(value, path, undefined);
     case 'undefined':
       return `${path}: undefined`;
     case 'bigint':
@@ -32,32 +32,47 @@ export function describeNonJson(value: unknown, path = 'value'): string | undefi
   }
 }
 
-function describeObject(value: object, path: string, seen: Set<object>): string | undefined {
-  if (seen.has(value)) return `${path}: a circular reference`;
-  seen.add(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const problem = describeNested(value[i] as unknown, `${path}[${i}]`, seen);
-      if (problem !== undefined) return problem;
-    }
-  } else {
+function describeObject(
+  value: object,
+  path: string,
+  ancestors: Set<object> | undefined,
+): string | undefined {
+  if (ancestors?.has(value)) return `${path}: a circular reference`;
+  const isArray = Array.isArray(value);
+  if (!isArray) {
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
-      return `${path}: ${describeClass(value)}`;
-    }
-    for (const key of Object.keys(value)) {
-      const child = (value as Record<string, unknown>)[key];
-      const problem = describeNested(child, `${path}.${key}`, seen);
-      if (problem !== undefined) return problem;
+    if (proto !== Object.prototype && proto !== null) return `${path}: ${describeClass(value)}`;
+  }
+  const values: unknown[] = isArray ? value : Object.values(value);
+  const keys = isArray ? undefined : Object.keys(value);
+  // Cursors are mostly flat ({ id: '42' }), which cannot hold a cycle: the set of ancestors is
+  // only made once a nested object shows up, so checking a flat cursor allocates no set.
+  let tracked = ancestors;
+  let problem: string | undefined;
+  for (let i = 0; i < values.length && problem === undefined; i++) {
+    const item = values[i];
+    // Plain strings, booleans, finite numbers and null need no path: the common case builds none.
+    if (isPlainScalar(item)) continue;
+    const itemPath = keys === undefined ? `${path}[${i}]` : `${path}.${keys[i]!}`;
+    if (typeof item !== 'object' || item === null) {
+      problem = describeNonJson(item, itemPath);
+    } else {
+      tracked ??= new Set();
+      tracked.add(value);
+      problem = describeObject(item, itemPath, tracked);
     }
   }
-  seen.delete(value);
-  return undefined;
+  tracked?.delete(value);
+  return problem;
 }
 
-function describeNested(value: unknown, path: string, seen: Set<object>): string | undefined {
-  if (typeof value === 'object' && value !== null) return describeObject(value, path, seen);
-  return describeNonJson(value, path);
+function isPlainScalar(value: unknown): boolean {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 function describeClass(value: object): string {

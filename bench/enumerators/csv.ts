@@ -8,7 +8,7 @@ import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 
 import { csv } from '../../src/enumerators/index.js';
-import type { Result } from './measure.js';
+import type { Result, RuntimeRunner } from './measure.js';
 import { compare, drain, Sink } from './measure.js';
 
 export interface CsvBenchmarkOptions {
@@ -16,6 +16,8 @@ export interface CsvBenchmarkOptions {
   readonly rows?: number;
   /** @defaultValue 5 */
   readonly rounds?: number;
+  /** Also measure the enumerator inside an iteration job. */
+  readonly runtime?: RuntimeRunner;
 }
 
 /** Writes a `rows`-row CSV file (some fields quoted, with commas and newlines), then reads it. */
@@ -35,12 +37,23 @@ export async function benchmarkCsv(options: CsvBenchmarkOptions = {}): Promise<R
       return count;
     };
     const enumerated = () => drain(csv({ path }));
-    return await compare(
+    const results = await compare(
       { bare: 'csv: bare csv-parse stream', subject: 'csv: enumerator (for await)' },
       options.rounds ?? 5,
       bare,
       enumerated,
     );
+    const runtime = options.runtime;
+    if (runtime !== undefined) {
+      const [, throughRuntime] = await compare(
+        { bare: results[0]!.name, subject: 'csv: iteration job (coalesced checkpoints)' },
+        options.rounds ?? 5,
+        bare,
+        () => runtime('csv', (cursor) => csv({ path, cursor })),
+      );
+      results.push(throughRuntime!);
+    }
+    return results;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,9 +1,9 @@
 // Benchmarks of the enumerators against the bare loops they replace; see run.ts to run them alone.
 import { benchmarkCsv } from './csv.js';
 import { benchmarkKeyset } from './keyset.js';
-import type { Result } from './measure.js';
+import type { Result, RuntimeRunner } from './measure.js';
 
-export type { Result } from './measure.js';
+export type { Result, RuntimeRunner } from './measure.js';
 
 export interface EnumeratorBenchmarkOptions {
   /** PostgreSQL to run the keyset benchmark on; without it, that benchmark is skipped. */
@@ -14,6 +14,11 @@ export interface EnumeratorBenchmarkOptions {
   readonly rounds?: number;
   /** Rows per statement for keyset. @defaultValue 1_000 */
   readonly batchSize?: number;
+  /**
+   * Runs an enumerator inside an iteration job on a real worker; when given, each benchmark also
+   * measures the enumerator through the runtime (checkpoints included) against its bare loop.
+   */
+  readonly runtime?: RuntimeRunner;
 }
 
 /**
@@ -27,6 +32,7 @@ export async function runEnumeratorBenchmarks(
   const common = {
     ...(options.rows === undefined ? {} : { rows: options.rows }),
     ...(options.rounds === undefined ? {} : { rounds: options.rounds }),
+    ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
   };
   const results: Result[] = [];
   if (options.postgresUrl !== undefined) {

@@ -2,7 +2,7 @@
 import pg from 'pg';
 
 import { keyset, pgQuery } from '../../src/enumerators/index.js';
-import type { Result } from './measure.js';
+import type { Result, RuntimeRunner } from './measure.js';
 import { compare, drain, Sink } from './measure.js';
 
 export interface KeysetBenchmarkOptions {
@@ -13,6 +13,8 @@ export interface KeysetBenchmarkOptions {
   readonly batchSize?: number;
   /** @defaultValue 5 */
   readonly rounds?: number;
+  /** Also measure the enumerator inside an iteration job. */
+  readonly runtime?: RuntimeRunner;
 }
 
 /**
@@ -54,12 +56,26 @@ export async function benchmarkKeyset(options: KeysetBenchmarkOptions): Promise<
     };
     const enumerated = () =>
       drain(keyset({ query: pgQuery(pool), table, columns: ['id'], batchSize }));
-    return await compare(
+    const results = await compare(
       { bare: 'keyset: bare SELECT … LIMIT loop', subject: 'keyset: enumerator (for await)' },
       options.rounds ?? 5,
       bare,
       enumerated,
     );
+    const runtime = options.runtime;
+    if (runtime !== undefined) {
+      const [, throughRuntime] = await compare(
+        { bare: results[0]!.name, subject: 'keyset: iteration job (coalesced checkpoints)' },
+        options.rounds ?? 5,
+        bare,
+        () =>
+          runtime('keyset', (cursor) =>
+            keyset({ query: pgQuery(pool), table, columns: ['id'], batchSize, cursor }),
+          ),
+      );
+      results.push(throughRuntime!);
+    }
+    return results;
   } finally {
     await pool.query(`DROP TABLE IF EXISTS ${table}`);
     await pool.end();

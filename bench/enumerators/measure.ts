@@ -79,6 +79,15 @@ export class Sink {
   }
 }
 
+/**
+ * Runs one iteration job whose enumerator `build` makes (from the cursor the runtime passes) with a
+ * no-op step, and resolves the number of items it processed.
+ */
+export type RuntimeRunner = (
+  name: string,
+  build: (cursor: unknown) => AsyncIterable<readonly [unknown, unknown]>,
+) => Promise<number>;
+
 /** Reads an enumerator to its end with a plain for-await loop, as a job's loop would. */
 export async function drain(source: AsyncIterable<readonly [unknown, unknown]>): Promise<number> {
   const sink = new Sink();

@@ -13,6 +13,13 @@ import type { CheckpointWriter } from './checkpoint-writer.js';
  * How the loop ended: enumerator exhausted, `ctx.stop()` called, interrupted, or a throttle
  * condition held before the next fetch.
  */
+/** Items between two looks at the clock (a look costs about as much as a few items of a no-op loop). */
+const YIELD_CHECK_EVERY = 32;
+/** Longest stretch the loop runs without letting timers and I/O run. */
+const YIELD_AFTER_MS = 20;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export type LoopEnd = 'exhausted' | 'stopped' | 'interrupted' | 'throttled';
 
 export interface LoopRun<Item> {
@@ -44,6 +51,8 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
   // A local constant: without conditions the per-item cost of throttling is this one test.
   const throttling = run.throttling;
   let finished = false;
+  let sinceCheck = 0;
+  let lastTurn = performance.now();
   try {
     for (;;) {
       // Checked before the next pair is pulled, so an interrupted run does not fetch another page
@@ -82,6 +91,18 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
         if (failure !== undefined) throw failure.error;
       }
       if (run.progress.due) run.progress.tick();
+      // Items that never wait on I/O (sync steps, in-memory enumerators, resolved promises) would
+      // otherwise hold the event loop for the whole run: no lock renewal (the job would stall and
+      // run twice), no checkpoint landing, no shutdown or control request seen. Every few items the
+      // loop looks at the clock, and after YIELD_AFTER_MS of it lets timers and I/O run.
+      if (++sinceCheck === YIELD_CHECK_EVERY) {
+        sinceCheck = 0;
+        const now = performance.now();
+        if (now - lastTurn >= YIELD_AFTER_MS) {
+          await yieldToEventLoop();
+          lastTurn = performance.now();
+        }
+      }
     }
   } finally {
     if (!finished) await closeIterator(it, async);
