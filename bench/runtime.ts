@@ -4,7 +4,7 @@
 import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 
-import type { BuildEnumeratorArgs, CheckpointMode } from '../src/index.js';
+import type { AnyIterationJob, BuildEnumeratorArgs, CheckpointMode } from '../src/index.js';
 import { defineIterationJob, IterationWorker } from '../src/index.js';
 
 export interface BackendTarget {
@@ -53,7 +53,32 @@ export async function iterationRun(
       numbers(cursor === null ? 0 : cursor + 1, items),
     eachIteration: step,
   });
-  const queueName = `bench-${mode}-${Date.now()}`;
+  return runOneJob(target, job, async (worker) => {
+    const started = new Promise<number>((resolve) =>
+      worker.once('iteration.started', () => resolve(performance.now())),
+    );
+    const completed = new Promise<number>((resolve, reject) => {
+      worker.once('iteration.completed', (e) => {
+        if (e.processed !== items) reject(new Error(`processed ${e.processed} of ${items}`));
+        resolve(performance.now());
+      });
+      worker.once('iteration.failed', (e) => reject(e.error));
+    });
+    const [from, to] = await Promise.all([started, completed]);
+    return (to - from) / 1000;
+  });
+}
+
+/**
+ * Runs one job of `definition` on a fresh queue and worker of `target`, and resolves what
+ * `measure` makes of the worker once the job is done; the queue is removed afterwards.
+ */
+async function runOneJob<T>(
+  target: BackendTarget,
+  job: AnyIterationJob & { enqueue(queue: Queue, params: object): Promise<unknown> },
+  measure: (worker: IterationWorker) => Promise<T>,
+): Promise<T> {
+  const queueName = `bench-${job.name}-${Date.now()}`;
   const queue = new Queue(
     queueName,
     { connection: target.connection } as never,
@@ -71,19 +96,9 @@ export async function iterationRun(
     target.backendFactory as never,
   );
   try {
-    const started = new Promise<number>((resolve) =>
-      worker.once('iteration.started', () => resolve(performance.now())),
-    );
-    const completed = new Promise<number>((resolve, reject) => {
-      worker.once('iteration.completed', (e) => {
-        if (e.processed !== items) reject(new Error(`processed ${e.processed} of ${items}`));
-        resolve(performance.now());
-      });
-      worker.once('iteration.failed', (e) => reject(e.error));
-    });
+    const measured = measure(worker);
     await job.enqueue(queue, {});
-    const [from, to] = await Promise.all([started, completed]);
-    return (to - from) / 1000;
+    return await measured;
   } finally {
     await worker.close();
     await queue.obliterate({ force: true });
@@ -178,7 +193,7 @@ export function sinkValue(): number {
  * path a real job takes (worker, loop, cursor checks, coalesced checkpoints, progress).
  */
 export function runtimeRunner(target: BackendTarget) {
-  return async (
+  return (
     name: string,
     build: (cursor: unknown) => AsyncIterable<readonly [unknown, unknown]>,
   ): Promise<number> => {
@@ -189,34 +204,14 @@ export function runtimeRunner(target: BackendTarget) {
         if (item !== undefined) sink = (sink + 1) | 0;
       },
     });
-    const queueName = `bench-${name}-${Date.now()}`;
-    const queue = new Queue(
-      queueName,
-      { connection: target.connection } as never,
-      target.backendFactory as never,
+    return runOneJob(
+      target,
+      job,
+      (worker) =>
+        new Promise<number>((resolve, reject) => {
+          worker.once('iteration.completed', (e) => resolve(e.processed));
+          worker.once('iteration.failed', (e) => reject(e.error));
+        }),
     );
-    const worker = new IterationWorker(
-      queueName,
-      [job],
-      {
-        ...target.workerOptions,
-        connection: target.connection,
-        logger,
-        handleSignals: false,
-      } as never,
-      target.backendFactory as never,
-    );
-    try {
-      const completed = new Promise<number>((resolve, reject) => {
-        worker.once('iteration.completed', (e) => resolve(e.processed));
-        worker.once('iteration.failed', (e) => reject(e.error));
-      });
-      await job.enqueue(queue, {});
-      return await completed;
-    } finally {
-      await worker.close();
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
   };
 }
