@@ -23,6 +23,7 @@ import type { Job } from 'bullmq';
 import { DelayedError } from 'bullmq';
 import type { Logger } from 'pino';
 
+import type { JobRef } from '../backends/store.js';
 import type { ControlRequest } from '../control/request.js';
 import type {
   BuildEnumeratorArgs,
@@ -76,6 +77,7 @@ export class IterationRun implements LoopRun<unknown> {
   readonly #host: RunHost;
   readonly #definition: Definition;
   readonly #token: string;
+  readonly #jobRef: JobRef;
   readonly #controller = new AbortController();
   readonly #ledger = new RunLedger();
   readonly #cleanups: (() => void)[] = [];
@@ -106,6 +108,7 @@ export class IterationRun implements LoopRun<unknown> {
     this.#definition = definition;
     this.job = job;
     this.#token = token;
+    this.#jobRef = { queueName: job.queueName, id: String(job.id) };
     this.#afterItem = host.afterItem;
     this.label = `iteration job "${definition.name}" (id ${job.id ?? '?'})`;
     this.signal = this.#controller.signal;
@@ -113,7 +116,7 @@ export class IterationRun implements LoopRun<unknown> {
     // The host logger is already bound to the queue (the worker binds it once).
     this.logger = host.logger.child({ jobName: job.name, jobId: job.id });
     this.writer = new CheckpointWriter({
-      save: (json) => host.store.save(this.#ref(), token, json),
+      save: (json) => host.store.save(this.#jobRef, token, json),
       snapshot: () => this.#ledger.snapshot(),
       onLost: () => this.interrupt('lock-lost', 'a checkpoint write found the lock taken'),
       minIntervalMs: host.options.checkpointIntervalMs,
@@ -126,7 +129,7 @@ export class IterationRun implements LoopRun<unknown> {
     });
     this.#control = new ControlWatch({
       store: host.store,
-      ref: this.#ref(),
+      ref: this.#jobRef,
       onRequest: (request) => this.#obey(request),
       onError: (error) => this.logger.warn({ err: error }, 'could not read control requests'),
     });
@@ -195,7 +198,7 @@ export class IterationRun implements LoopRun<unknown> {
   }
 
   async #iterate(): Promise<LoopEnd | 'nil'> {
-    const stored = await this.#host.store.load(this.#ref());
+    const stored = await this.#host.store.load(this.#jobRef);
     const first = stored === undefined;
     if (!first) this.#ledger.adopt(parseState(stored, this.#definition.name, String(this.job.id)));
     // An operator's request waiting for the job is served before any callback runs.
@@ -447,10 +450,6 @@ export class IterationRun implements LoopRun<unknown> {
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
-  }
-
-  #ref() {
-    return { queueName: this.job.queueName, id: String(this.job.id) };
   }
 
   #emit(event: IterationEventName, extra: object, evenIfAbandoned = false): void {
