@@ -192,13 +192,22 @@ async function pingRedis(options: RedisOptions, where: string, timeoutMs: number
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on('error', () => {});
+  // ioredis rejects connect() with a bare "Connection is closed."; the reason is in the event.
+  let reason: unknown;
+  client.on('error', (error) => (reason ??= error));
+  // ioredis's connectTimeout ends once TCP connects: a peer that accepts and never answers (a
+  // stuck server, a proxy, another protocol) would leave the ready check waiting forever.
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
   try {
-    await client.connect();
-    await client.ping();
+    await Promise.race([client.connect().then(() => client.ping()), silent]);
   } catch (error) {
-    throw new Error(`Cannot reach Redis at ${where}: ${errorText(error)}`, { cause: error });
+    const cause = reason ?? error;
+    throw new Error(`Cannot reach Redis at ${where}: ${errorText(cause)}`, { cause });
   } finally {
+    clearTimeout(timer);
     client.disconnect();
   }
 }

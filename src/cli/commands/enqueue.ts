@@ -1,0 +1,120 @@
+/** `bullmq-iteration enqueue <job>`: adds a run of an iteration job to the queue; prints its id. */
+import type { JobsOptions } from 'bullmq';
+
+import type { AnyIterationJob } from '../../define-job.js';
+import { optionalInteger, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT_CODES_HELP, usageError } from '../exit-codes.js';
+import { line } from '../io.js';
+import { findJob, loadJobModule } from '../job-module.js';
+import { parseJsonArgument } from '../json-argument.js';
+import { resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target.js';
+import { withQueue } from '../with-queue.js';
+
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  params: { type: 'string', short: 'p' },
+  module: { type: 'string', short: 'm' },
+  delay: { type: 'string' },
+  priority: { type: 'string' },
+  'job-id': { type: 'string' },
+} as const;
+
+/** BullMQ's highest priority number (lower numbers run first). */
+const MAX_PRIORITY = 2_097_152;
+
+export const enqueueCommand: Command = {
+  name: 'enqueue',
+  summary: 'add a run of an iteration job to the queue and print its id',
+  help: `Usage: bullmq-iteration enqueue <job> [--params <json>] [options]
+
+Adds a run of the iteration job named <job> to the queue and prints the job id on stdout.
+With --module, the name is checked against the module's jobs and the job's parseParams runs
+first: nothing is added when either refuses. Without it, the params go to the queue as given.
+Adding with an existing --job-id adds nothing (BullMQ's rule) and prints that job's id.
+
+Options:
+  -p, --params <json>       the job's params, a JSON value (default: {})
+  -m, --module <path>       job module to check the name and params against
+  --delay <ms>              start no earlier than this many milliseconds from now
+  --priority <n>            BullMQ priority, 1 (first) to ${MAX_PRIORITY.toLocaleString('en-US')}
+  --job-id <id>             a job id of your choosing (default: BullMQ assigns one)
+
+${TARGET_HELP}
+
+Examples:
+  bullmq-iteration enqueue backfill-users --params '{"plan":"trial"}'
+  bullmq-iteration enqueue backfill-users -m ./jobs.ts -p '{"plan":"trial"}' --priority 5
+  id=$(bullmq-iteration enqueue nightly-cleanup --job-id "cleanup-$(date +%F)")
+
+${EXIT_CODES_HELP}`,
+
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('enqueue', argv, OPTIONS, {
+      names: ['job'],
+    });
+    const name = positionals[0]!;
+    const params = parseJsonArgument('--params', values.params ?? '{}');
+    const delay = optionalInteger('--delay', values.delay, { min: 0, unit: 'milliseconds' });
+    const priority = optionalInteger('--priority', values.priority, { min: 1, max: MAX_PRIORITY });
+    const jobId = checkJobId(values['job-id']);
+    const options: JobsOptions = {
+      ...(delay === undefined ? {} : { delay }),
+      ...(priority === undefined ? {} : { priority }),
+      ...(jobId === undefined ? {} : { jobId }),
+    };
+    const target = resolveTarget(values, io.env, io.cwd);
+    // Everything that can refuse the request locally does so before a connection is opened.
+    const job =
+      values.module === undefined
+        ? undefined
+        : findJob(await loadJobModule(values.module, io.cwd), name, values.module);
+    if (job !== undefined) checkParams(job, params);
+    const added = await withQueue(target, io, 'enqueue', async (queue) => {
+      const existing = options.jobId === undefined ? undefined : await queue.getJob(options.jobId);
+      const result =
+        job === undefined
+          ? await queue.add(name, params, options)
+          : await (job as unknown as EnqueueableJob).enqueue(queue, params, options);
+      return { id: result.id!, existed: existing !== undefined && existing !== null };
+    });
+    line(io.stdout, added.id);
+    if (added.existed) {
+      line(
+        io.stderr,
+        `note: job ${added.id} already existed in queue "${target.queueName}"; nothing was added`,
+      );
+    } else if (io.stderr.isTTY) {
+      line(io.stderr, `enqueued "${name}" as job ${added.id} on queue "${target.queueName}"`);
+    }
+    return 0;
+  },
+};
+
+interface EnqueueableJob {
+  enqueue(queue: unknown, params: unknown, options: JobsOptions): Promise<{ id?: string }>;
+}
+
+/** Runs the job's parseParams here, so a refusal is a usage error and nothing reaches the queue. */
+function checkParams(job: AnyIterationJob, params: unknown): void {
+  const parse = (job.definition as { parseParams?: (data: unknown) => unknown }).parseParams;
+  if (parse === undefined) return;
+  try {
+    parse(params);
+  } catch (error) {
+    throw usageError(
+      `The params of "${job.name}" were refused by its parseParams: ${(error as Error).message}`,
+    );
+  }
+}
+
+function checkJobId(id: string | undefined): string | undefined {
+  if (id === undefined) return undefined;
+  // BullMQ reads a purely numeric custom id as a number in places, and ":" separates its keys.
+  if (id === '' || /^\d+$/.test(id) || id.includes(':')) {
+    throw usageError(
+      `--job-id must be a non-empty, non-numeric id without ":", got "${id}". E.g. --job-id cleanup-2024-05-01`,
+    );
+  }
+  return id;
+}

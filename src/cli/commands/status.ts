@@ -1,0 +1,94 @@
+/** `bullmq-iteration status [<id>]`: the iteration runs of a queue, or one run, once or watched. */
+import { optionalInteger, parseCommandArgs } from '../args.js';
+import type { CliQueue } from '../cli-backend.js';
+import type { Command } from '../command.js';
+import { EXIT_CODES_HELP } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { line, useColor } from '../io.js';
+import { loadJobModule } from '../job-module.js';
+import type { Snapshot, StatusFormat } from '../status/view.js';
+import { jsonText, plainLines, terminalLines } from '../status/view.js';
+import { watchStatus } from '../status/watch.js';
+import { resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target.js';
+import { withQueue } from '../with-queue.js';
+
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  watch: { type: 'boolean', short: 'w' },
+  interval: { type: 'string' },
+  json: { type: 'boolean' },
+  module: { type: 'string', short: 'm' },
+  limit: { type: 'string' },
+} as const;
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show runs with progress, rate and ETA (--watch to follow them)',
+  help: `Usage: bullmq-iteration status [<id>] [options]
+
+Shows the iteration runs of a queue (or one run in detail): status, a progress bar, items
+processed, rate, ETA, and how often each was interrupted and throttled. On a terminal it is a
+table; otherwise one logfmt line per run with fixed keys (id job status processed total percent
+rate eta_ms interrupted throttled; "-" when unknown); --json prints the full records.
+
+Options:
+  -w, --watch               refresh until Ctrl-C (redrawn in place on a terminal; elsewhere
+                            only runs that changed are printed again, with a time= field)
+  --interval <ms>           refresh period with --watch (default: 1000)
+  --json                    JSON: an array (or one object for <id>); one line per refresh
+                            with --watch
+  -m, --module <path>       job module: also list its jobs' runs that have not started yet
+  --limit <n>               at most n jobs per BullMQ state, newest first (default: 50)
+
+${TARGET_HELP}
+
+Examples:
+  bullmq-iteration status
+  bullmq-iteration status --watch --module ./jobs.ts
+  bullmq-iteration status 42 --json
+  REDIS_URL=redis://localhost:6379 bullmq-iteration status -q maintenance -w
+
+${EXIT_CODES_HELP}`,
+
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('status', argv, OPTIONS, { names: ['id?'] });
+    const target = resolveTarget(values, io.env, io.cwd);
+    const intervalMs =
+      optionalInteger('--interval', values.interval, { min: 100, unit: 'milliseconds' }) ?? 1_000;
+    const limit = optionalInteger('--limit', values.limit, { min: 1, max: 10_000 }) ?? 50;
+    if (values.interval !== undefined && !values.watch) {
+      line(io.stderr, 'note: --interval only matters with --watch');
+    }
+    const names =
+      values.module === undefined
+        ? undefined
+        : (await loadJobModule(values.module, io.cwd)).jobs.map((job) => job.name);
+    const id = positionals[0];
+    const fetch = (queue: CliQueue) => fetchSnapshot(queue, id, names, limit);
+    const format: StatusFormat = values.json ? 'json' : io.stdout.isTTY ? 'table' : 'plain';
+    if (values.watch) return watchStatus({ target, io, format, intervalMs, fetch });
+    const snapshot = await withQueue(target, io, 'status', fetch);
+    print(snapshot, format, io);
+    return 0;
+  },
+};
+
+async function fetchSnapshot(
+  queue: CliQueue,
+  id: string | undefined,
+  names: readonly string[] | undefined,
+  limit: number,
+): Promise<Snapshot> {
+  const { getRun, listRuns } = await import('../../control/status.js');
+  if (id !== undefined) return { runs: [await getRun(queue, id)], single: true };
+  return { runs: await listRuns(queue, { limit, ...(names ? { names } : {}) }), single: false };
+}
+
+function print(snapshot: Snapshot, format: StatusFormat, io: CliIo): void {
+  if (format === 'json') return line(io.stdout, jsonText(snapshot, true));
+  const lines =
+    format === 'table'
+      ? terminalLines(snapshot, io.stdout.columns ?? 80, useColor(io.stdout, io.env))
+      : plainLines(snapshot);
+  for (const text of lines) line(io.stdout, text);
+}

@@ -1,0 +1,92 @@
+/**
+ * Plain renderings of runs for output that is not a terminal, and the detail of one run.
+ *
+ * Plain lines are logfmt with a fixed set of keys in a fixed order (`-` for an unknown value), so
+ * they stay stable for `grep`, `awk` and log pipelines; `--json` has everything, for programs.
+ */
+import type { IterationRunInfo } from '../../control/status.js';
+import { formatDuration } from '../../throttle/duration.js';
+import {
+  formatPercent,
+  formatProcessed,
+  formatRate,
+  paint,
+  progressBar,
+  toneOf,
+} from './format.js';
+
+/**
+ * `id=42 job=score-accounts status=running processed=26150 total=50000 percent=52.3 rate=3120.5
+ * eta_ms=8000 interrupted=1 throttled=0`; `detail` adds the cursor, control request and last error.
+ */
+export function plainLine(run: IterationRunInfo, detail = false): string {
+  const fields: [string, string | number | undefined][] = [
+    ['id', run.jobId],
+    ['job', run.jobName],
+    ['status', run.status],
+    ['processed', run.processed],
+    ['total', run.total],
+    ['percent', run.percentage],
+    ['rate', run.itemsPerSecond === undefined ? undefined : round(run.itemsPerSecond, 1)],
+    ['eta_ms', run.etaMs === undefined ? undefined : Math.round(run.etaMs)],
+    ['interrupted', run.timesInterrupted],
+    ['throttled', run.timesThrottled],
+  ];
+  if (detail) {
+    fields.push(
+      ['cursor', JSON.stringify(run.cursor)],
+      ['control', run.control?.action],
+      ['reason', run.control?.reason],
+      ['attempts', run.attemptsMade],
+      ['error', run.lastError],
+    );
+  }
+  return fields.map(([key, value]) => `${key}=${logfmtValue(value)}`).join(' ');
+}
+
+function logfmtValue(value: string | number | undefined): string {
+  if (value === undefined || value === '') return '-';
+  const text = String(value);
+  return /^[^\s"=\\]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** The detail of one run for a terminal: a bar, then one labelled line per figure. */
+export function detailLines(
+  run: IterationRunInfo,
+  width: number,
+  color: boolean,
+  now = Date.now(),
+): string[] {
+  const bar = Math.max(0, Math.min(40, width - 40));
+  const fraction = run.percentage === undefined ? undefined : run.percentage / 100;
+  const lines = [
+    `${run.jobName}  #${run.jobId}  ${paint(run.status, toneOf(run.status), color)}`,
+    '',
+    `  progress     ${bar > 0 ? `${progressBar(fraction, bar)} ` : ''}${formatPercent(run.percentage)}  ${formatProcessed(run.processed, run.total)}`,
+    `  rate         ${formatRate(run.itemsPerSecond)}   ETA ${run.etaMs === undefined ? '-' : formatDuration(run.etaMs)}`,
+    `  interrupted  ${times(run.timesInterrupted)}`,
+    `  throttled    ${times(run.timesThrottled)}${run.throttledMs > 0 ? ` (${formatDuration(run.throttledMs)} waiting)` : ''}`,
+    `  running time ${formatDuration(run.totalTimeMs)}`,
+    `  attempts     ${run.attemptsMade} failed`,
+    `  cursor       ${JSON.stringify(run.cursor)}`,
+  ];
+  if (run.control !== undefined) {
+    lines.push(
+      `  requested    ${run.control.action} at ${new Date(run.control.requestedAt).toISOString()}${run.control.reason ? ` (${run.control.reason})` : ''}`,
+    );
+  }
+  if (run.lastError !== undefined) lines.push(`  last error   ${run.lastError}`);
+  if (run.updatedAt !== undefined) {
+    lines.push(`  updated      ${formatDuration(Math.max(0, now - run.updatedAt))} ago`);
+  }
+  return lines;
+}
+
+function times(n: number): string {
+  return `${n} time${n === 1 ? '' : 's'}`;
+}
