@@ -16,7 +16,11 @@ export function terminalLines(snapshot: Snapshot, width: number, color: boolean)
   if (snapshot.single && snapshot.runs[0] !== undefined) {
     return detailLines(snapshot.runs[0], width, color).map((l) => clip(l, width));
   }
-  if (snapshot.runs.length === 0) return ['No iteration runs in this queue yet.'];
+  if (snapshot.runs.length === 0) {
+    return [
+      'No iteration runs in this queue yet (runs show once started; --module lists waiting ones).',
+    ];
+  }
   return renderTable(snapshot.runs, width, color);
 }
 

@@ -75,7 +75,7 @@ function terminalView(options: WatchOptions, session: StatusSession): View {
       : options.intervalMs;
     const title = `bullmq-iteration status · queue ${target.queueName} · ${session.where}`;
     const footer =
-      `${last.snapshot.single ? '' : `${last.snapshot.runs.length} runs · `}` +
+      `${last.snapshot.single ? '' : `${count(last.snapshot.runs.length)} · `}` +
       `updated ${last.at.toLocaleTimeString('en-GB')} · every ${every / 1000} s · Ctrl-C to quit`;
     const warning =
       last.problem === undefined ? undefined : `${last.problem} (showing the last answer)`;
@@ -134,4 +134,8 @@ function streamView(options: WatchOptions): View {
     },
     end() {},
   };
+}
+
+function count(runs: number): string {
+  return `${runs} run${runs === 1 ? '' : 's'}`;
 }

@@ -180,6 +180,8 @@ describe('the watch frame', () => {
       { width: 80, height: 24 },
       false,
     );
-    expect(frame[2]).toBe('No iteration runs in this queue yet.');
+    expect(frame[2]).toMatch(
+      /^No iteration runs in this queue yet \(runs show once started; --module lists waiting ones\)\.$/,
+    );
   });
 });
