@@ -32,6 +32,8 @@ const ready = new WeakMap<PgPool, Map<string, Promise<Statements>>>();
 
 export class PostgresCheckpointStore implements CheckpointStore {
   readonly #backend: PostgresQueueBackend;
+  /** Pool and statements once ready: strict mode saves per item, so it skips the awaits. */
+  #ready: { pool: PgPool; statements: Statements } | undefined;
 
   constructor(backend: PostgresQueueBackend) {
     this.#backend = backend;
@@ -44,7 +46,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   async save(job: JobRef, token: string, json: string): Promise<boolean> {
-    const { pool, statements } = await this.#prepare();
+    const { pool, statements } = this.#ready ?? (await this.#prepare());
     const result = await pool.query(statements.save, [
       job.queueName,
       job.id,
@@ -86,7 +88,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
       // A failed creation (server down at startup) must not poison later attempts.
       statements.catch(() => bySchema.delete(connection.schema));
     }
-    return { pool, statements: await statements };
+    this.#ready = { pool, statements: await statements };
+    return this.#ready;
   }
 }
 
