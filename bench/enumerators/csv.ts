@@ -9,7 +9,7 @@ import { parse } from 'csv-parse';
 
 import { csv } from '../../src/enumerators/index.js';
 import type { Result, RuntimeRunner } from './measure.js';
-import { compare, drain, Sink } from './measure.js';
+import { addThroughRuntime, compare, drain, Sink } from './measure.js';
 
 export interface CsvBenchmarkOptions {
   /** @defaultValue 1_000_000 */
@@ -43,17 +43,14 @@ export async function benchmarkCsv(options: CsvBenchmarkOptions = {}): Promise<R
       bare,
       enumerated,
     );
-    const runtime = options.runtime;
-    if (runtime !== undefined) {
-      const [, throughRuntime] = await compare(
-        { bare: results[0]!.name, subject: 'csv: iteration job (coalesced checkpoints)' },
-        options.rounds ?? 5,
-        bare,
-        () => runtime('csv', (cursor) => csv({ path, cursor })),
-      );
-      results.push(throughRuntime!);
-    }
-    return results;
+    return await addThroughRuntime(
+      results,
+      'csv',
+      options.rounds ?? 5,
+      bare,
+      options.runtime,
+      (cursor) => csv({ path, cursor }),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

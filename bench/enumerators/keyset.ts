@@ -3,7 +3,7 @@ import pg from 'pg';
 
 import { keyset, pgQuery } from '../../src/enumerators/index.js';
 import type { Result, RuntimeRunner } from './measure.js';
-import { compare, drain, Sink } from './measure.js';
+import { addThroughRuntime, compare, drain, Sink } from './measure.js';
 
 export interface KeysetBenchmarkOptions {
   readonly postgresUrl: string;
@@ -62,20 +62,14 @@ export async function benchmarkKeyset(options: KeysetBenchmarkOptions): Promise<
       bare,
       enumerated,
     );
-    const runtime = options.runtime;
-    if (runtime !== undefined) {
-      const [, throughRuntime] = await compare(
-        { bare: results[0]!.name, subject: 'keyset: iteration job (coalesced checkpoints)' },
-        options.rounds ?? 5,
-        bare,
-        () =>
-          runtime('keyset', (cursor) =>
-            keyset({ query: pgQuery(pool), table, columns: ['id'], batchSize, cursor }),
-          ),
-      );
-      results.push(throughRuntime!);
-    }
-    return results;
+    return await addThroughRuntime(
+      results,
+      'keyset',
+      options.rounds ?? 5,
+      bare,
+      options.runtime,
+      (cursor) => keyset({ query: pgQuery(pool), table, columns: ['id'], batchSize, cursor }),
+    );
   } finally {
     await pool.query(`DROP TABLE IF EXISTS ${table}`);
     await pool.end();

@@ -99,3 +99,25 @@ export async function drain(source: AsyncIterable<readonly [unknown, unknown]>):
   }
   return count;
 }
+
+/**
+ * Adds to `results` (whose first row is the bare loop's) the enumerator run as an iteration job
+ * by `runtime`, against the same bare loop; does nothing without a runner.
+ */
+export async function addThroughRuntime(
+  results: Result[],
+  label: string,
+  rounds: number,
+  bare: () => Promise<number>,
+  runtime: RuntimeRunner | undefined,
+  build: (cursor: unknown) => AsyncIterable<readonly [unknown, unknown]>,
+): Promise<Result[]> {
+  if (runtime === undefined) return results;
+  const [, throughRuntime] = await compare(
+    { bare: results[0]!.name, subject: `${label}: iteration job (coalesced checkpoints)` },
+    rounds,
+    bare,
+    () => runtime(label, build),
+  );
+  return [...results, throughRuntime!];
+}
