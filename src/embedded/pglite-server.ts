@@ -45,6 +45,17 @@ export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgres> {
   const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  return serveEmbeddedPostgres(db, options.port === undefined ? {} : { port: options.port });
+}
+
+/**
+ * Serves an open PGlite database on 127.0.0.1 and prepares BullMQ's schema in it. Closing the
+ * result stops the server and closes the database; so does a failure to start.
+ */
+export async function serveEmbeddedPostgres(
+  db: PGlite,
+  options: { readonly port?: number } = {},
+): Promise<EmbeddedPostgres> {
   // Every socket client shares PGlite's single session, and BullMQ opens many connections.
   const server = new PGLiteSocketServer({
     db,

@@ -6,10 +6,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { LATEST_SCHEMA_VERSION, runMigrations } from 'bullmq';
-import pg from 'pg';
+import { LATEST_SCHEMA_VERSION } from 'bullmq';
 
+import { serveEmbeddedPostgres } from '../../src/embedded/pglite-server.js';
 import { secondsSince, type StartedServer } from './process.js';
 
 // A fresh PGlite runs initdb inside WebAssembly: 3 to 10 seconds on a busy 2-core machine.
@@ -25,36 +24,15 @@ export async function startPglite(): Promise<StartedServer> {
     `pglite-${await packageVersion('@electric-sql/pglite')}-bullmq-schema-${LATEST_SCHEMA_VERSION}.tar.gz`,
   );
   const { db, fromCache } = await createDatabase(cacheFile);
-  // Port 0 lets the OS choose, and the server reports the port it got: no window for a clash.
-  const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 200 });
-  try {
-    await server.start();
-    const url = `postgres://postgres@${server.getServerConn()}/postgres`;
-    // Also on a cached data directory: idempotent, and it proves the socket path works.
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await runMigrations(client);
-    } finally {
-      await client.end();
-    }
-    if (!fromCache) await saveDataDir(db, cacheFile);
-    // Every socket client shares PGlite's single session, so the search_path BullMQ sets per
-    // connection never takes effect; setting it once on the session does.
-    await db.exec('SET search_path TO bullmq, public');
-    return {
-      url,
-      description: `pglite: started in-memory PGlite${fromCache ? ' (cached data dir)' : ''} served on ${url}, migrated in ${secondsSince(startedAt)}`,
-      stop: async () => {
-        await server.stop();
-        await db.close();
-      },
-    };
-  } catch (error) {
-    await server.stop().catch(() => {});
-    await db.close().catch(() => {});
-    throw error;
-  }
+  // The embedded default as it ships (socket server, migrations, session search_path); migrations
+  // run on a cached data directory too: idempotent, and they prove the socket path works.
+  const embedded = await serveEmbeddedPostgres(db);
+  if (!fromCache) await saveDataDir(db, cacheFile);
+  return {
+    url: embedded.url,
+    description: `pglite: started in-memory PGlite${fromCache ? ' (cached data dir)' : ''} served on ${embedded.url}, migrated in ${secondsSince(startedAt)}`,
+    stop: () => embedded.close(),
+  };
 }
 
 async function createDatabase(cacheFile: string): Promise<{ db: PGlite; fromCache: boolean }> {
