@@ -197,10 +197,6 @@ export async function benchmarkRuntime(
   });
 }
 
-export function sinkValue(): number {
-  return sink;
-}
-
 /**
  * Runs enumerators inside iteration jobs on `target`, for the enumerator benchmarks: the whole
  * path a real job takes (worker, loop, cursor checks, coalesced checkpoints, progress).

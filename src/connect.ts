@@ -12,7 +12,7 @@
  */
 import type { QueueOptions } from 'bullmq';
 import { createPostgresBackend, Queue, runMigrations } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 import type { AnyIterationJob } from './define-job.js';
@@ -35,7 +35,7 @@ export interface ConnectOptions {
   readonly connectTimeoutMs?: number;
 }
 
-type QueueConnection = RedisOptions | string;
+type QueueConnection = RedisUrlOptions | string;
 
 export interface Connection {
   readonly kind: BackendKind;
@@ -146,7 +146,21 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** ioredis options from a `redis://` or `rediss://` URL, ready for BullMQ workers. */
-export function redisOptionsFromUrl(url: string): RedisOptions {
+/**
+ * Connection options read from a Redis URL: accepted as they are by BullMQ's classes and by
+ * ioredis (every field is set or absent, never `undefined`).
+ */
+export interface RedisUrlOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly username?: string;
+  readonly password?: string;
+  readonly db?: number;
+  readonly tls?: Record<string, never>;
+  readonly maxRetriesPerRequest: null;
+}
+
+export function redisOptionsFromUrl(url: string): RedisUrlOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -184,7 +198,11 @@ export function redactUrl(url: string): string {
   }
 }
 
-async function pingRedis(options: RedisOptions, where: string, timeoutMs: number): Promise<void> {
+async function pingRedis(
+  options: RedisUrlOptions,
+  where: string,
+  timeoutMs: number,
+): Promise<void> {
   const client = new Redis({
     ...options,
     lazyConnect: true,

@@ -2,7 +2,7 @@
  * bullmq-iteration: interruptible, resumable iteration jobs for BullMQ.
  * The public surface, listed by name; everything else is internal.
  */
-export type { BackendKind, Connection, ConnectOptions } from './connect.js';
+export type { BackendKind, Connection, ConnectOptions, RedisUrlOptions } from './connect.js';
 export { connect, redisOptionsFromUrl } from './connect.js';
 export type {
   ControlAction,

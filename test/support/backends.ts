@@ -18,6 +18,7 @@ import {
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
+import { redisOptionsFromUrl } from '../../src/connect.js';
 import { createEmbeddedBackend } from '../../src/embedded/pglite-server.js';
 import { isTracked, track } from './lifecycle.js';
 import { pgliteUrl, postgresUrl, redisUrl } from './servers.js';
@@ -124,7 +125,7 @@ export type BackendUnderTest = RedisBackendUnderTest | PostgresBackendUnderTest;
 // Helpers are closures rather than methods so that `const { queue } = b` works too. The URLs are
 // read lazily: they exist once the global setup has run, not when this module loads.
 function redisBackend(): RedisBackendUnderTest {
-  const connection = () => redisOptionsFrom(redisUrl());
+  const connection = () => redisOptionsFromUrl(redisUrl());
   return {
     name: 'redis',
     get connection() {
@@ -225,22 +226,6 @@ export function backendByName<N extends BackendName>(
   if (!found)
     throw new TypeError(`Expected a backend name (redis, postgres, pglite), got \`${name}\``);
   return found as Extract<BackendUnderTest, { name: N }>;
-}
-
-/** Parses a `redis://` or `rediss://` URL into the options BullMQ expects. */
-export function redisOptionsFrom(url: string): RedisOptions {
-  const parsed = new URL(url);
-  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
-  return {
-    host: parsed.hostname,
-    port: parsed.port ? Number(parsed.port) : 6379,
-    db,
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-    // BullMQ's blocking connections require it; ioredis would otherwise give up on commands.
-    maxRetriesPerRequest: null,
-  };
 }
 
 function trackQueue<D, R>(queue: AnyQueue<D, R>): AnyQueue<D, R> {

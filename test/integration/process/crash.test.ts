@@ -14,6 +14,7 @@ import {
   waitForItems,
   waitForOutput,
 } from '../../support/processes.js';
+import { redisUrl } from '../../support/servers.js';
 
 afterEach(() => killAll());
 
@@ -27,18 +28,13 @@ function env(
 ) {
   return {
     BACKEND: b.name,
-    URL: b.name === 'redis' ? redisUrlOf(b) : b.connection,
+    URL: b.name === 'redis' ? redisUrl() : b.connection,
     QUEUE: queue,
     TOTAL,
     STEP_MS: 5,
     OUT_FILE: out,
     ...extra,
   };
-}
-
-function redisUrlOf(b: BackendUnderTest): string {
-  const c = b.connection as { host: string; port: number };
-  return `redis://${c.host}:${c.port}`;
 }
 
 async function finished(queue: ReturnType<BackendUnderTest['queue']>, id: string) {
