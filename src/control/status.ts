@@ -7,6 +7,7 @@ import type { Job, JobState } from 'bullmq';
 
 import type { JsonValue } from '../json.js';
 import type { IterationProgress } from '../runtime/progress.js';
+import { percentage } from '../runtime/progress.js';
 import type { IterationState } from '../runtime/state.js';
 import type { ControlRequest } from './request.js';
 import { parseControl } from './request.js';
@@ -152,13 +153,7 @@ async function describeRun(
     processed,
     total,
     percentage:
-      status === 'completed' && total !== undefined
-        ? 100
-        : total === undefined
-          ? undefined
-          : total <= 0
-            ? 100
-            : Math.min(100, Math.floor((processed / total) * 10_000) / 100),
+      total === undefined ? undefined : status === 'completed' ? 100 : percentage(processed, total),
     itemsPerSecond: fresh ? progress?.itemsPerSecond : undefined,
     etaMs: fresh ? progress?.etaMs : undefined,
     timesInterrupted: state?.timesInterrupted ?? progress?.timesInterrupted ?? 0,

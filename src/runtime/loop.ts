@@ -48,8 +48,8 @@ type AnyIterator<Item> =
 
 export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promise<LoopEnd> {
   const { async, it } = openIterator<Item>(source, run.label);
-  // A local constant: without conditions the per-item cost of throttling is this one test.
-  const throttling = run.throttling;
+  // Fixed for the run, so read once: without conditions the per-item cost of throttling is one test.
+  const { throttling, strict, writer, progress } = run;
   let finished = false;
   let sinceCheck = 0;
   let lastTurn = performance.now();
@@ -84,13 +84,13 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
       const pending = run.step(pair[0] as Item);
       if (isThenable(pending)) await pending;
       run.advance(cursor as JsonValue);
-      if (run.strict) await run.writer.commit();
+      if (strict) await writer.commit();
       else {
-        run.writer.markDirty();
-        const failure = run.writer.failure;
+        writer.markDirty();
+        const failure = writer.failure;
         if (failure !== undefined) throw failure.error;
       }
-      if (run.progress.due) run.progress.tick();
+      if (progress.due) progress.tick();
       // Items that never wait on I/O (sync steps, in-memory enumerators, resolved promises) would
       // otherwise hold the event loop for the whole run: no lock renewal (the job would stall and
       // run twice), no checkpoint landing, no shutdown or control request seen. Every few items the

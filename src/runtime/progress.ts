@@ -96,7 +96,8 @@ export function buildProgress(
   return { progress: done, total, ...base };
 }
 
-function percentage(processed: number, total: number): number {
+/** Percentage done, below 100 until the job completes (then the caller says 100). */
+export function percentage(processed: number, total: number): number {
   if (total <= 0) return 100;
   // Two decimals: enough for a bar over millions of items, and below 100 until completion.
   return Math.min(99.99, Math.floor((processed / total) * 10_000) / 100);
