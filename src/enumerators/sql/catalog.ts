@@ -37,7 +37,9 @@ LEFT JOIN pg_catalog.pg_attribute a
 WHERE c.oid = pg_catalog.to_regclass($1)
 ORDER BY a.attnum`;
 
-// Only key columns count (`indnkeyatts`): INCLUDE columns do not take part in uniqueness.
+// Only key columns count (`indnkeyatts`): INCLUDE columns do not take part in uniqueness. Only
+// valid, ready indexes count: a failed `CREATE UNIQUE INDEX CONCURRENTLY` (it fails precisely
+// because duplicates exist) leaves an INVALID index whose `indisunique` is still true.
 const UNIQUE_KEYS_SQL = `
 SELECT (SELECT pg_catalog.json_agg(a.attname ORDER BY k.ord)
         FROM pg_catalog.unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
@@ -45,7 +47,8 @@ SELECT (SELECT pg_catalog.json_agg(a.attname ORDER BY k.ord)
        ) AS columns
 FROM pg_catalog.pg_index i
 WHERE i.indrelid = pg_catalog.to_regclass($1)
-  AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+  AND i.indisunique AND i.indisvalid AND i.indisready
+  AND i.indpred IS NULL AND i.indexprs IS NULL
 ORDER BY i.indisprimary DESC, i.indexrelid`;
 
 /** Reads the shape of the relation `qualifiedName` (quoted, schema-qualified or not). */

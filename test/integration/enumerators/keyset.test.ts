@@ -203,6 +203,30 @@ describe.each(databases)('keyset on $name', (kind) => {
     });
   });
 
+  it('does not trust an INVALID unique index left by a failed CREATE UNIQUE INDEX CONCURRENTLY', async () => {
+    const name = table('ks_invalid');
+    await db.exec(`CREATE TABLE public.${name} (id int8 PRIMARY KEY, code int4 NOT NULL)`);
+    // Thirty rows, ten distinct codes: ordering by code alone would skip every tie at a page edge.
+    await db.exec(`INSERT INTO public.${name} SELECT i, i % 10 FROM generate_series(1, 30) AS i`);
+    await expect(
+      db.exec(`CREATE UNIQUE INDEX CONCURRENTLY ${name}_code ON public.${name} (code)`),
+    ).rejects.toThrow(/could not create unique index/);
+    const { rows } = await db.exec(
+      `SELECT i.indisunique, i.indisvalid FROM pg_catalog.pg_index i
+        WHERE i.indexrelid = pg_catalog.to_regclass($1)`,
+      [`public.${name}_code`],
+    );
+    expect(rows).toEqual([{ indisunique: true, indisvalid: false }]);
+    await expect(
+      runWithInterruptions(
+        () => keyset({ query: db.query, table: name, columns: ['code'], batchSize: 4 }),
+        [],
+      ),
+    ).rejects.toThrow(
+      /keyset: the ordering columns \(code\) of table "ks_invalid_\w+" are not unique/,
+    );
+  });
+
   it('reads every key type exactly, ties broken by the unique key', async () => {
     const types: [type: string, values: string][] = [
       [
