@@ -124,3 +124,26 @@ export class RunControlError extends Error {
     this.queueName = options.queueName;
   }
 }
+
+/**
+ * An error that says "try again later": the resource an item needs is briefly unavailable. Thrown
+ * from `eachIteration` (or an enumerator), it does not fail the attempt: the run retries in place
+ * for `transientRetryMs`, then requeues itself from its last checkpoint with a growing backoff, and
+ * fails only once the outage has lasted `maxOutageMs`. Errors of the runtime's own calls (checkpoint
+ * store, queue, built-in enumerators) are classified this way without being wrapped.
+ *
+ * @example
+ * ```ts
+ * async eachIteration(order) {
+ *   const res = await fetch(`${billing}/orders/${order.id}`);
+ *   if (res.status === 503) throw new TransientError(`billing answered 503 for order ${order.id}`);
+ * }
+ * ```
+ */
+export class TransientError extends Error {
+  override readonly name: string = 'TransientError';
+
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
+  }
+}

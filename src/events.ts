@@ -40,6 +40,20 @@ export interface IterationThrottledEvent extends IterationEvent {
   readonly throttledMs: number;
 }
 
+/** What the `iteration.recovering` event adds to the figures of the run. */
+export interface IterationRecoveringEvent extends IterationEvent {
+  /** The transient error that outlasted `transientRetryMs`. */
+  readonly error: Error;
+  /** The backoff: the job is due again this many milliseconds after the event. */
+  readonly delayMs: number;
+  /** Requeues in a row over this outage, this one included: what the backoff grew with. */
+  readonly consecutive: number;
+  /** Requeues after transient failures over the life of the job, this one included. */
+  readonly transientFailures: number;
+  /** Time spent waiting after earlier such requeues, in milliseconds. */
+  readonly transientMs: number;
+}
+
 export interface IterationWorkerEvents {
   /** The first run of a job begins (after `onStart`). */
   'iteration.started': (event: IterationEvent) => void;
@@ -52,6 +66,12 @@ export interface IterationWorkerEvents {
    * after the condition's backoff. Not an attempt, not an interruption.
    */
   'iteration.throttled': (event: IterationThrottledEvent) => void;
+  /**
+   * A resource the run uses stayed unavailable past `transientRetryMs` (a database or Redis
+   * restart, dropped connections): the run requeued itself from its last checkpoint after a
+   * backoff. Not an attempt, not an interruption.
+   */
+  'iteration.recovering': (event: IterationRecoveringEvent) => void;
   /** The job finished its enumerator (or called `stop()`); BullMQ completes it next. */
   'iteration.completed': (event: IterationEvent) => void;
   /** A run failed; BullMQ retries it or fails the job, per its `attempts`. */

@@ -58,6 +58,38 @@ export interface IterationOptions {
    * ```
    */
   readonly throttle?: ThrottleOption;
+  /**
+   * How long a run retries in place when a resource it uses fails transiently (a dropped database
+   * connection, a server restart, a timeout: see `isTransientError`): checkpoint writes are retried
+   * with the newest state, the enumerator is rebuilt at the last finished item. Past it, the run
+   * requeues itself from its last durable checkpoint with a growing backoff (1 s doubling to
+   * 1 min), counting no attempt. Keep it below `lockDuration` (30 s by default).
+   * @defaultValue 15_000
+   */
+  readonly transientRetryMs?: number;
+  /**
+   * How long one transient outage may last, across requeues, before the error fails the attempt
+   * (and BullMQ's `attempts` decide what comes next). @defaultValue 1_800_000 (30 min)
+   */
+  readonly maxOutageMs?: number;
+  /**
+   * Backpressure on a slow or failing checkpoint store, in coalesced mode: the loop waits for the
+   * write in flight once more than this many items finished past the newest durable checkpoint.
+   * A crash or a lost lock redoes at most about this many items, whatever the store's latency.
+   * @defaultValue 1_000
+   */
+  readonly maxCheckpointLagItems?: number;
+  /**
+   * Backpressure in time: the loop waits for a checkpoint write that has been out this long, so a
+   * hung store does not let slow items pile up past it. @defaultValue 2_000
+   */
+  readonly maxCheckpointLagMs?: number;
+  /**
+   * A job whose name this worker does not know (a new job type during a rolling deploy, an old
+   * worker still running) goes back to the queue, for a worker that knows it, for this long after
+   * the first worker saw it; then it fails with `UnknownJobError`. @defaultValue 600_000 (10 min)
+   */
+  readonly unknownJobGraceMs?: number;
 }
 
 export const ITERATION_DEFAULTS = {
@@ -70,6 +102,11 @@ export const ITERATION_DEFAULTS = {
   requeueDelayMs: 0,
   controlPollIntervalMs: 1_000,
   throttle: undefined,
+  transientRetryMs: 15_000,
+  maxOutageMs: 1_800_000,
+  maxCheckpointLagItems: 1_000,
+  maxCheckpointLagMs: 2_000,
+  unknownJobGraceMs: 600_000,
 } as const satisfies Omit<Required<IterationOptions>, 'logger' | 'maxRuntimeMs' | 'throttle'> & {
   maxRuntimeMs: undefined;
   throttle: undefined;
@@ -96,6 +133,11 @@ export interface ResolvedIterationOptions {
   readonly controlPollIntervalMs: number;
   /** The worker's default throttle, validated; empty when there is none. */
   readonly throttle: ResolvedThrottle;
+  readonly transientRetryMs: number;
+  readonly maxOutageMs: number;
+  readonly maxCheckpointLagItems: number;
+  readonly maxCheckpointLagMs: number;
+  readonly unknownJobGraceMs: number;
 }
 
 export function resolveIterationOptions(
@@ -125,6 +167,11 @@ export function resolveIterationOptions(
       true,
     ),
     throttle: resolveThrottle(o.throttle, { owner }),
+    transientRetryMs: validateDuration(o.transientRetryMs, 'transientRetryMs', owner),
+    maxOutageMs: validateDuration(o.maxOutageMs, 'maxOutageMs', owner),
+    maxCheckpointLagItems: validateCount(o.maxCheckpointLagItems, 'maxCheckpointLagItems', owner),
+    maxCheckpointLagMs: validateDuration(o.maxCheckpointLagMs, 'maxCheckpointLagMs', owner, true),
+    unknownJobGraceMs: validateDuration(o.unknownJobGraceMs, 'unknownJobGraceMs', owner),
   });
 }
 
@@ -148,6 +195,16 @@ export function validateDuration(
     throw new IterationDefinitionError(
       `${owner}: expected \`${name}\` to be a ${positive ? 'positive' : 'non-negative'} finite number of milliseconds, ` +
         `got \`${String(value)}\` (${typeof value}).`,
+    );
+  }
+  return value;
+}
+
+/** A whole number ≥ 1. */
+function validateCount(value: unknown, name: string, owner: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new IterationDefinitionError(
+      `${owner}: expected \`${name}\` to be a whole number ≥ 1, got \`${String(value)}\` (${typeof value}).`,
     );
   }
   return value;

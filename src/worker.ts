@@ -14,7 +14,7 @@ import type {
   WorkerListener,
   WorkerOptions,
 } from 'bullmq';
-import { Worker } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { Requeue } from './backends/for-backend.js';
@@ -93,6 +93,11 @@ export class IterationWorker<
       requeueDelayMs: _requeueDelayMs,
       controlPollIntervalMs: _controlPollIntervalMs,
       throttle: _throttle,
+      transientRetryMs: _transientRetryMs,
+      maxOutageMs: _maxOutageMs,
+      maxCheckpointLagItems: _maxCheckpointLagItems,
+      maxCheckpointLagMs: _maxCheckpointLagMs,
+      unknownJobGraceMs: _unknownJobGraceMs,
       ...workerOptions
     } = options;
     const self: { worker?: IterationWorker<B, C> } = {};
@@ -106,7 +111,6 @@ export class IterationWorker<
     this.definitions = definitions;
     this.logger = (logger ?? defaultLogger()).child({ queue: queueName });
     this.#warmUp(throttles);
-    this.on('lockRenewalFailed', (jobIds) => this.#lockLost(jobIds));
     this.on('closing', () => this.#beginShutdown());
     if (iteration.handleSignals) {
       this.#unregisterSignals = handleSignalsFor({
@@ -168,9 +172,7 @@ export class IterationWorker<
     signal: AbortSignal | undefined,
   ): Promise<IterationSummary> {
     const definition = this.definitions.get(job.name);
-    if (definition === undefined) {
-      throw new UnknownJobError(job.name, [...this.definitions.keys()], this.name);
-    }
+    if (definition === undefined) return this.#unknownJob(job, token);
     if (token === undefined) {
       throw new Error(`BullMQ gave iteration job "${job.name}" (id ${job.id}) no lock token`);
     }
@@ -224,13 +226,80 @@ export class IterationWorker<
     this.#deadline.unref();
   }
 
-  #lockLost(jobIds: string[]): void {
-    for (const run of this.#runs) {
-      if (jobIds.includes(String(run.job.id))) {
-        run.interrupt('lock-lost', 'BullMQ could not renew the job lock');
+  /**
+   * BullMQ reports failed renewals by job id only; matched by id alone, a failure for the previous
+   * run of a job on this worker (whose token is gone) could stop the job's new run. The renewal is
+   * intercepted here to match each failed id with the token that was renewed.
+   */
+  override async extendJobLocks(
+    jobIds: string[],
+    tokens: string[],
+    duration: number,
+  ): Promise<string[]> {
+    const failed = await super.extendJobLocks(jobIds, tokens, duration);
+    for (const id of failed) {
+      const token = tokens[jobIds.indexOf(id)];
+      for (const run of this.#runs) {
+        if (String(run.job.id) === id && run.token === token) {
+          run.loseLock('BullMQ could not renew the job lock');
+        }
       }
     }
+    return failed;
   }
+
+  /**
+   * A job whose name this worker does not know: during a rolling deploy, a worker of the other
+   * version may know it. It goes back to the queue, delayed and without an attempt, for
+   * `unknownJobGraceMs` after the first worker saw it (kept in its progress, which `status` shows),
+   * and fails with `UnknownJobError` only then.
+   */
+  async #unknownJob(job: Job, token: string | undefined): Promise<never> {
+    const error = new UnknownJobError(job.name, [...this.definitions.keys()], this.name);
+    const now = Date.now();
+    const since = unknownSince(job.progress) ?? now;
+    const left = since + this.iteration.unknownJobGraceMs - now;
+    if (token === undefined || left <= 0) throw error;
+    const delayMs = Math.max(250, Math.min((now - since) / 4, 30_000, left));
+    const progress: UnknownJobProgress = {
+      status: 'unknown-job',
+      unknownSince: since,
+      reason: error.message,
+      updatedAt: now,
+    };
+    await job.updateProgress(progress);
+    await job.moveToDelayed(now + delayMs, token);
+    this.logger.warn(
+      { jobName: job.name, jobId: job.id, delayMs, failsInMs: left },
+      `no iteration job named "${job.name}" on this worker; returned to the queue for a worker that knows it`,
+    );
+    throw new DelayedError(`unknown job name "${job.name}"; requeued in ${delayMs} ms`);
+  }
+}
+
+/**
+ * The progress of a job that a worker gave back because it did not know its name.
+ *
+ * @example
+ * ```ts
+ * if (job.progress?.status === 'unknown-job') console.log('no worker knows', job.name);
+ * ```
+ */
+export interface UnknownJobProgress {
+  readonly status: 'unknown-job';
+  /** When a worker first met the job without knowing its name (epoch ms). */
+  readonly unknownSince: number;
+  /** The `UnknownJobError` message the job fails with once the grace time is over. */
+  readonly reason: string;
+  readonly updatedAt: number;
+}
+
+function unknownSince(progress: unknown): number | undefined {
+  if (typeof progress !== 'object' || progress === null) return undefined;
+  const p = progress as Partial<UnknownJobProgress>;
+  return p.status === 'unknown-job' && typeof p.unknownSince === 'number'
+    ? p.unknownSince
+    : undefined;
 }
 
 function buildRegistry(jobs: readonly AnyIterationJob[], owner: string): Map<string, Definition> {

@@ -25,6 +25,10 @@ export interface IterationSummary {
   readonly timesThrottled: number;
   /** Time spent waiting after throttles, in milliseconds. */
   readonly throttledMs: number;
+  /** Runs requeued after a transient failure; present only when there were any. */
+  readonly transientFailures?: number;
+  /** Time spent waiting after those requeues, in milliseconds; present only with them. */
+  readonly transientMs?: number;
   readonly totalTimeMs: number;
   readonly cursor: JsonValue | null;
   /** True when the job finished through `ctx.stop()` rather than by exhausting its enumerator. */
@@ -76,6 +80,8 @@ export class RunLedger {
         decision === undefined
           ? undefined
           : { condition: decision.condition, reason: decision.reason, delayMs: decision.delayMs },
+      transientFailures: state.outage?.timesRequeued ?? 0,
+      transientMs: state.outage?.waitedMs ?? 0,
       totalTimeMs: this.totalTimeMs,
     };
   }
@@ -102,6 +108,9 @@ export class RunLedger {
       timesInterrupted: state.timesInterrupted,
       timesThrottled: state.throttle?.timesThrottled ?? 0,
       throttledMs: state.throttle?.throttledMs ?? 0,
+      ...(state.outage !== undefined && state.outage.timesRequeued > 0
+        ? { transientFailures: state.outage.timesRequeued, transientMs: state.outage.waitedMs }
+        : {}),
       totalTimeMs: Math.round(this.totalTimeMs),
       cursor: state.cursor,
       stoppedEarly,

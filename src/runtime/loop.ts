@@ -9,17 +9,15 @@ import { CursorError, EnumeratorError } from '../errors.js';
 import { describeNonJson, type JsonValue, preview } from '../json.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
 
-/**
- * How the loop ended: enumerator exhausted, `ctx.stop()` called, interrupted, or a throttle
- * condition held before the next fetch.
- */
-/** Items between two looks at the clock (a look costs about as much as a few items of a no-op loop). */
-const YIELD_CHECK_EVERY = 32;
 /** Longest stretch the loop runs without letting timers and I/O run. */
 const YIELD_AFTER_MS = 20;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * How the loop ended: enumerator exhausted, `ctx.stop()` called, interrupted, or a throttle
+ * condition held before the next fetch.
+ */
 export type LoopEnd = 'exhausted' | 'stopped' | 'interrupted' | 'throttled';
 
 export interface LoopRun<Item> {
@@ -39,6 +37,12 @@ export interface LoopRun<Item> {
   step(item: Item): unknown;
   /** Records a finished item and the cursor after it. */
   advance(cursor: JsonValue): void;
+  /**
+   * Set by the loop when it throws: true when the error came from the step (`eachIteration`),
+   * false when it came from the enumerator or the checkpoint writer. The run treats the two
+   * differently: only infrastructure errors are classified as transient without being marked.
+   */
+  failedInStep: boolean;
 }
 
 type Step<Item> = IteratorResult<readonly [Item, unknown]>;
@@ -51,7 +55,7 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
   // Fixed for the run, so read once: without conditions the per-item cost of throttling is one test.
   const { throttling, strict, writer, progress } = run;
   let finished = false;
-  let sinceCheck = 0;
+  let inStep = false;
   let lastTurn = performance.now();
   try {
     for (;;) {
@@ -81,29 +85,35 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
       // Checked before the step runs, so a bad cursor never gets an item processed or written.
       const problem = describeNonJson(cursor, 'cursor');
       if (problem !== undefined) throw badCursor(cursor, problem, run.label);
+      inStep = true;
       const pending = run.step(pair[0] as Item);
       if (isThenable(pending)) await pending;
+      inStep = false;
       run.advance(cursor as JsonValue);
+      // One look at the clock per item: whatever an item costs, the two bounds below are in time.
+      const now = performance.now();
       if (strict) await writer.commit();
       else {
         writer.markDirty();
+        // Backpressure: a store that is slow or failing makes the loop wait, so the items a crash
+        // or a lost lock would redo stay within the writer's lag bound, whatever the latency.
+        if (writer.behind(now)) await writer.flush();
         const failure = writer.failure;
         if (failure !== undefined) throw failure.error;
       }
       if (progress.due) progress.tick();
-      // Items that never wait on I/O (sync steps, in-memory enumerators, resolved promises) would
-      // otherwise hold the event loop for the whole run: no lock renewal (the job would stall and
-      // run twice), no checkpoint landing, no shutdown or control request seen. Every few items the
-      // loop looks at the clock, and after YIELD_AFTER_MS of it lets timers and I/O run.
-      if (++sinceCheck === YIELD_CHECK_EVERY) {
-        sinceCheck = 0;
-        const now = performance.now();
-        if (now - lastTurn >= YIELD_AFTER_MS) {
-          await yieldToEventLoop();
-          lastTurn = performance.now();
-        }
+      // Items that never wait on I/O (sync or CPU-bound steps, in-memory enumerators, resolved
+      // promises) would otherwise hold the event loop: no lock renewal (the job would stall and
+      // run twice), no checkpoint landing, no shutdown or control request seen. After
+      // YIELD_AFTER_MS without a turn the loop lets timers and I/O run, even after a single item.
+      if (now - lastTurn >= YIELD_AFTER_MS) {
+        await yieldToEventLoop();
+        lastTurn = performance.now();
       }
     }
+  } catch (error) {
+    run.failedInStep = inStep;
+    throw error;
   } finally {
     if (!finished) await closeIterator(it, async);
   }

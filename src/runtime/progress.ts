@@ -13,12 +13,21 @@ import type { JsonValue } from '../json.js';
  * - `running`: a run is iterating.
  * - `interrupted`: the run stopped (shutdown, `maxRuntimeMs`, an abort) and the job was requeued.
  * - `throttled`: a throttle condition held; the job was requeued after its backoff.
+ * - `recovering`: a resource the run uses stayed unavailable (a database or Redis restart); the job
+ *   was requeued from its last checkpoint after a backoff, without counting an attempt.
  * - `paused`: an operator paused the job; it is parked until resumed.
  * - `completed` / `cancelled`: the job's final outcome (cancelled by an operator).
  * - `failed`: a failed attempt, which BullMQ may retry.
  */
 export type IterationStatus =
-  'running' | 'interrupted' | 'throttled' | 'paused' | 'completed' | 'cancelled' | 'failed';
+  | 'running'
+  | 'interrupted'
+  | 'throttled'
+  | 'recovering'
+  | 'paused'
+  | 'completed'
+  | 'cancelled'
+  | 'failed';
 
 /** What stopped a throttled run, in the progress it published last. */
 export interface ThrottleProgress {
@@ -44,6 +53,10 @@ export interface IterationProgress {
   readonly throttledMs: number;
   /** With status `throttled` only: the condition that held and when the job runs again. */
   readonly throttle?: ThrottleProgress;
+  /** Runs requeued after a transient failure, over the life of the job; absent when none. */
+  readonly transientFailures?: number;
+  /** Time spent waiting after those requeues, in milliseconds; absent when none. */
+  readonly transientMs?: number;
   readonly totalTimeMs: number;
   /** While running: items per second over the last {@link RATE_WINDOW_MS}. */
   readonly itemsPerSecond?: number;
@@ -66,6 +79,8 @@ export interface ProgressFigures {
   readonly throttledMs: number;
   /** Set once a throttle condition held in this run; published with status `throttled` only. */
   readonly throttle: ThrottleProgress | undefined;
+  readonly transientFailures: number;
+  readonly transientMs: number;
   readonly totalTimeMs: number;
 }
 
@@ -83,6 +98,12 @@ export function buildProgress(
     timesThrottled: figures.timesThrottled,
     throttledMs: Math.round(figures.throttledMs),
     ...(status === 'throttled' && throttle !== undefined ? { throttle } : {}),
+    ...(figures.transientFailures > 0
+      ? {
+          transientFailures: figures.transientFailures,
+          transientMs: Math.round(figures.transientMs),
+        }
+      : {}),
     totalTimeMs: Math.round(figures.totalTimeMs),
     ...(moving ? { itemsPerSecond: Math.round(itemsPerSecond * 100) / 100 } : {}),
     ...(moving && total !== undefined && itemsPerSecond > 0
@@ -131,6 +152,8 @@ export class RateMeter {
 /** Publishes progress for one run: on a timer-set flag from the loop, and on lifecycle changes. */
 export class ProgressReporter {
   #due = false;
+  /** True while the newest publication says `running`: only then is a heartbeat due. */
+  #live = false;
   readonly #rate = new RateMeter();
   #inFlight: Promise<void> | undefined;
   readonly #timer: NodeJS.Timeout;
@@ -148,7 +171,10 @@ export class ProgressReporter {
     this.#figures = options.figures;
     this.#onError = options.onError;
     this.#timer = setInterval(() => {
-      this.#due = true;
+      // The loop did not come by for a whole interval (an item is slow, or the run waits for a
+      // store): publish from here, so a live run never looks like one whose worker died.
+      if (this.#due && this.#live) this.tick();
+      else this.#due = true;
     }, options.intervalMs);
     this.#timer.unref();
   }
@@ -170,11 +196,13 @@ export class ProgressReporter {
   /** Publishes a lifecycle change and waits for it; failures are reported, not thrown. */
   async publish(status: IterationStatus): Promise<void> {
     this.#due = false;
+    this.#live = status === 'running';
     if (this.#inFlight !== undefined) await this.#inFlight;
     await this.#publish(status);
   }
 
   stop(): void {
+    this.#live = false;
     clearInterval(this.#timer);
   }
 

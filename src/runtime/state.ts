@@ -7,6 +7,8 @@ import { CheckpointError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { ThrottleStats } from '../throttle/stats.js';
 import { readThrottleStats } from '../throttle/stats.js';
+import type { OutageStats } from './outage.js';
+import { readOutageStats } from './outage.js';
 
 /**
  * `iterating` until the enumerator is exhausted or `stop()` is called; `completing` once it is
@@ -28,6 +30,12 @@ export interface IterationState {
   totalTimeMs: number;
   /** When `onStart` finished (epoch ms). */
   startedAt: number;
+  /**
+   * False until `onStart` has run: a job paused, cancelled or throttled before its first run has
+   * stored state already, and its first real run must still be a start, not a resume. Absent in
+   * states written before this field existed, which were always written after `onStart`.
+   */
+  began?: boolean;
   phase: IterationPhase;
   /**
    * How much the job has been throttled; absent until its first throttle (and in states written
@@ -35,6 +43,8 @@ export interface IterationState {
    * aside for an unhealthy resource, not the worker taking it away.
    */
   throttle?: ThrottleStats;
+  /** Transient outages the job sat out (see src/runtime/outage.ts); absent until the first. */
+  outage?: OutageStats;
   /** Set when an operator cancelled the job: it ended without finishing its enumerator. */
   cancelled?: { readonly at: number; readonly reason?: string };
 }
@@ -47,6 +57,7 @@ export function initialState(now: number): IterationState {
     timesInterrupted: 0,
     totalTimeMs: 0,
     startedAt: now,
+    began: false,
     phase: 'iterating',
   };
 }
@@ -76,6 +87,7 @@ export function parseState(text: string, jobName: string, jobId: string): Iterat
   if (!('cursor' in s)) throw corrupt(jobName, jobId, value, '"cursor" is missing');
   // Bookkeeping only: a damaged field reads as zero instead of failing the job over it.
   if (s.throttle !== undefined) s.throttle = readThrottleStats(s.throttle);
+  if (s.outage !== undefined) s.outage = readOutageStats(s.outage);
   return value as IterationState;
 }
 

@@ -66,8 +66,39 @@ const PGLITE_SERIALIZERS = {
  * ```
  */
 export function pgQuery(client: PgQueryable): QueryFunction {
+  guardIdleErrors(client);
   return (text, values) => client.query(text, [...values]);
 }
+
+/**
+ * A `pg.Pool` emits `error` when the server closes one of its idle connections (a restart, a
+ * failover, `pg_terminate_backend`), and an EventEmitter with no `error` listener throws it, which
+ * kills the worker process. The pool has already discarded that connection and opens a new one on
+ * the next query, so for a pool the enumerator reads from, the event is news, not a failure: when
+ * nobody listens, it is reported once per pool on stderr and otherwise dropped. An application that
+ * listens itself keeps full control.
+ */
+function guardIdleErrors(client: PgQueryable): void {
+  const emitter = client as Partial<{
+    on(event: 'error', listener: (error: Error) => void): unknown;
+    listenerCount(event: 'error'): number;
+  }>;
+  if (typeof emitter.on !== 'function' || typeof emitter.listenerCount !== 'function') return;
+  if (emitter.listenerCount('error') > 0 || guarded.has(client)) return;
+  guarded.add(client);
+  let reported = false;
+  emitter.on('error', (error) => {
+    if (reported) return;
+    reported = true;
+    process.emitWarning(
+      `bullmq-iteration: an idle connection of a pg pool given to pgQuery failed (${error.message}); ` +
+        'the pool replaces it. Add pool.on("error", …) to log such events yourself.',
+      { code: 'BULLMQ_ITERATION_PG_IDLE_ERROR' },
+    );
+  });
+}
+
+const guarded = new WeakSet<object>();
 
 /**
  * A query function over an in-process PGlite database.

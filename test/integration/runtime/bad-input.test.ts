@@ -2,9 +2,16 @@
 import { describe, expect, it } from 'vitest';
 
 import type { BuildEnumeratorArgs } from '../../../src/index.js';
+import type { IterationWorker } from '../../../src/index.js';
 import { CursorError, defineIterationJob, EnumeratorError } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
-import { completion, iterationWorker, nextEvent, storedState } from '../../support/iteration.js';
+import {
+  completion,
+  eventually,
+  iterationWorker,
+  nextEvent,
+  storedState,
+} from '../../support/iteration.js';
 import { counter } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 
@@ -27,21 +34,60 @@ const badCursors: [string, unknown, RegExp][] = [
 ];
 
 describe.each(backends)('bad input on $name', (b) => {
-  it('a job name the worker does not know fails without retry, listing the known names', async () => {
+  it('a job name the worker does not know goes back to the queue, then fails once the grace time is over', async () => {
     const queueName = uniqueQueueName('unknown-name');
     const queue = b.queue(queueName);
     const c = counter({ total: 1 });
-    const worker = iterationWorker(b, queueName, [c.job]);
+    const worker = iterationWorker(b, queueName, [c.job], { unknownJobGraceMs: 1_500 });
     try {
       const job = await queue.add('no-such-job', {}, { attempts: 5 });
+      const givenBack = await eventually(async () => {
+        const seen = (await queue.getJob(job.id!))!;
+        return (seen.progress as { status?: string }).status === 'unknown-job' ? seen : undefined;
+      }, 'the job to be given back');
+      expect(givenBack.attemptsMade).toBe(0);
+      expect(givenBack.progress).toMatchObject({
+        status: 'unknown-job',
+        unknownSince: expect.any(Number),
+        reason: expect.stringMatching(/"no-such-job" is not an iteration job/),
+      });
       await expect(completion(worker, job.id!)).rejects.toThrow(
         /"no-such-job" is not an iteration job .* Known names: "counter"/,
       );
       const failed = (await queue.getJob(job.id!))!;
       expect(failed.attemptsMade).toBe(1);
       expect(await failed.getState()).toBe('failed');
+      // Failed after the grace time, counted from the first time a worker saw it.
+      const since = (failed.progress as { unknownSince: number }).unknownSince;
+      expect(failed.finishedOn! - since).toBeGreaterThanOrEqual(1_500);
     } finally {
       await worker.close();
+    }
+  });
+
+  it('during a rolling deploy, a job an old worker does not know runs on a worker that knows it', async () => {
+    const queueName = uniqueQueueName('rolling-name');
+    const queue = b.queue(queueName);
+    const known = counter({ total: 1 });
+    const fresh = counter({ total: 3, name: 'new-job-type' });
+    const old = iterationWorker(b, queueName, [known.job]);
+    let current: IterationWorker | undefined;
+    try {
+      const job = await fresh.job.enqueue(queue, {});
+      await eventually(async () => {
+        const seen = (await queue.getJob(job.id!))!;
+        return (seen.progress as { status?: string }).status === 'unknown-job' ? seen : undefined;
+      }, 'the old worker to give the job back');
+      await old.close();
+      current = iterationWorker(b, queueName, [known.job, fresh.job]);
+      const result = await completion(current, job.id!);
+      expect(result).toMatchObject({ outcome: 'completed', processed: 3 });
+      expect(fresh.seen).toEqual([0, 1, 2]);
+      // The completion is the only attempt BullMQ counted: being given back counted none.
+      expect((await queue.getJob(job.id!))!.attemptsMade).toBe(1);
+    } finally {
+      await old.close();
+      await current?.close();
     }
   });
 

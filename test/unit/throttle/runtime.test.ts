@@ -269,6 +269,7 @@ describe('runLoop and the throttle gate', () => {
       }),
       progress: { due: false, tick() {} },
       stopRequested: false,
+      failedInStep: false,
       throttling: true,
       checkThrottle: () => (checks[checked++] ?? (() => false))(),
       step: (item) => void done.push(item),
