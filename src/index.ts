@@ -75,11 +75,13 @@ export {
   IterationDefinitionError,
   ParamsError,
   RunControlError,
+  TransientError,
   UnknownJobError,
 } from './errors.js';
 export type {
   IterationEvent,
   IterationEventName,
+  IterationRecoveringEvent,
   IterationThrottledEvent,
   IterationWorkerEvents,
 } from './events.js';
@@ -90,6 +92,7 @@ export type { InterruptReason, StopReason } from './runtime/interruption.js';
 export { IterationInterrupt } from './runtime/interruption.js';
 export type { IterationSummary } from './runtime/ledger.js';
 export type { IterationProgress, IterationStatus, ThrottleProgress } from './runtime/progress.js';
+export { isTransientError } from './runtime/transient.js';
 export type {
   BackoffFunction,
   CombinedHealthCheckOptions,
@@ -165,5 +168,9 @@ export {
   throttleHealthChecks,
   warmUpThrottle,
 } from './throttle/index.js';
-export type { IterationWorkerListener, IterationWorkerOptions } from './worker.js';
+export type {
+  IterationWorkerListener,
+  IterationWorkerOptions,
+  UnknownJobProgress,
+} from './worker.js';
 export { IterationWorker } from './worker.js';
