@@ -1,6 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { CheckpointWriter } from '../../../src/runtime/checkpoint-writer.js';
+import {
+  CheckpointUnavailableError,
+  CheckpointWriter,
+} from '../../../src/runtime/checkpoint-writer.js';
 
 /** A store whose writes the test completes by hand. */
 function manualStore() {
@@ -18,7 +21,14 @@ function manualStore() {
   };
 }
 
-function setup(options: { minIntervalMs?: number } = {}) {
+function setup(
+  options: {
+    minIntervalMs?: number;
+    retryWindowMs?: number;
+    maxLagItems?: number;
+    maxLagMs?: number;
+  } = {},
+) {
   const store = manualStore();
   let state = 0;
   const onLost = vi.fn();
@@ -137,5 +147,91 @@ describe('CheckpointWriter', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('retries a write that fails transiently, with the newest state, and flush waits for it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { store, writer, advance } = setup();
+      advance(1);
+      let flushed = false;
+      const flushing = writer.flush().then(() => (flushed = true));
+      store.pending
+        .shift()!
+        .reject(Object.assign(new Error('terminating connection'), { code: '57P01' }));
+      advance(2);
+      await vi.advanceTimersByTimeAsync(99);
+      expect(store.pending).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      // The retry writes where the loop is now, not the state of the failed try.
+      expect(store.pending.map((p) => p.json)).toEqual(['{"cursor":2}']);
+      expect(flushed).toBe(false);
+      store.pending.shift()!.resolve(true);
+      await flushing;
+      expect(writer.failure).toBeUndefined();
+      expect(writer.writes).toBe(1);
+      expect(writer.lagItems).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('fails with CheckpointUnavailableError once transient failures outlast the retry window', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { store, writer, advance } = setup({ retryWindowMs: 1_000 });
+      advance(1);
+      const flushing = writer.flush().catch((error: unknown) => error);
+      let tries = 0;
+      while (writer.failure === undefined) {
+        if (store.pending.length > 0) {
+          tries++;
+          store.pending
+            .shift()!
+            .reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+        }
+        await vi.advanceTimersByTimeAsync(50);
+      }
+      const error = await flushing;
+      expect(error).toBeInstanceOf(CheckpointUnavailableError);
+      expect((error as Error).message).toMatch(/kept failing for 1 s: connect ECONNREFUSED/);
+      // Tries at 0, 100, 300, 700 and 1,500 ms: the last one ends past the window.
+      expect(tries).toBe(5);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('close ends a retry that waits out its backoff', async () => {
+    const { store, writer, advance } = setup();
+    advance(1);
+    const flushing = writer.flush();
+    store.pending.shift()!.reject(Object.assign(new Error('Connection is closed.'), {}));
+    await new Promise((r) => setImmediate(r));
+    writer.close();
+    await flushing;
+    expect(store.pending).toEqual([]);
+    expect(writer.failure).toBeUndefined();
+  });
+
+  it('behind(): a write out too long, or too many items past the durable checkpoint', async () => {
+    const { store, writer, advance } = setup({ maxLagItems: 3, maxLagMs: 1_000 });
+    const now = performance.now();
+    expect(writer.behind(now)).toBe(false);
+    advance(1);
+    advance(2);
+    advance(3);
+    expect(writer.lagItems).toBe(3);
+    expect(writer.behind(now)).toBe(false);
+    advance(4);
+    expect(writer.behind(now)).toBe(true);
+    // The write in flight covers item 1: items 2 to 4 are still not durable after it lands.
+    await store.land();
+    expect(writer.lagItems).toBe(3);
+    expect(writer.behind(now + 1)).toBe(false);
+    expect(writer.behind(performance.now() + 1_001)).toBe(true);
+    await store.land();
+    // Nothing in flight: the store keeps up, whatever the clock says.
+    expect(writer.behind(performance.now() + 10_000)).toBe(false);
   });
 });

@@ -1,0 +1,83 @@
+// The loop's two time-based duties, without a server: backpressure on a checkpoint store that does
+// not keep up, and turns of the event loop between CPU-bound items, whatever each item costs.
+import { describe, expect, it } from 'vitest';
+
+import { CheckpointWriter } from '../../../src/runtime/checkpoint-writer.js';
+import type { LoopRun } from '../../../src/runtime/loop.js';
+import { runLoop } from '../../../src/runtime/loop.js';
+
+function loopRun(writer: CheckpointWriter, step: (item: number) => unknown) {
+  const done: number[] = [];
+  const run: LoopRun<number> = {
+    label: 'iteration job "j" (id 1)',
+    signal: new AbortController().signal,
+    strict: false,
+    writer,
+    progress: { due: false, tick() {} },
+    stopRequested: false,
+    failedInStep: false,
+    throttling: false,
+    checkThrottle: () => false,
+    step,
+    advance: (cursor) => void done.push(cursor as number),
+  };
+  return { run, done };
+}
+
+function items(total: number) {
+  return (function* () {
+    for (let i = 0; i < total; i++) yield [i, i] as const;
+  })();
+}
+
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // CPU-bound work.
+  }
+}
+
+describe('runLoop', () => {
+  it('waits for a store that does not answer once maxLagItems items are not durable', async () => {
+    const landings: ((saved: boolean) => void)[] = [];
+    const writer = new CheckpointWriter({
+      save: () => new Promise<boolean>((resolve) => landings.push(resolve)),
+      snapshot: () => '{}',
+      onLost: () => {},
+      maxLagItems: 10,
+    });
+    const { run, done } = loopRun(writer, () => {});
+    const looping = runLoop(items(100), run);
+    await new Promise((r) => setTimeout(r, 50));
+    // The first write started after item 0 and hangs: the loop stops one item past the bound.
+    expect(done).toHaveLength(11);
+    expect(landings).toHaveLength(1);
+    landings.shift()!(true);
+    // Each landing lets it go on; answer every write from now on.
+    const answering = setInterval(() => landings.splice(0).forEach((land) => land(true)), 1);
+    try {
+      await expect(looping).resolves.toBe('exhausted');
+    } finally {
+      clearInterval(answering);
+    }
+    expect(done).toHaveLength(100);
+  });
+
+  it('lets timers run between CPU-bound items, even when each item is slow', async () => {
+    const writer = new CheckpointWriter({
+      save: async () => true,
+      snapshot: () => '{}',
+      onLost: () => {},
+    });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      // Eight items of 40 ms: a timer that never fires would mean the event loop never turned.
+      const { run } = loopRun(writer, () => busy(40));
+      await runLoop(items(8), run);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThanOrEqual(6);
+  });
+});
