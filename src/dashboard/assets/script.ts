@@ -13,11 +13,15 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
 
   // A token handed over in the address's fragment (#token=…) never reaches a server log; keep it
   // for this tab only and take it out of the address bar at once.
-  const fromHash = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (fromHash) {
+  // A link pasted into an open tab changes only the fragment: no reload, so listen for that too.
+  function takeTokenFromHash() {
+    const fromHash = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (!fromHash) return;
     remember(decodeURIComponent(fromHash[1]));
     history.replaceState(null, '', location.pathname + location.search);
   }
+  takeTokenFromHash();
+  window.addEventListener('hashchange', takeTokenFromHash);
   function remember(token) {
     try { token ? sessionStorage.setItem(KEY, token) : sessionStorage.removeItem(KEY); } catch (e) {}
   }
@@ -30,7 +34,8 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
       const date = new Date(el.getAttribute('datetime'));
       if (!Number.isNaN(date.getTime())) {
         el.title = el.textContent;
-        el.textContent = date.toLocaleString();
+        const today = date.toDateString() === new Date().toDateString();
+        el.textContent = today ? date.toLocaleTimeString() : date.toLocaleString();
       }
     }
   }

@@ -49,14 +49,16 @@ select, input { font: inherit; color: var(--text); background: var(--card); bord
 .table-wrap { overflow-x: auto; }
 table { width: 100%; border-collapse: collapse; }
 th { text-align: left; font-size: 12px; font-weight: 600; color: var(--muted); text-transform: uppercase;
-  letter-spacing: .04em; padding: 0 10px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-td { padding: 10px; border-bottom: 1px solid var(--line); vertical-align: middle; }
+  letter-spacing: .04em; padding: 0 8px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+td { padding: 10px 8px; border-bottom: 1px solid var(--line); vertical-align: middle; }
 tr:last-child td { border-bottom: 0; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-th.wide, td.wide { min-width: 180px; width: 22%; }
-.job-name { font-weight: 600; color: var(--text); }
+th.wide, td.wide { min-width: 150px; width: 18%; }
+.job-name { font-weight: 600; color: var(--text); white-space: nowrap; }
+.run-link { white-space: nowrap; }
 .run-link:hover .job-name { color: var(--accent); }
-.error-cell { color: var(--bad); max-width: 240px; }
+.error-cell { color: var(--muted); max-width: 240px; }
+.error-cell span { color: var(--bad); }
 .badge { display: inline-block; padding: 2px 9px; border-radius: 999px; font-size: 12px; font-weight: 600;
   white-space: nowrap; }
 .badge.tone-good { background: var(--good-soft); color: var(--good); }
@@ -75,7 +77,7 @@ th.wide, td.wide { min-width: 180px; width: 22%; }
 .bar-label { font-variant-numeric: tabular-nums; font-size: 12px; color: var(--muted); min-width: 44px;
   text-align: right; }
 .bar.unknown .bar-label { min-width: 0; }
-.controls { display: flex; gap: 6px; justify-content: flex-end; }
+.controls { display: flex; gap: 6px; justify-content: flex-end; white-space: nowrap; }
 .button { font: inherit; font-weight: 600; border: 1px solid var(--line); background: var(--card);
   color: var(--text); border-radius: 6px; padding: 6px 14px; cursor: pointer; }
 .button:hover { border-color: var(--muted); }
@@ -98,11 +100,13 @@ pre.json { margin: 0; padding: 12px; background: var(--bg); border-radius: 6px; 
 .error-card pre { color: var(--bad); }
 .chart { width: 100%; height: auto; display: block; }
 .chart .grid { stroke: var(--line); stroke-width: 1; }
-.chart .axis { fill: var(--muted); font-size: 11px; }
+.chart .axis { fill: var(--muted); font-size: 10px; }
 .chart-line { fill: none; stroke: var(--accent); stroke-width: 2; stroke-linejoin: round; }
 .chart-area { fill: var(--accent-soft); opacity: .8; }
 .chart-dot { fill: var(--accent); }
 .events td { padding: 6px 10px; }
+.events td.nowrap { width: 1%; padding-right: 32px; }
+.events td:nth-child(2) { width: 1%; white-space: nowrap; padding-right: 32px; }
 ol.log { margin: 0; padding-left: 3em; max-height: 320px; overflow: auto; }
 ul.plain { margin: 0; padding-left: 1.2em; }
 .count { margin: -6px 0 0 4px; }

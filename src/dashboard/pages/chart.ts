@@ -8,8 +8,8 @@ import type { Html } from '../html.js';
 import { html } from '../html.js';
 import { count, duration } from './widgets.js';
 
-const WIDTH = 720;
-const HEIGHT = 200;
+const WIDTH = 960;
+const HEIGHT = 220;
 const PAD = { left: 64, right: 16, top: 12, bottom: 28 };
 
 /** The chart, or a note while fewer than two samples exist. */

@@ -91,8 +91,8 @@ describe('dashboard: chart and history', () => {
       ],
       100,
     ).text;
-    // viewBox 720x200, plot from x=64 to 704 and from y=172 (0 items) to 12 (100 items).
-    expect(svg).toContain('points="64.0,172.0 384.0,92.0 704.0,12.0"');
+    // viewBox 960x220, plot from x=64 to 944 and from y=192 (0 items) to 12 (100 items).
+    expect(svg).toContain('points="64.0,192.0 504.0,102.0 944.0,12.0"');
     expect(svg).toContain('1 min ago');
   });
 
