@@ -15,10 +15,11 @@ import { completion, iterationWorker, nextEvent } from '../../support/iteration.
 import { counter } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 import { launchChromium } from './chromium.js';
-import { serve, TOKEN } from './support.js';
+import { BREAKOUT, END_JSON, SCRIPT, serve, TOKEN } from './support.js';
 
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
 const WAIT_MS = 30_000;
+const LABELS = { redis: 'Redis', postgres: 'PostgreSQL', pglite: 'embedded PGlite' };
 const fast = { controlPollIntervalMs: 100, progressIntervalMs: 250, concurrency: 3 };
 
 describe.each(backends)('dashboard in Chromium on $name', (b) => {
@@ -49,7 +50,7 @@ describe.each(backends)('dashboard in Chromium on $name', (b) => {
         queue: b.queue(queueName),
         jobs,
         token: TOKEN,
-        backendLabel: b.name,
+        backendLabel: LABELS[b.name],
       }),
     );
     const alerts: string[] = [];
@@ -67,10 +68,7 @@ describe.each(backends)('dashboard in Chromium on $name', (b) => {
       browser = await launchChromium(dir);
       const view = browser.pages()[0] ?? (await browser.newPage());
       page = view;
-      view.on('dialog', (dialog) => {
-        alerts.push(dialog.message());
-        void dialog.dismiss();
-      });
+      watch(view, alerts);
       await view.goto(`${dashboard.url}/`);
       const row = view.locator(`tr[data-job="${id}"]`);
       const bar = row.locator('[role=progressbar]');
@@ -111,7 +109,10 @@ describe.each(backends)('dashboard in Chromium on $name', (b) => {
       expect(await row.textContent()).toContain('database maintenance');
       const parked = await getRun(queue, id);
       expect(parked).toMatchObject({ status: 'paused', bullState: 'delayed' });
-      if (SCREENSHOTS && b.name === 'redis') await shot(view, 'dashboard-runs.png');
+      if (SCREENSHOTS && b.name === 'redis') {
+        await view.setViewportSize({ width: 1280, height: 440 });
+        await shot(view, 'dashboard-runs.png');
+      }
 
       await row.locator('button[data-action=resume]').click();
       await view.click('#confirm-go');
@@ -121,6 +122,7 @@ describe.each(backends)('dashboard in Chromium on $name', (b) => {
         .toBe('completed');
       expect(await bar.getAttribute('aria-valuenow')).toBe('100');
       expect(await getRun(queue, id)).toMatchObject({ status: 'completed', processed: 3_000 });
+      // No alert() ran, and the Content-Security-Policy blocked nothing the page itself needs.
       expect(alerts).toEqual([]);
       passed = true;
     } catch (error) {
@@ -138,6 +140,50 @@ describe.each(backends)('dashboard in Chromium on $name', (b) => {
     }
   });
 });
+
+describe('dashboard in Chromium with hostile job data', () => {
+  it('shows hostile params, cursor and id as text, and runs none of it', async () => {
+    const b = backends[0]!;
+    const dir = await mkdtemp(join(tmpdir(), 'dashboard-hostile-'));
+    const queue = b.queue(uniqueQueueName('dashboard-xss'));
+    const c = counter({ name: 'import-contacts', total: 10 });
+    await queue.add(
+      c.job.name,
+      { note: SCRIPT, [BREAKOUT]: END_JSON },
+      { jobId: `x${BREAKOUT}`, delay: 600_000 },
+    );
+    const dashboard = await serve(createDashboardHandler({ queue, jobs: [c.job], token: TOKEN }));
+    const problems: string[] = [];
+    const browser = await launchChromium(dir);
+    try {
+      const view = browser.pages()[0] ?? (await browser.newPage());
+      watch(view, problems);
+      await view.goto(`${dashboard.url}/`);
+      await view.click('a.run-link');
+      await expect.poll(() => view.locator('h1').textContent()).toContain(`#x${BREAKOUT}`);
+      expect(await view.locator('pre.json').last().textContent()).toContain(END_JSON);
+      expect(await view.locator('img').count()).toBe(0);
+      // Let the page refresh its live region a few times: fragments are escaped too.
+      await view.waitForTimeout(2_500);
+      expect(await view.locator('img').count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Collects alert() calls and Content-Security-Policy violations of the page. */
+function watch(view: Page, problems: string[]): void {
+  view.on('dialog', (dialog) => {
+    problems.push(`alert: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  view.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
+  });
+}
 
 /** Polls the bar until its value is one `accept` takes, and returns it. */
 async function barValue(
