@@ -69,6 +69,9 @@ export async function controlApi(
 
 /** The request's JSON body, or a message saying what is wrong with it. */
 async function readBody(req: IncomingMessage): Promise<{ reason?: string } | string> {
+  // A body parser mounted before the handler (express.json()) has read the stream already.
+  const parsed = (req as { body?: unknown }).body;
+  if (parsed !== undefined && req.readableEnded) return checkBody(parsed);
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -84,6 +87,10 @@ async function readBody(req: IncomingMessage): Promise<{ reason?: string } | str
   } catch {
     return 'The body is not JSON; send {} or {"reason": "…"}.';
   }
+  return checkBody(value);
+}
+
+function checkBody(value: unknown): { reason?: string } | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return 'The body must be a JSON object: {} or {"reason": "…"}.';
   }

@@ -19,6 +19,8 @@ describe.each(backends)('dashboard mounted in Express on $name', (b) => {
     const c = counter({ total: 10 });
     const job = await c.job.enqueue(queue, {}, { delay: 600_000 });
     const app = express();
+    // An app-wide body parser reads the body before the dashboard does.
+    app.use(express.json());
     app.use(
       '/ops/iterations',
       createDashboardHandler({
@@ -49,8 +51,15 @@ describe.each(backends)('dashboard mounted in Express on $name', (b) => {
     const csrf = csrfOf(page);
     expect((await post(pause, { csrf })).status).toBe(403);
     expect((await post(pause, { headers: { 'x-role': 'admin' } })).status).toBe(403); // no CSRF
-    const allowed = await post(pause, { csrf, headers: { 'x-role': 'admin' } });
+    const allowed = await post(pause, {
+      csrf,
+      headers: { 'x-role': 'admin' },
+      body: { reason: 'read by express.json()' },
+    });
     expect(allowed.status).toBe(200);
-    expect(allowed.body.run).toMatchObject({ status: 'paused', control: { action: 'pause' } });
+    expect(allowed.body.run).toMatchObject({
+      status: 'paused',
+      control: { action: 'pause', reason: 'read by express.json()' },
+    });
   });
 });

@@ -141,5 +141,15 @@ describe.each(backends)('dashboard handler on $name', (b) => {
     });
     expect(answer).toMatchObject({ status: 403, body: { error: /read-only/ } });
     expect(await job.getState()).toBe('delayed');
+
+    // In a plain node:http server that hands it every request, below `basePath`.
+    const below = await serve(
+      createDashboardHandler({ queue, jobs: [c.job], readOnly: true, basePath: '/ops/runs' }),
+    );
+    const mounted = await (await fetch(`${below.url}/ops/runs/`)).text();
+    expect(mounted).toContain(`href="/ops/runs/runs/${job.id}"`);
+    expect(mounted).toContain('action="/ops/runs/"');
+    expect((await fetch(`${below.url}/`)).status).toBe(404);
+    expect((await fetch(`${below.url}/ops/runsx`)).status).toBe(404);
   });
 });
