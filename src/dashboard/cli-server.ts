@@ -4,6 +4,7 @@
  * embedded database this process holds, so a worker can still start), the handler over it, the
  * HTTP server, and the one message with the link and the access token.
  */
+import { CliError, ExitCode } from '../cli/exit-codes.js';
 import type { CliIo } from '../cli/io.js';
 import { line } from '../cli/io.js';
 import { StatusSession } from '../cli/status/session.js';
@@ -57,6 +58,8 @@ export async function serveDashboard(options: ServeOptions): Promise<number> {
     server = await listenDashboard(handlerFor(access, resolved), {
       host: options.host,
       port: options.port,
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw listenFailed(error, options.host, options.port);
     });
     line(
       io.stdout,
@@ -89,4 +92,27 @@ export async function serveDashboard(options: ServeOptions): Promise<number> {
     await server?.close();
     await session.close();
   }
+}
+
+function listenFailed(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host}:${port}`;
+  if (error.code === 'EADDRINUSE') {
+    return new CliError(
+      `Port ${port} on ${host} is in use by another program. Pick another with --port (0 for any free one).`,
+      ExitCode.failure,
+    );
+  }
+  if (error.code === 'EACCES') {
+    return new CliError(
+      `Not allowed to listen on ${where} (ports below 1024 need privileges). Use --port 4000, for example.`,
+      ExitCode.failure,
+    );
+  }
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+    return new CliError(
+      `--host ${host} is not an address of this machine. Use 127.0.0.1 (the default), or one of its interfaces.`,
+      ExitCode.usage,
+    );
+  }
+  return error;
 }

@@ -43,12 +43,11 @@ export function extraFigures(run: IterationRunInfo): [string, Html | string][] {
   for (const [key, value] of Object.entries(run)) {
     if (KNOWN.has(key) || value === undefined || value === null) continue;
     if (LISTS.has(key) && Array.isArray(value)) continue;
-    if (typeof value === 'number')
+    if (typeof value === 'number') {
       figures.push([label(key), /Ms$/.test(key) ? duration(value) : count(value)]);
-    else if (typeof value === 'string' || typeof value === 'boolean')
+    } else if (typeof value === 'string' || typeof value === 'boolean') {
       figures.push([label(key), String(value)]);
-    else if (!Array.isArray(value) || !LISTS.has(key))
-      figures.push([label(key), shortJson(value, 60)]);
+    } else figures.push([label(key), shortJson(value, 60)]);
   }
   return figures;
 }

@@ -4,6 +4,7 @@
 // the token, refuses them in read-only mode, and stops on Ctrl-C.
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { listenDashboard } from '../../../src/dashboard/server.js';
 import { postgresUrl, redisUrl } from '../../support/servers.js';
 import { cli, JOBS, killAllCli, startCli, tempDir } from '../cli/support.js';
 import { csrfOf, post, TOKEN } from './support.js';
@@ -72,6 +73,21 @@ describe('bullmq-iteration dashboard', () => {
     expect(answer.status).toBe(403);
     dashboard.child.kill('SIGTERM');
     expect((await dashboard.exited).code).toBe(0);
+  });
+
+  it('says which port is taken and how to pick another', async () => {
+    const taken = await listenDashboard(() => {}, { port: 0 });
+    try {
+      const result = await cli(['dashboard', '--port', String(taken.port)], {
+        env: { REDIS_URL: redisUrl() },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `Port ${taken.port} on 127.0.0.1 is in use by another program. Pick another with --port (0 for any free one).`,
+      );
+    } finally {
+      await taken.close();
+    }
   });
 
   it('on the embedded database: takes the token from the environment and never prints it', async () => {
