@@ -197,5 +197,5 @@ function failed(res: ServerResponse, error: unknown, api: boolean): void {
     /\/\/([^:/@\s]*):[^@/\s]*@/g,
     '//$1:***@',
   );
-  sendError(res, 500, `Reading the queue failed: ${message}`, api);
+  sendError(res, 500, `The dashboard could not answer: ${message}`, api);
 }
