@@ -14,7 +14,7 @@ import { backends } from '../../support/backends.js';
 import { completion, iterationWorker, nextEvent } from '../../support/iteration.js';
 import { counter } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, rethrowWithScreenshot } from './chromium.js';
 import { BREAKOUT, END_JSON, SCRIPT, serve, TOKEN } from './support.js';
 
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
@@ -126,13 +126,7 @@ describe.each(backends)('dashboard in Chromium on $name', (b) => {
       expect(alerts).toEqual([]);
       passed = true;
     } catch (error) {
-      const screenshot = join(dir, 'failure.png');
-      const saved = await page?.screenshot({ path: screenshot, fullPage: true }).then(
-        () => true,
-        () => false,
-      );
-      if (saved && error instanceof Error) error.message += `\nscreenshot: ${screenshot}`;
-      throw error;
+      await rethrowWithScreenshot(page, dir, error);
     } finally {
       await browser?.close();
       await worker.close();

@@ -16,7 +16,7 @@ import { backends } from '../../support/backends.js';
 import { iterationWorker } from '../../support/iteration.js';
 import { counter } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, rethrowWithScreenshot } from './chromium.js';
 
 /** Where to save a screenshot of the running job for the docs (the Redis case writes it). */
 const DOCS_SCREENSHOT = process.env.DASHBOARD_SCREENSHOT;
@@ -75,13 +75,7 @@ describe.each(backends)('bull-board on $name', (b) => {
       await ringShows(view, (v) => v === stored.progress);
       passed = true;
     } catch (error) {
-      const screenshot = join(dir, 'failure.png');
-      const saved = await page?.screenshot({ path: screenshot, fullPage: true }).then(
-        () => true,
-        () => false,
-      );
-      if (saved && error instanceof Error) error.message += `\nscreenshot: ${screenshot}`;
-      throw error;
+      await rethrowWithScreenshot(page, dir, error);
     } finally {
       await browser?.close();
       await dashboard?.close();

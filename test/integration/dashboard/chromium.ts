@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,4 +36,19 @@ export async function launchChromium(
     args: CHROMIUM_FLAGS,
     viewport,
   });
+}
+
+/** Saves a screenshot of `page` in `dir` for a failed test, names it in the error, rethrows. */
+export async function rethrowWithScreenshot(
+  page: Page | undefined,
+  dir: string,
+  error: unknown,
+): Promise<never> {
+  const screenshot = join(dir, 'failure.png');
+  const saved = await page?.screenshot({ path: screenshot, fullPage: true }).then(
+    () => true,
+    () => false,
+  );
+  if (saved && error instanceof Error) error.message += `\nscreenshot: ${screenshot}`;
+  throw error;
 }
