@@ -15,7 +15,7 @@ import { serialized } from './access.js';
 import { generateToken } from './auth.js';
 import { handlerFor } from './handler.js';
 import { resolveDashboardOptions } from './options.js';
-import { listenDashboard } from './server.js';
+import { isLoopbackAddress, listenDashboard } from './server.js';
 
 export interface ServeOptions {
   readonly target: Target;
@@ -27,7 +27,6 @@ export interface ServeOptions {
   readonly jobs: readonly AnyIterationJob[];
   /** From the environment; generated when absent. */
   readonly token: string | undefined;
-  readonly loopback: boolean;
 }
 
 const BACKEND_LABELS = { redis: 'Redis', postgres: 'PostgreSQL', embedded: 'embedded database' };
@@ -77,7 +76,7 @@ export async function serveDashboard(options: ServeOptions): Promise<number> {
     } else {
       line(io.stdout, `Open ${server.url}/  (access token from $BULLMQ_ITERATION_DASHBOARD_TOKEN)`);
     }
-    if (!options.loopback) {
+    if (!isLoopbackAddress(options.host)) {
       line(
         io.stderr,
         `warning: listening on ${options.host}: anyone who reaches this address sees the runs, ` +

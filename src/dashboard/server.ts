@@ -2,6 +2,10 @@
  * A small HTTP server for the dashboard handler, as `bullmq-iteration dashboard` runs it: it binds
  * to loopback unless told otherwise, and closes its idle keep-alive connections on `close` so the
  * process can leave at once.
+ *
+ * On loopback it also answers only requests addressed to a loopback name: a web page cannot then
+ * read the dashboard through a domain of its own that it re-points at 127.0.0.1 (DNS rebinding),
+ * which the same-origin checks alone would not notice, the forged origin being the page's own.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +33,17 @@ export async function listenDashboard(
   options: DashboardServerOptions = {},
 ): Promise<DashboardServer> {
   const host = options.host ?? DASHBOARD_SERVER_DEFAULTS.host;
-  const server = createServer((req, res) => handler(req, res));
+  const loopback = isLoopbackAddress(host);
+  let port = 0;
+  const server = createServer((req, res) => {
+    if (loopback && !isLoopbackHost(req.headers.host, port)) {
+      res.statusCode = 421;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(`This dashboard answers only at 127.0.0.1:${port} or localhost:${port}.`);
+      return;
+    }
+    handler(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DASHBOARD_SERVER_DEFAULTS.port, host, () => {
@@ -37,7 +51,7 @@ export async function listenDashboard(
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}`,
@@ -48,4 +62,19 @@ export async function listenDashboard(
         server.closeAllConnections();
       }),
   };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Whether listening on `host` keeps the server to this machine. */
+export function isLoopbackAddress(host: string): boolean {
+  return LOOPBACK.has(host);
+}
+
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function isLoopbackHost(header: string | undefined, port: number): boolean {
+  if (header === undefined) return false;
+  const match = /^(.*?)(?::(\d+))?$/.exec(header.trim().toLowerCase());
+  return match !== null && LOOPBACK_NAMES.has(match[1]!) && Number(match[2] ?? 80) === port;
 }

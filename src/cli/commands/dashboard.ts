@@ -20,8 +20,6 @@ const OPTIONS = {
 
 export const TOKEN_ENV = 'BULLMQ_ITERATION_DASHBOARD_TOKEN';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
 export const dashboardCommand: Command = {
   name: 'dashboard',
   summary: 'serve a web page of the runs, live, with pause, resume and cancel',
@@ -75,7 +73,6 @@ ${EXIT_CODES_HELP}`,
       readOnly,
       jobs,
       token: given || undefined,
-      loopback: LOOPBACK.has(host),
     });
   },
 };

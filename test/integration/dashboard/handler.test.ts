@@ -1,6 +1,8 @@
 // The dashboard's request handler on every backend: its pages and JSON API show the runs of a
 // queue, hostile job data renders inert, and pause, resume and cancel go through the control API
 // only with the access token, a valid CSRF token and from the same origin.
+import { get } from 'node:http';
+
 import { describe, expect, it } from 'vitest';
 
 import { createDashboardHandler } from '../../../src/index.js';
@@ -151,5 +153,22 @@ describe.each(backends)('dashboard handler on $name', (b) => {
     expect(mounted).toContain('action="/ops/runs/"');
     expect((await fetch(`${below.url}/`)).status).toBe(404);
     expect((await fetch(`${below.url}/ops/runsx`)).status).toBe(404);
+
+    // On loopback, a request for another host name (DNS rebinding) is not answered.
+    const port = new URL(below.url).port;
+    expect(await statusFor(below.url, `evil.example:${port}`)).toBe(421);
+    expect(await statusFor(below.url, `localhost:${port}`)).toBe(200);
+    expect(await statusFor(below.url, `127.0.0.1:${Number(port) + 1}`)).toBe(421);
   });
 });
+
+/** The status of GET <url>/ops/runs/ sent with `host` as its Host header (fetch cannot set it). */
+function statusFor(url: string, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = get(`${url}/ops/runs/`, { headers: { host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('error', reject);
+  });
+}
