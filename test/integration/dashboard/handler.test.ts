@@ -113,6 +113,15 @@ describe.each(backends)('dashboard handler on $name', (b) => {
       expect(byStatus.runs.map((r) => r.jobId)).toEqual([id]);
       const byName = await getJson<{ runs: unknown[] }>(`${dashboard.url}/api/runs?name=other`);
       expect(byName.runs).toEqual([]);
+      // The page's filters and the fragment its script refreshes filter alike.
+      const filtered = await (
+        await fetch(`${dashboard.url}/fragments/runs?status=cancelled`)
+      ).text();
+      expect(filtered).toContain(`data-job="${id}"`);
+      expect(filtered).not.toContain('data-job="hostile-');
+      const none = await (await fetch(`${dashboard.url}/?name=other`)).text();
+      expect(none.replace(/\s+/g, ' ')).toContain('No iteration runs match these filters.');
+      expect(none).toMatch(/<option value="other"\s+selected>/);
       const detail = await getJson<{ samples: unknown[]; changes: { status: string }[] }>(
         `${dashboard.url}/api/runs/${id}`,
       );
