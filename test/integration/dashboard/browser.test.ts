@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
-import { createDashboardHandler, getRun } from '../../../src/index.js';
+import { createDashboardHandler, defineIterationJob, getRun } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import { completion, iterationWorker, nextEvent } from '../../support/iteration.js';
 import { counter } from '../../support/jobs.js';
@@ -136,17 +136,29 @@ describe.each(backends)('dashboard in Chromium on $name', (b) => {
 });
 
 describe('dashboard in Chromium with hostile job data', () => {
-  it('shows hostile params, cursor and id as text, and runs none of it', async () => {
+  it('shows hostile params, cursor, error and id as text, and runs none of it', async () => {
     const b = backends[0]!;
     const dir = await mkdtemp(join(tmpdir(), 'dashboard-hostile-'));
-    const queue = b.queue(uniqueQueueName('dashboard-xss'));
-    const c = counter({ name: 'import-contacts', total: 10 });
-    await queue.add(
-      c.job.name,
+    const queueName = uniqueQueueName('dashboard-xss');
+    const queue = b.queue(queueName);
+    // Its cursors and its error carry markup; it fails at its second item with the cursor stored.
+    const hostile = defineIterationJob({
+      name: 'import-contacts',
+      buildEnumerator: () =>
+        [1, 2].map((n) => [n, { after: END_JSON, name: BREAKOUT, n }] as const)[Symbol.iterator](),
+      eachIteration(n: number) {
+        if (n === 2) throw new Error(`bad row ${SCRIPT}`);
+      },
+    });
+    const worker = iterationWorker(b, queueName, [hostile]);
+    const job = await queue.add(
+      hostile.name,
       { note: SCRIPT, [BREAKOUT]: END_JSON },
-      { jobId: `x${BREAKOUT}`, delay: 600_000 },
+      { jobId: `x${BREAKOUT}` },
     );
-    const dashboard = await serve(createDashboardHandler({ queue, jobs: [c.job], token: TOKEN }));
+    await completion(worker, job.id!).catch(() => undefined);
+    await worker.close();
+    const dashboard = await serve(createDashboardHandler({ queue, jobs: [hostile], token: TOKEN }));
     const problems: string[] = [];
     const browser = await launchChromium(dir);
     try {
@@ -155,7 +167,10 @@ describe('dashboard in Chromium with hostile job data', () => {
       await view.goto(`${dashboard.url}/`);
       await view.click('a.run-link');
       await expect.poll(() => view.locator('h1').textContent()).toContain(`#x${BREAKOUT}`);
-      expect(await view.locator('pre.json').last().textContent()).toContain(END_JSON);
+      const blocks = await view.locator('pre.json').allTextContents();
+      expect(blocks.join('\n')).toContain(`bad row ${SCRIPT}`); // the last error
+      expect(blocks.join('\n')).toContain(`"after": "${END_JSON}"`); // the cursor
+      expect(blocks.join('\n')).toContain(`"note": "${SCRIPT}"`); // the params
       expect(await view.locator('img').count()).toBe(0);
       // Let the page refresh its live region a few times: fragments are escaped too.
       await view.waitForTimeout(2_500);
