@@ -122,6 +122,11 @@ describe.each(backends)('dashboard in Chromium on $name', (b) => {
         .toBe('completed');
       expect(await bar.getAttribute('aria-valuenow')).toBe('100');
       expect(await getRun(queue, id)).toMatchObject({ status: 'completed', processed: 3_000 });
+      if (SCREENSHOTS && b.name === 'redis') {
+        await view.goto(`${dashboard.url}/jobs`);
+        await view.setViewportSize({ width: 1280, height: 300 });
+        await shot(view, 'dashboard-jobs.png');
+      }
       // No alert() ran, and the Content-Security-Policy blocked nothing the page itself needs.
       expect(alerts).toEqual([]);
       passed = true;
