@@ -14,6 +14,14 @@ export type {
   RunStatus,
 } from './control/index.js';
 export { cancelRun, getRun, listRuns, pauseRun, resumeRun } from './control/index.js';
+export {
+  createDashboardHandler,
+  type DashboardAccess,
+  type DashboardAuthorize,
+  type DashboardHandler,
+  type DashboardOptions,
+  type DashboardQueue,
+} from './dashboard/index.js';
 export type {
   AnyIterationJob,
   BuildEnumeratorArgs,

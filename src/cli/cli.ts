@@ -8,6 +8,7 @@
 import { wantsHelp } from './args.js';
 import type { Command } from './command.js';
 import { cancelCommand } from './commands/cancel.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { enqueueCommand } from './commands/enqueue.js';
 import { pauseCommand } from './commands/pause.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   pauseCommand,
   resumeCommand,
   cancelCommand,
+  dashboardCommand,
   demoCommand,
 ];
 

@@ -1,14 +1,12 @@
 // bull-board, as users already run it, shows iteration runs with no adapter code: the progress
 // ring of a running job shows the percentage the runtime published and follows it, and the
 // Progress tab shows the run's state, through an interruption too. Rendered in Debian's Chromium.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import type { Queue } from 'bullmq';
 import type { BrowserContext, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
 import type { Dashboard } from '../../../examples/dashboard-app.js';
@@ -18,32 +16,14 @@ import { backends } from '../../support/backends.js';
 import { iterationWorker } from '../../support/iteration.js';
 import { counter } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
+import { launchChromium, rethrowWithScreenshot } from './chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// As root on these machines Chromium needs no sandbox, and its background connections are refused
-// by the closed network (it retries them, slowing start-up). `headless: true` adds --headless.
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Where to save a screenshot of the running job for the docs (the Redis case writes it). */
 const DOCS_SCREENSHOT = process.env.DASHBOARD_SCREENSHOT;
 const WAIT_MS = 30_000;
 
 describe.each(backends)('bull-board on $name', (b) => {
   it("shows a running job's percentage as it moves, and its state", async () => {
-    // Fail, never skip: a skipped browser test passes while checking nothing.
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium ` +
-          '(.ci/run does), or point CHROMIUM_PATH at a Chromium binary.',
-      );
-    }
     const dir = await mkdtemp(join(tmpdir(), 'bull-board-test-'));
     const queueName = uniqueQueueName('dashboard');
     const queue = b.queue(queueName);
@@ -65,12 +45,7 @@ describe.each(backends)('bull-board on $name', (b) => {
       // bull-board types its adapter for Redis queues only; it handles PostgreSQL ones at run time.
       const queues = [queue as unknown as Queue];
       dashboard = await createDashboard({ queues, pollIntervalSeconds: 1 });
-      browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_FLAGS,
-        viewport: { width: 1280, height: 720 },
-      });
+      browser = await launchChromium(dir);
       const view = browser.pages()[0] ?? (await browser.newPage());
       page = view;
       const job = await c.job.enqueue(queue, {});
@@ -100,13 +75,7 @@ describe.each(backends)('bull-board on $name', (b) => {
       await ringShows(view, (v) => v === stored.progress);
       passed = true;
     } catch (error) {
-      const screenshot = join(dir, 'failure.png');
-      const saved = await page?.screenshot({ path: screenshot, fullPage: true }).then(
-        () => true,
-        () => false,
-      );
-      if (saved && error instanceof Error) error.message += `\nscreenshot: ${screenshot}`;
-      throw error;
+      await rethrowWithScreenshot(page, dir, error);
     } finally {
       await browser?.close();
       await dashboard?.close();
