@@ -260,7 +260,8 @@ export class IterationWorker<
     const since = unknownSince(job.progress) ?? now;
     const left = since + this.iteration.unknownJobGraceMs - now;
     if (token === undefined || left <= 0) throw error;
-    const delayMs = Math.max(250, Math.min((now - since) / 4, 30_000, left));
+    // Whole milliseconds: BullMQ's PostgreSQL backend stores the due time as a bigint.
+    const delayMs = Math.round(Math.max(250, Math.min((now - since) / 4, 30_000, left)));
     const progress: UnknownJobProgress = {
       status: 'unknown-job',
       unknownSince: since,

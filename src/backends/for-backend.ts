@@ -33,7 +33,9 @@ export type Requeue = (job: Job, token: string, delayMs: number) => Promise<void
 export function requeueFor(backend: IQueueBackend): Requeue {
   const tailByWait = backend instanceof PostgresQueueBackend;
   return async (job, token, delayMs) => {
-    if (delayMs > 0 || !tailByWait) await job.moveToDelayed(Date.now() + delayMs, token);
+    // Whole milliseconds: the PostgreSQL backend stores the due time as a bigint.
+    if (delayMs > 0 || !tailByWait)
+      await job.moveToDelayed(Math.round(Date.now() + delayMs), token);
     else await job.moveToWait(token);
   };
 }

@@ -41,6 +41,7 @@ import { runLoop } from './loop.js';
 import { recordOutageOver, recordOutageResumed } from './outage.js';
 import { RunOwnership } from './ownership.js';
 import { ProgressReporter } from './progress.js';
+import { RetryInPlace, sleep } from './retry-in-place.js';
 import { enumeratorSize, parseJobParams } from './run-support.js';
 import type { IterationState } from './state.js';
 import { parseState } from './state.js';
@@ -50,9 +51,6 @@ import { describeError, isMarkedTransient, isTransientError } from './transient.
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 
 export { PARK_DELAY_MS } from './endings.js';
-
-/** Backoff between two tries in place: 250 ms doubling, at most 5 s. */
-const retryInPlaceDelayMs = (attempt: number) => Math.min(250 * 2 ** (attempt - 1), 5_000);
 
 export class IterationRun implements LoopRun<unknown>, RunEnd {
   readonly job: Job;
@@ -75,7 +73,6 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   /** Created once the params are known; until then the run has nothing to throttle. */
   gate: ThrottleGate | undefined;
   loaded = false;
-  firstFailureAt: number | undefined;
 
   readonly #jobRef: JobRef;
   readonly #controller = new AbortController();
@@ -89,7 +86,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   #inCallback = false;
   /** True while an outage or a retry in place is open; the next finished item closes it. */
   #recovering = false;
-  #retriesInPlace = 0;
+  readonly #retry: RetryInPlace;
   #resolveDeadline: ((outcome: Promise<never>) => void) | undefined;
   readonly #deadlineEnding = new Promise<never>((resolve) => {
     this.#resolveDeadline = resolve as (outcome: Promise<never>) => void;
@@ -112,6 +109,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     this.signal = this.#controller.signal;
     const { options } = host;
     this.strict = (definition.checkpointMode ?? options.checkpointMode) === 'strict';
+    this.#retry = new RetryInPlace(options.transientRetryMs);
     // The host logger is already bound to the queue (the worker binds it once).
     this.logger = host.logger.child({ jobName: job.name, jobId: job.id });
     this.writer = new CheckpointWriter({
@@ -182,6 +180,10 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       this.progress.stop();
       this.writer.dispose();
     }
+  }
+
+  get firstFailureAt(): number | undefined {
+    return this.#retry.firstFailureAt;
   }
 
   deferToDeadline(): Promise<never> {
@@ -299,7 +301,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     const source: unknown = await this.definition.buildEnumerator(args as never);
     if (source === null || source === undefined) return 'nil';
     // Counted once per run: a rebuild after a transient failure keeps the first count.
-    if (this.#retriesInPlace === 0) this.ledger.total = await enumeratorSize(source, this.logger);
+    if (this.#retry.attempts === 0) this.ledger.total = await enumeratorSize(source, this.logger);
     await this.progress.publish('running');
     const end = await runLoop(source, this);
     if (end === 'exhausted' && this.ledger.processedThisRun === 0) {
@@ -317,14 +319,11 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     if (this.signal.aborted || !this.ownership.owned) return false;
     // The writer already spent the window retrying: go straight to requeueing.
     if (error instanceof CheckpointUnavailableError || !this.#transient(error)) return false;
-    const now = Date.now();
-    this.firstFailureAt ??= now;
-    if (now - this.firstFailureAt >= this.host.options.transientRetryMs) return false;
+    const delayMs = this.#retry.next(Date.now());
+    if (delayMs === undefined) return false;
     this.#recovering = true;
-    const attempt = ++this.#retriesInPlace;
-    const delayMs = retryInPlaceDelayMs(attempt);
     this.logger.warn(
-      { err: error, attempt, delayMs, cursor: this.ledger.state.cursor },
+      { err: error, attempt: this.#retry.attempts, delayMs, cursor: this.ledger.state.cursor },
       `transient failure (${describeError(error)}); rebuilding the enumerator at the last finished item`,
     );
     await sleep(delayMs, this.signal);
@@ -340,7 +339,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
 
   #recovered(): void {
     this.#recovering = false;
-    this.firstFailureAt = undefined;
+    this.#retry.close();
     const { state } = this.ledger;
     if (state.outage !== undefined) state.outage = recordOutageOver(state.outage);
   }
@@ -407,17 +406,4 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   get totalTimeMs(): number {
     return this.ledger.totalTimeMs;
   }
-}
-
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
