@@ -19,6 +19,7 @@
  * through `onLost`, so a worker that lost its job can never move the cursor again.
  */
 import { TransientError } from '../errors.js';
+import { coarseNow } from './coarse-clock.js';
 import { describeError, isTransientError } from './transient.js';
 
 export interface CheckpointWriterOptions {
@@ -109,7 +110,7 @@ export class CheckpointWriter {
   /**
    * True when the loop should wait for the store before the next item: a write is out, and it has
    * been out longer than `maxLagMs` or more than `maxLagItems` items are not durable yet. `now` is
-   * `performance.now()`. No write in flight means the store is keeping up, or the writer waits for
+   * `coarseNow()`. No write in flight means the store is keeping up, or the writer waits for
    * `minIntervalMs` by choice: neither is a reason to wait.
    */
   behind(now: number): boolean {
@@ -165,7 +166,7 @@ export class CheckpointWriter {
 
   #start(): void {
     this.#lastStart = this.#minIntervalMs > 0 ? Date.now() : 0;
-    this.#busySince = performance.now();
+    this.#busySince = coarseNow();
     this.#inFlight = this.#write().then(() => {
       this.#inFlight = undefined;
       if (this.#dirty && !this.#closed) this.#schedule();

@@ -8,6 +8,7 @@
 import { CursorError, EnumeratorError } from '../errors.js';
 import { describeNonJson, type JsonValue, preview } from '../json.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
+import { coarseNow } from './coarse-clock.js';
 
 /** Longest stretch the loop runs without letting timers and I/O run. */
 const YIELD_AFTER_MS = 20;
@@ -56,7 +57,7 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
   const { throttling, strict, writer, progress } = run;
   let finished = false;
   let inStep = false;
-  let lastTurn = performance.now();
+  let lastTurn = coarseNow();
   try {
     for (;;) {
       // Checked before the next pair is pulled, so an interrupted run does not fetch another page
@@ -90,8 +91,9 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
       if (isThenable(pending)) await pending;
       inStep = false;
       run.advance(cursor as JsonValue);
-      // One look at the clock per item: whatever an item costs, the two bounds below are in time.
-      const now = performance.now();
+      // One look at the clock per item (a shared-memory read: see coarse-clock.ts), so whatever an
+      // item costs, the two bounds below are in time.
+      const now = coarseNow();
       if (strict) await writer.commit();
       else {
         writer.markDirty();
@@ -108,7 +110,7 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
       // YIELD_AFTER_MS without a turn the loop lets timers and I/O run, even after a single item.
       if (now - lastTurn >= YIELD_AFTER_MS) {
         await yieldToEventLoop();
-        lastTurn = performance.now();
+        lastTurn = coarseNow();
       }
     }
   } catch (error) {

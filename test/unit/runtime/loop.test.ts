@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { CheckpointWriter } from '../../../src/runtime/checkpoint-writer.js';
+import { coarseNow, TICK_MS } from '../../../src/runtime/coarse-clock.js';
 import type { LoopRun } from '../../../src/runtime/loop.js';
 import { runLoop } from '../../../src/runtime/loop.js';
 
@@ -79,5 +80,16 @@ describe('runLoop', () => {
       clearInterval(timer);
     }
     expect(ticks).toBeGreaterThanOrEqual(6);
+  });
+
+  it('reads a clock that moves on while the main thread is busy', async () => {
+    coarseNow();
+    // Let the ticker thread start.
+    await new Promise((r) => setTimeout(r, 100));
+    const before = coarseNow();
+    busy(60);
+    const after = coarseNow();
+    expect(after - before).toBeGreaterThanOrEqual(60 - 3 * TICK_MS);
+    expect(after - before).toBeLessThan(1_000);
   });
 });
