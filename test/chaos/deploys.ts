@@ -16,7 +16,7 @@ import { sleep } from './workers.js';
 /** Steps are slower where each checkpoint costs more, so every backend keeps up with 200 jobs. */
 const ROLLING = {
   full: { jobs: 200, workers: 4, restarts: 2 },
-  short: { jobs: 40, workers: 4, restarts: 2 },
+  short: { jobs: 40, workers: 2, restarts: 2 },
 };
 const ROLLING_STEPS: Record<ChaosBackend, { items: number; stepMs: number }> = {
   redis: { items: 1_000, stepMs: 20 },
@@ -60,7 +60,7 @@ export const rollingRestarts: Scenario = {
           stage,
           outcomes,
           bound: REDO_GRACEFUL,
-          notes: [`${p.jobs} jobs x ${items} items of ${steps.stepMs} ms`],
+          notes: [`${p.jobs} jobs x ${items} items of ${steps.stepMs} ms`, interrupted(outcomes)],
         });
       },
     );
@@ -128,4 +128,11 @@ function summarize(outcomes: readonly JobOutcome[]): string {
   const states = new Map<string, number>();
   for (const o of outcomes) states.set(o.state, (states.get(o.state) ?? 0) + 1);
   return [...states].map(([state, n]) => `${n} ${state}`).join(', ');
+}
+
+/** How many jobs a drain requeued: proof that the restarts hit running jobs. */
+function interrupted(outcomes: readonly JobOutcome[]): string {
+  const hit = outcomes.filter((o) => o.interruptions > 0);
+  const total = hit.reduce((sum, o) => sum + o.interruptions, 0);
+  return `${hit.length} jobs requeued by a drain (${total} interruptions)`;
 }

@@ -68,7 +68,7 @@ async function runIncidents<P extends IncidentParams>(
       outcomes: await stage.outcomes(ids, 120_000),
       bound: rounds * s.boundPerRound * p.jobs,
       problems: rounds < p.rounds ? [`only ${rounds} of ${p.rounds} rounds (jobs ended)`] : [],
-      notes: [`${rounds} rounds`],
+      notes: [`${rounds} ${rounds === 1 ? 'round' : 'rounds'}`],
     });
   });
 }

@@ -5,7 +5,7 @@ import { sleep } from './workers.js';
 
 const KILL_STORM = {
   full: { items: 20_000, kills: 8, workers: 3, stepMs: 1 },
-  short: { items: 3_000, kills: 3, workers: 3, stepMs: 1 },
+  short: { items: 2_000, kills: 2, workers: 3, stepMs: 1 },
 };
 const WORKER_FREEZE = {
   full: { items: 8_000, workers: 2, stepMs: 1, freezeMs: 6_000 },

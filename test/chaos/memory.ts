@@ -20,11 +20,12 @@ export const memory: Scenario = {
     const every = p.items / SAMPLES;
     return withStage(target, 'memory', { RSS_EVERY: every }, async (stage) => {
       const worker = await stage.pool.start();
-      const ids = await stage.enqueue('count', 1, { total: p.items, stepMs: 0 });
+      const ids = await stage.enqueue('count', 1, { total: p.items, stepMs: 0, asyncStep: true });
       const outcomes = await stage.outcomes(ids, FINISH_TIMEOUT_MS);
-      const samples = [...worker.output().matchAll(/^rss (\d+) (\d+)$/gm)].map((m) => ({
+      const samples = [...worker.output().matchAll(/^rss (\d+) (\d+) (\d+)$/gm)].map((m) => ({
         items: Number(m[1]),
         rss: Number(m[2]),
+        heap: Number(m[3]),
       }));
       const first = samples.find((s) => s.items === every);
       const last = samples.find((s) => s.items === p.items);
@@ -37,6 +38,7 @@ export const memory: Scenario = {
         const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
         notes.push(
           `RSS ${mb(first.rss)} at ${every} items -> ${mb(last.rss)} at ${p.items}: ${(growth * 100).toFixed(1)}%`,
+          `heap ${mb(first.heap)} -> ${mb(last.heap)}`,
         );
         if (growth > MAX_RSS_GROWTH) {
           problems.push(`RSS grew ${(growth * 100).toFixed(1)}% > ${MAX_RSS_GROWTH * 100}%`);

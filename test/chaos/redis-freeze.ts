@@ -8,7 +8,7 @@ import { sleep } from './workers.js';
 
 const REDIS_FREEZE = {
   full: { jobs: 2, items: 10_000, stepMs: 1, workers: 2, rounds: 1, freezeMs: 5_000 },
-  short: { jobs: 2, items: 4_000, stepMs: 1, workers: 2, rounds: 1, freezeMs: 5_000 },
+  short: { jobs: 2, items: 3_000, stepMs: 1, workers: 2, rounds: 1, freezeMs: 3_000 },
 };
 /** Lock durations either side of the freeze. */
 const LONG_LOCK_MS = 15_000;

@@ -1,7 +1,7 @@
 // What every scenario shares: its context, a stage (queue, record dir, worker pool), waiting for
 // the jobs' final states within a bound, and judging the figures against the expectations.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -70,6 +70,8 @@ export interface JobOutcome {
   readonly state: string;
   readonly attemptsMade: number;
   readonly failedReason: string | undefined;
+  /** Runs of the job that were interrupted and requeued (from its summary, once completed). */
+  readonly interruptions: number;
 }
 
 /** A queue of its own, a record directory and a pool of worker processes for one scenario. */
@@ -79,13 +81,15 @@ export class Stage {
   readonly startedAt = Date.now();
   /** Job id → item total, for every job whose items are counted. */
   readonly totals = new Map<string, number>();
+  /** Where the workers' records (and, after a failure, their output) are kept. */
+  readonly dir: string;
   #enqueued = 0;
 
   constructor(target: ChaosTarget, scenario: string, workerEnv: WorkerEnv) {
     const name = `chaos-${scenario}-${randomBytes(3).toString('hex')}`;
     this.queue = target.queue(name);
-    const dir = mkdtempSync(join(tmpdir(), `bullmq-iteration-chaos-${scenario}-`));
-    this.pool = new WorkerPool(target, name, dir, workerEnv);
+    this.dir = mkdtempSync(join(tmpdir(), `bullmq-iteration-chaos-${scenario}-`));
+    this.pool = new WorkerPool(target, name, this.dir, workerEnv);
   }
 
   /** Enqueues `count` jobs named `name`; their items are counted unless `counted` is false. */
@@ -113,6 +117,9 @@ export class Stage {
         state: job ? await job.getState() : 'missing',
         attemptsMade: job?.attemptsMade ?? 0,
         failedReason: job?.failedReason || undefined,
+        interruptions: Number(
+          (job?.returnvalue as { timesInterrupted?: number } | null)?.timesInterrupted ?? 0,
+        ),
       });
     }
     return outcomes;
@@ -158,21 +165,36 @@ export class Stage {
     await this.pool.close();
     await Promise.race([this.queue.obliterate({ force: true }).catch(() => {}), sleep(10_000)]);
   }
+
+  /** Keeps the records and writes each worker's output next to them, for a failed scenario. */
+  keep(): string {
+    for (const w of this.pool.workers) {
+      writeFileSync(join(this.dir, `worker-${w.index}.out`), w.output());
+    }
+    return this.dir;
+  }
 }
 
-/** Runs `body` on a new stage and closes the stage (workers, queue) whatever happens. */
-export async function withStage<T>(
+/**
+ * Runs `body` on a new stage and closes the stage (workers, queue) whatever happens. The records
+ * of a passing scenario are deleted; those of a failing one are kept with the workers' output.
+ */
+export async function withStage(
   target: ChaosTarget,
   scenario: string,
   workerEnv: WorkerEnv,
-  body: (stage: Stage) => Promise<T>,
-): Promise<T> {
+  body: (stage: Stage) => Promise<ScenarioResult>,
+): Promise<ScenarioResult> {
   const stage = new Stage(target, scenario, workerEnv);
+  let result: ScenarioResult | undefined;
   try {
-    return await body(stage);
+    result = await body(stage);
   } finally {
     await stage.close();
+    if (result?.pass) rmSync(stage.dir, { recursive: true, force: true });
+    else stage.keep();
   }
+  return result.pass ? result : { ...result, notes: [...result.notes, `logs in ${stage.dir}`] };
 }
 
 export interface Verdict {

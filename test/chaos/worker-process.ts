@@ -14,6 +14,8 @@ import { defineIterationJob, IterationWorker, redisOptionsFromUrl } from '../../
 export interface ChaosParams {
   readonly total: number;
   readonly stepMs: number;
+  /** With `stepMs` 0: an async step that awaits a resolved promise instead of a sync one. */
+  readonly asyncStep?: boolean;
   /** Only the `checked` job looks at it: its parseParams rejects anything but `true`. */
   readonly valid?: boolean;
 }
@@ -38,17 +40,18 @@ function countJob(name: string, parseParams?: (data: unknown) => ChaosParams) {
     eachIteration(item: number, ctx) {
       writeSync(record, `${ctx.job.id}:${item}\n`);
       if (rssEvery > 0 && ++processedHere % rssEvery === 0) sampleMemory();
-      const { stepMs } = ctx.params;
+      const { stepMs, asyncStep } = ctx.params;
       if (stepMs > 0) return new Promise<void>((resolve) => setTimeout(resolve, stepMs));
-      return undefined;
+      return asyncStep === true ? Promise.resolve() : undefined;
     },
   });
 }
 
-/** `rss <items> <bytes>` on stdout, after a full collection so garbage does not count. */
+/** `rss <items> <rss bytes> <heap bytes>` on stdout, after a full collection. */
 function sampleMemory(): void {
   gc?.();
-  console.log(`rss ${processedHere} ${process.memoryUsage().rss}`);
+  const { rss, heapUsed } = process.memoryUsage();
+  console.log(`rss ${processedHere} ${rss} ${heapUsed}`);
 }
 
 const jobs = {
