@@ -24,8 +24,18 @@ export const killStorm: Scenario = {
       await stage.startWorkers(p.workers);
       const ids = await stage.enqueue('count', 1, { total: p.items, stepMs: p.stepMs });
       let kills = 0;
+      // Items redone after each kill: the next run redoes them as it starts, so by the time the
+      // job has progressed to the next kill they are all recorded.
+      const perKill: number[] = [];
+      let before = 0;
+      const redoneSinceLastKill = () => {
+        const now = stage.count().duplicates;
+        if (kills > 0) perKill.push(now - before);
+        before = now;
+      };
       for (let k = 1; k <= p.kills; k++) {
         if (!(await stage.progressed(Math.floor((p.items * k) / (p.kills + 1))))) break;
+        redoneSinceLastKill();
         // The worker running the job: killing an idle one would test nothing.
         const busy = await stage.pool.busiest();
         if (busy === undefined) break;
@@ -34,14 +44,19 @@ export const killStorm: Scenario = {
         ctx.log(`  kill ${kills}/${p.kills}: worker ${busy.index}`);
         await stage.pool.start();
       }
+      const outcomes = await stage.outcomes(ids, FINISH_TIMEOUT_MS);
+      redoneSinceLastKill();
+      const worst = Math.max(0, ...perKill);
+      const problems = kills < p.kills ? [`only ${kills} of ${p.kills} kills (job ended)`] : [];
+      if (worst > REDO_PER_INCIDENT) problems.push(`${worst} redone after one kill`);
       return judge({
         scenario: 'kill-storm',
         target,
         stage,
-        outcomes: await stage.outcomes(ids, FINISH_TIMEOUT_MS),
+        outcomes,
         bound: kills * REDO_PER_INCIDENT,
-        problems: kills < p.kills ? [`only ${kills} of ${p.kills} kills (job ended)`] : [],
-        notes: [`${kills} SIGKILLs`],
+        problems,
+        notes: [`${kills} SIGKILLs, redone per kill: ${perKill.join(', ')}`],
       });
     }),
 };
