@@ -22,7 +22,16 @@ import {
 const INSTALL_HINT =
   'Install the server with `apt-get install -y postgresql`, or set DATABASE_URL=postgres://user@host:port/db to use a running server.';
 
-export async function startPostgres(): Promise<StartedServer> {
+/** A started PostgreSQL; `restart` exists only for a cluster this setup created itself. */
+export interface StartedPostgres extends StartedServer {
+  /**
+   * `pg_ctl restart --mode fast` on the same port and data (the chaos suite's incident): every
+   * connection is closed, the server shuts down and comes back; resolves once it accepts again.
+   */
+  readonly restart?: () => Promise<void>;
+}
+
+export async function startPostgres(): Promise<StartedPostgres> {
   const startedAt = Date.now();
   const external = process.env['DATABASE_URL'];
   if (external) {
@@ -126,6 +135,21 @@ export async function startPostgres(): Promise<StartedServer> {
         url,
         description: `postgres: started ${pgCtl} on ${url} (data in ${dataDir}), migrated in ${secondsSince(startedAt)}`,
         stop,
+        restart: async () => {
+          // --log again: without it the new server would inherit pg_ctl's output pipes.
+          await asServerUser(pgCtl, [
+            'restart',
+            '--pgdata',
+            dataDir,
+            '--mode',
+            'fast',
+            '--log',
+            join(dir, 'postgres.log'),
+            '--wait',
+            '--timeout',
+            '30',
+          ]);
+        },
       };
     }
   } catch (error) {

@@ -119,7 +119,7 @@ async function spawnRedis(binary: string, port: number, dir: string): Promise<Ch
 }
 
 /** A bare RESP PING: no client library, so no reconnect logic hides a server that is not up. */
-function pingPort(port: number): Promise<void> {
+export function pingPort(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     let reply = '';
