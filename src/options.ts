@@ -81,7 +81,7 @@ export interface IterationOptions {
   readonly maxCheckpointLagItems?: number;
   /**
    * Backpressure in time: the loop waits for a checkpoint write that has been out this long, so a
-   * hung store does not let slow items pile up past it. @defaultValue 2_000
+   * hung store does not let slow items pile up past it. @defaultValue 1_000
    */
   readonly maxCheckpointLagMs?: number;
   /**
@@ -105,7 +105,7 @@ export const ITERATION_DEFAULTS = {
   transientRetryMs: 15_000,
   maxOutageMs: 1_800_000,
   maxCheckpointLagItems: 1_000,
-  maxCheckpointLagMs: 2_000,
+  maxCheckpointLagMs: 1_000,
   unknownJobGraceMs: 600_000,
 } as const satisfies Omit<Required<IterationOptions>, 'logger' | 'maxRuntimeMs' | 'throttle'> & {
   maxRuntimeMs: undefined;
