@@ -268,6 +268,35 @@ describe.each(backends)('incidents on $name', (b) => {
     expect(calls.filter((call) => call === 'complete')).toHaveLength(1);
   });
 
+  it('a slow onComplete at the shutdown deadline is waited for, and never runs again', async () => {
+    const queueName = uniqueQueueName('slow-complete');
+    const queue = b.queue(queueName);
+    let completions = 0;
+    let completing: () => void = () => {};
+    const inComplete = new Promise<void>((resolve) => (completing = resolve));
+    const c = counter({
+      total: 20,
+      async onComplete() {
+        completions++;
+        completing();
+        await sleep(600);
+      },
+    });
+    const worker = iterationWorker(b, queueName, [c.job], { shutdownTimeoutMs: 200 });
+    open.push(worker);
+    let interrupted = 0;
+    worker.on('iteration.interrupted', () => interrupted++);
+    const added = await c.job.enqueue(queue, {});
+    const done = completion(worker, added.id!);
+    await inComplete;
+    // The deadline passes while onComplete runs: the run must end as it began, completed.
+    await worker.close();
+    await expect(done).resolves.toMatchObject({ outcome: 'completed', processed: 20 });
+    expect(interrupted).toBe(0);
+    expect(completions).toBe(1);
+    expect(await (await queue.getJob(added.id!))!.getState()).toBe('completed');
+  });
+
   it('a renewal failure for a token that is not the run’s does not stop the run', async () => {
     const queueName = uniqueQueueName('stale-token');
     const queue = b.queue(queueName);
