@@ -21,6 +21,8 @@ export async function openBackend(
   try {
     connection = await connect({
       env: {},
+      // Only a worker (or `migrate`) creates BullMQ's tables; other commands never change a schema.
+      migrate: options.role === 'worker',
       connectTimeoutMs: options.timeoutMs,
       ...(source.kind === 'redis' ? { redisUrl: source.url } : { databaseUrl: source.url }),
     });

@@ -8,7 +8,13 @@ import type { CliIo } from '../io.js';
 import { line } from '../io.js';
 import { loadJobModule } from '../job-module.js';
 import { listenForStop, signalExitCode, type StopRequest } from '../stop-signal.js';
-import { resolveTarget, type Target, TARGET_HELP, TARGET_OPTIONS } from '../target.js';
+import {
+  describeTarget,
+  resolveTarget,
+  type Target,
+  TARGET_HELP,
+  TARGET_OPTIONS,
+} from '../target.js';
 import { logLifecycle } from '../worker-log.js';
 
 const OPTIONS = {
@@ -47,7 +53,7 @@ ${TARGET_HELP}
 Examples:
   bullmq-iteration worker ./jobs.ts
   bullmq-iteration worker ./dist/jobs.js --concurrency 4 --queue maintenance
-  DATABASE_URL=postgres://app@db/app bullmq-iteration worker ./jobs.js --quiet
+  BULLMQ_ITERATION_DATABASE_URL=postgres://app@db/app bullmq-iteration worker ./jobs.js --quiet
 
 ${EXIT_CODES_HELP}`,
 
@@ -99,6 +105,7 @@ interface Serve {
 
 async function serve(options: Serve): Promise<number> {
   const { target, io, stop } = options;
+  if (target.verbose) line(io.stderr, describeTarget(target));
   const { openBackend } = await import('../open-backend.js');
   const backend = await openBackend(target.source, {
     role: 'worker',
@@ -144,7 +151,8 @@ async function runWorker(options: Serve, backend: CliBackend): Promise<number> {
       started = true;
       line(
         io.stdout,
-        `worker ready: queue "${target.queueName}" on ${backend.description}; ` +
+        `worker ready: queue "${target.queueName}" on ${backend.description} ` +
+          `(from ${target.source.from}); ` +
           `jobs ${jobs.map((job) => job.name).join(', ')}; concurrency ${options.concurrency}. ` +
           'Ctrl-C to stop.',
       );

@@ -39,7 +39,10 @@ export function placeFor(kind: CliBackendName): Place {
       },
     };
   }
-  const env = kind === 'redis' ? { REDIS_URL: redisUrl() } : { DATABASE_URL: postgresUrl() };
+  const env =
+    kind === 'redis'
+      ? { BULLMQ_ITERATION_REDIS_URL: redisUrl() }
+      : { BULLMQ_ITERATION_DATABASE_URL: postgresUrl() };
   return { env, cwd: undefined, queue: (name) => backendByName(kind).queue(name) as never };
 }
 

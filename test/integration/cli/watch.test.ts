@@ -12,7 +12,7 @@ import { cli, CLI_SHELL, JOBS, killAllCli, startCli } from './support.js';
 
 afterEach(() => killAllCli());
 
-const env = () => ({ REDIS_URL: redisUrl() });
+const env = () => ({ BULLMQ_ITERATION_REDIS_URL: redisUrl() });
 
 /** A worker with one long run in progress; returns the run's id. */
 async function busyQueue(queueName: string): Promise<string> {
@@ -49,7 +49,7 @@ describe('status --watch', () => {
     const id = await busyQueue(queueName);
     const tmux = tmuxOn(`bullmq-iteration-test-${randomBytes(4).toString('hex')}`);
     const command =
-      `env NO_COLOR=1 REDIS_URL='${redisUrl()}' ${CLI_SHELL} status -q ${queueName} ` +
+      `env NO_COLOR=1 BULLMQ_ITERATION_REDIS_URL='${redisUrl()}' ${CLI_SHELL} status -q ${queueName} ` +
       '--watch --interval 200; echo EXIT=$?; sleep 600';
     tmux('new-session', '-d', '-s', 'watch', '-x', '120', '-y', '30', command);
     try {

@@ -42,8 +42,8 @@ function runExample(
 
 describe('examples', () => {
   it.each([
-    ['redis', () => ({ REDIS_URL: redisUrl() })],
-    ['postgres', () => ({ DATABASE_URL: postgresUrl() })],
+    ['redis', () => ({ BULLMQ_ITERATION_REDIS_URL: redisUrl() })],
+    ['postgres', () => ({ BULLMQ_ITERATION_DATABASE_URL: postgresUrl() })],
     ['embedded', () => ({})],
   ] as const)('quickstart runs on %s', async (kind, env) => {
     const { code, output } = await runExample('quickstart.ts', env());
