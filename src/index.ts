@@ -20,11 +20,14 @@ export type {
   AnyIterationJob,
   BuildEnumeratorArgs,
   BuiltEnumerator,
+  ChosenCursor,
+  DefinitionInput,
   EnqueueTarget,
   IterationCallback,
   IterationContext,
   IterationJob,
   IterationJobDefinition,
+  JsonChecked,
   MaybePromise,
 } from './define-job.js';
 export { defineIterationJob } from './define-job.js';
@@ -90,7 +93,7 @@ export type {
   IterationThrottledEvent,
   IterationWorkerEvents,
 } from './events.js';
-export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
+export type { JsonCompatible, JsonObject, JsonPrimitive, JsonValue } from './json.js';
 export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
 export type { RedisUrlOptions } from './redis-url.js';
