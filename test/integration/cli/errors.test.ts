@@ -81,7 +81,7 @@ describe.concurrent('CLI usage', () => {
     expect(unknown.stderr).toContain('defines "always-fails", "count-to"');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
-      'The params of "count-to" were refused by its parseParams: total must be a whole number of 1 or more, got -1',
+      'Cannot enqueue iteration job "count-to": parseParams rejected its params: total must be a whole number of 1 or more, got -1',
     );
   });
 
