@@ -128,6 +128,9 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
 
 const noop = async (): Promise<void> => {};
 
+/** The `code` of the error `connect({ migrate: false })` throws when BullMQ's tables are missing. */
+export const NO_SCHEMA = 'BULLMQ_ITERATION_NO_SCHEMA';
+
 /**
  * PGlite does not deliver NOTIFY to the connection that LISTENs, so an idle worker there finds a
  * new job only when its long poll (`drainDelay`, 5 s by default) runs out; poll more often.
@@ -230,9 +233,12 @@ async function requireSchema(client: pg.Client, where: string): Promise<void> {
     "SELECT to_regclass('bullmq.job')::text AS table",
   );
   if (rows[0]?.table == null) {
-    throw new Error(
-      `PostgreSQL at ${where} has no BullMQ schema yet, and this command does not create one. ` +
-        'Start a worker on it, or run `bullmq-iteration migrate` (connect() migrates by default).',
+    throw Object.assign(
+      new Error(
+        `PostgreSQL at ${where} has no BullMQ schema yet, and this command does not create one. ` +
+          'Start a worker on it, or run `bullmq-iteration migrate` (connect() migrates by default).',
+      ),
+      { code: NO_SCHEMA },
     );
   }
 }

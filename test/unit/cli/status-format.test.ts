@@ -204,7 +204,9 @@ describe('the watch frame', () => {
       false,
       now,
     );
-    expect(unknown.at(-2)).toContain('unknown job  no worker knew "score-accounts" for 2 min; deploy a worker');
+    expect(unknown.at(-2)).toContain(
+      'unknown job  no worker knew "score-accounts" for 2 min; deploy a worker',
+    );
     const recovering = run({ status: 'recovering', transientFailures: 2, transientMs: 31_000 });
     expect(detailLines(recovering, 100, false, now)).toContain(
       '  transient    2 times (31 s waiting for the resource)',
