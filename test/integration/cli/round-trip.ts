@@ -91,7 +91,7 @@ export async function roundTrip(kind: CliBackendName): Promise<void> {
   expect(listed.stdout).toMatch(
     new RegExp(
       `^id=${id} job=count-to status=running processed=\\d+ total=100000 percent=[\\d.]+ ` +
-        'rate=[\\d.]+ eta_ms=\\d+ interrupted=0 throttled=0$',
+        'rate=[\\d.]+ eta_ms=\\d+ interrupted=0 throttled=0 transient=0$',
       'm',
     ),
   );
