@@ -13,7 +13,7 @@ const OPTIONS = {
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'a resumable backfill that survives a simulated deploy, checked row by row',
+  summary: 'a resumable backfill whose worker process gets a real SIGTERM, checked row by row',
   help: `Usage: bullmq-iteration demo [--rows <n>] [options]
 
 Creates a table of accounts, runs an iteration job over it in a worker process with a live

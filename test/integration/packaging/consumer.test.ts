@@ -4,11 +4,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { uniqueQueueName } from '../../support/names.js';
 import { redisUrl } from '../../support/servers.js';
-import { createConsumer, installedVersion, node, packTarball } from './consumer.js';
+import {
+  createConsumer,
+  installedVersion,
+  node,
+  packTarball,
+  removeTemporaryDirs,
+} from './consumer.js';
 
 /** Pinned TypeScript versions: the last 5.x line and the current major. */
 const TYPESCRIPT = { ts59: 'typescript@~5.9.3', ts7: 'typescript@~7.0.2' } as const;
@@ -18,6 +24,7 @@ let tarball: string;
 beforeAll(async () => {
   tarball = await packTarball();
 }, 180_000);
+afterAll(() => removeTemporaryDirs());
 
 describe('the packed package', () => {
   it('is required from a CommonJS project with bullmq as its peer, without PGlite', async () => {

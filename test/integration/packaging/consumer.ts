@@ -2,7 +2,7 @@
 // fresh project per case in a temp directory, installed from the npm cache when it has the
 // packages (`--prefer-offline`), as an app would install the published tarball.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,9 +20,23 @@ export function installedVersion(name: string): string {
   return pkg.version;
 }
 
+const created: string[] = [];
+
+/** A fresh temporary directory, removed by `removeTemporaryDirs`. */
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes the tarball's directory and the consumer projects (for afterAll). */
+export function removeTemporaryDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** Packs the package into a fresh directory; returns the tarball's path. */
 export async function packTarball(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'bullmq-iteration-pack-'));
+  const dir = temporaryDir('bullmq-iteration-pack-');
   const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', dir], {
     cwd: ROOT,
     maxBuffer: 16 * 1024 * 1024,
@@ -43,7 +57,7 @@ export async function createConsumer(
   packages: readonly string[],
   files: readonly string[],
 ): Promise<Consumer> {
-  const dir = mkdtempSync(join(tmpdir(), `bullmq-iteration-consumer-${type}-`));
+  const dir = temporaryDir(`bullmq-iteration-consumer-${type}-`);
   writeFileSync(
     join(dir, 'package.json'),
     JSON.stringify({ name: `consumer-${type}`, private: true, type }, null, 2),
