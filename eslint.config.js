@@ -26,4 +26,18 @@ export default tseslint.config(
     files: ['examples/**', 'bench/**', 'src/cli/**', 'test/**', '.ci/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The CommonJS consumer project of the packaging test: plain Node CommonJS, as users write it.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+        module: 'writable',
+      },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

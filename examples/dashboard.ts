@@ -1,6 +1,7 @@
 // bull-board showing iteration runs as they go:
 // `npx tsx --conditions=@bullmq-iteration/source examples/dashboard.ts`, then open the URL it prints.
-// Uses REDIS_URL or DATABASE_URL when set, the embedded database otherwise. PORT picks the port
+// Uses BULLMQ_ITERATION_REDIS_URL or BULLMQ_ITERATION_DATABASE_URL when set, the embedded
+// database otherwise. PORT picks the port
 // (default 3000). Ctrl-C stops it: the runs in flight checkpoint and requeue, as on a deploy.
 import type { BuildEnumeratorArgs, RangeCursor } from 'bullmq-iteration';
 import { connect, defineIterationJob, times } from 'bullmq-iteration';

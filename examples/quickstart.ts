@@ -1,5 +1,6 @@
 // The README's "A job, in full", runnable: `npx tsx --conditions=@bullmq-iteration/source examples/quickstart.ts`.
-// Uses REDIS_URL or DATABASE_URL when set, the embedded database otherwise.
+// Uses BULLMQ_ITERATION_REDIS_URL or BULLMQ_ITERATION_DATABASE_URL when set, the embedded
+// database otherwise.
 import type { BuildEnumeratorArgs } from 'bullmq-iteration';
 import { array, connect, defineIterationJob } from 'bullmq-iteration';
 import { pino } from 'pino';
@@ -24,6 +25,7 @@ const sendWelcome = defineIterationJob({
   onShutdown: (ctx) => ctx.logger.info({ done: ctx.processed }, 'run over'),
   onComplete: (ctx) => ctx.logger.info({ sent: ctx.processed }, 'all sent'),
   maxRuntimeMs: 5 * 60_000,
+  defaultJobOptions: { attempts: 3 },
 });
 
 const backend = await connect();

@@ -1,36 +1,46 @@
 /**
- * One call that picks where queues live, from the environment:
+ * One call that picks where queues live (see backend-choice.ts for the order: explicit options,
+ * then `BULLMQ_ITERATION_REDIS_URL` / `BULLMQ_ITERATION_DATABASE_URL`, then the generic
+ * `REDIS_URL` / `DATABASE_URL` only when opted in, else the embedded PGlite in this process).
  *
- * | `REDIS_URL` | `DATABASE_URL` | backend                                          |
- * |-------------|----------------|--------------------------------------------------|
- * | set         | any            | Redis                                            |
- * | unset       | set            | PostgreSQL (BullMQ's PostgreSQL backend)         |
- * | unset       | unset          | embedded PGlite, in this process (demo, local)   |
- *
- * It checks the server answers before returning (failing fast with the address tried) and hands
- * out Queues and IterationWorkers already bound to it.
+ * It checks the server answers before returning (failing fast with the address tried), runs
+ * BullMQ's PostgreSQL migrations unless told not to, and hands out Queues and IterationWorkers
+ * already bound to it.
  */
 import type { QueueOptions } from 'bullmq';
 import { createPostgresBackend, Queue, runMigrations } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
+import { chooseBackend } from './backend-choice.js';
 import type { AnyIterationJob } from './define-job.js';
 import { createEmbeddedBackend, startEmbeddedPostgres } from './embedded/pglite-server.js';
+import type { RedisUrlOptions } from './redis-url.js';
+import { redactUrl, redisOptionsFromUrl } from './redis-url.js';
 import type { IterationWorkerOptions } from './worker.js';
 import { IterationWorker } from './worker.js';
 
 export type BackendKind = 'redis' | 'postgres' | 'embedded';
 
 export interface ConnectOptions {
-  /** Redis URL; defaults to `env.REDIS_URL`. */
+  /** Redis URL; wins over every environment variable. @defaultValue env.BULLMQ_ITERATION_REDIS_URL */
   readonly redisUrl?: string | undefined;
-  /** PostgreSQL URL; defaults to `env.DATABASE_URL`. */
+  /** PostgreSQL URL; wins over every environment variable. @defaultValue env.BULLMQ_ITERATION_DATABASE_URL */
   readonly databaseUrl?: string | undefined;
   /** Where the embedded database keeps its files; in memory when omitted. */
   readonly embeddedDataDir?: string | undefined;
   /** Environment to read. @defaultValue process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Also read the generic `REDIS_URL`, then `DATABASE_URL`, after the library's own variables.
+   * @defaultValue env.BULLMQ_ITERATION_USE_GENERIC_URLS is `1`/`true`, else false
+   */
+  readonly useGenericUrls?: boolean | undefined;
+  /**
+   * On PostgreSQL, run BullMQ's migrations (idempotent, advisory-locked) before returning. Turn it
+   * off in read-only tools; a worker's process is the place to migrate. @defaultValue true
+   */
+  readonly migrate?: boolean;
   /** How long to wait for the server to answer. @defaultValue 5_000 */
   readonly connectTimeoutMs?: number;
 }
@@ -41,6 +51,8 @@ export interface Connection {
   readonly kind: BackendKind;
   /** Where it points, without credentials, for logs and messages. */
   readonly description: string;
+  /** What chose this backend: `BULLMQ_ITERATION_REDIS_URL`, `the databaseUrl option`, … */
+  readonly selectedBy: string;
   /** For PostgreSQL and the embedded database: the `postgres://` URL. */
   readonly databaseUrl: string | undefined;
   readonly connection: QueueConnection;
@@ -58,12 +70,13 @@ export interface Connection {
 }
 
 /**
- * Connects to Redis (`REDIS_URL`), PostgreSQL (`DATABASE_URL`) or, when neither is set, starts the
- * embedded database.
+ * Connects to Redis or PostgreSQL, or starts the embedded database, as chosen by the options and
+ * the environment (`BULLMQ_ITERATION_REDIS_URL`, `BULLMQ_ITERATION_DATABASE_URL`).
  *
  * @example
  * ```ts
- * const backend = await connect();
+ * const backend = await connect(); // or connect({ databaseUrl: process.env.QUEUE_DATABASE_URL })
+ * console.log(`queues on ${backend.description} (from ${backend.selectedBy})`);
  * const queue = backend.queue('maintenance');
  * const worker = backend.worker('maintenance', [backfillUsers]);
  * ```
@@ -71,24 +84,32 @@ export interface Connection {
 export async function connect(options: ConnectOptions = {}): Promise<Connection> {
   const env = options.env ?? process.env;
   const timeoutMs = options.connectTimeoutMs ?? 5_000;
-  const redisUrl = options.redisUrl ?? nonEmpty(env.REDIS_URL);
-  const databaseUrl = options.databaseUrl ?? nonEmpty(env.DATABASE_URL);
-  if (redisUrl !== undefined) {
-    const connection = redisOptionsFromUrl(redisUrl);
-    const description = redactUrl(redisUrl);
+  const choice = chooseBackend(
+    {
+      redisUrl: options.redisUrl,
+      databaseUrl: options.databaseUrl,
+      names: { redisUrl: 'the redisUrl option', databaseUrl: 'the databaseUrl option' },
+      useGenericUrls: options.useGenericUrls,
+    },
+    env,
+  );
+  if (choice.kind === 'redis') {
+    const connection = redisOptionsFromUrl(choice.url, choice.from);
+    const description = redactUrl(choice.url);
     await pingRedis(connection, description, timeoutMs);
-    return bind('redis', description, connection, undefined, undefined, async () => {});
+    return bind('redis', description, choice.from, connection, undefined, undefined, noop);
   }
-  if (databaseUrl !== undefined) {
-    const description = redactUrl(databaseUrl);
-    await migratePostgres(databaseUrl, description, timeoutMs);
+  if (choice.kind === 'postgres') {
+    const description = redactUrl(choice.url);
+    await reachPostgres(choice.url, description, timeoutMs, options.migrate ?? true);
     return bind(
       'postgres',
       description,
-      databaseUrl,
+      choice.from,
+      choice.url,
       createPostgresBackend,
-      databaseUrl,
-      async () => {},
+      choice.url,
+      noop,
     );
   }
   const embedded = await startEmbeddedPostgres(
@@ -97,12 +118,18 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   return bind(
     'embedded',
     `embedded PGlite at ${redactUrl(embedded.url)}`,
+    choice.from,
     embedded.url,
     createEmbeddedBackend,
     embedded.url,
     () => embedded.close(),
   );
 }
+
+const noop = async (): Promise<void> => {};
+
+/** The `code` of the error `connect({ migrate: false })` throws when BullMQ's tables are missing. */
+export const NO_SCHEMA = 'BULLMQ_ITERATION_NO_SCHEMA';
 
 /**
  * PGlite does not deliver NOTIFY to the connection that LISTENs, so an idle worker there finds a
@@ -113,6 +140,7 @@ const EMBEDDED_WORKER_DEFAULTS = { drainDelay: 0.5 } as const;
 function bind(
   kind: BackendKind,
   description: string,
+  selectedBy: string,
   connection: QueueConnection,
   backendFactory: typeof createPostgresBackend | undefined,
   databaseUrl: string | undefined,
@@ -121,6 +149,7 @@ function bind(
   return {
     kind,
     description,
+    selectedBy,
     databaseUrl,
     connection,
     backendFactory,
@@ -139,63 +168,6 @@ function bind(
       ),
     close,
   };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-/** ioredis options from a `redis://` or `rediss://` URL, ready for BullMQ workers. */
-/**
- * Connection options read from a Redis URL: accepted as they are by BullMQ's classes and by
- * ioredis (every field is set or absent, never `undefined`).
- */
-export interface RedisUrlOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly username?: string;
-  readonly password?: string;
-  readonly db?: number;
-  readonly tls?: Record<string, never>;
-  readonly maxRetriesPerRequest: null;
-}
-
-export function redisOptionsFromUrl(url: string): RedisUrlOptions {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TypeError(
-      `REDIS_URL is not a valid URL: "${redactUrl(url)}". Expected redis://host:6379/0`,
-    );
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new TypeError(
-      `REDIS_URL must start with redis:// or rediss://, got "${parsed.protocol}//…". Expected redis://host:6379/0`,
-    );
-  }
-  const db = parsed.pathname.replace(/^\//, '');
-  return {
-    host: parsed.hostname || '127.0.0.1',
-    port: parsed.port === '' ? 6379 : Number(parsed.port),
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(db !== '' ? { db: Number(db) } : {}),
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-    // BullMQ workers block on Redis; they need unlimited retries per request.
-    maxRetriesPerRequest: null,
-  };
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }
 
 async function pingRedis(
@@ -230,7 +202,12 @@ async function pingRedis(
   }
 }
 
-async function migratePostgres(url: string, where: string, timeoutMs: number): Promise<void> {
+async function reachPostgres(
+  url: string,
+  where: string,
+  timeoutMs: number,
+  migrate: boolean,
+): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => {});
   try {
@@ -240,9 +217,29 @@ async function migratePostgres(url: string, where: string, timeoutMs: number): P
   }
   try {
     // Idempotent and advisory-locked: safe from every process at every start.
-    await runMigrations(client);
+    if (migrate) await runMigrations(client);
+    else await requireSchema(client, where);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Without migrations, a database that never saw a worker has no queue tables; say so instead of
+ * letting the first query fail with `relation "bullmq.job" does not exist`.
+ */
+async function requireSchema(client: pg.Client, where: string): Promise<void> {
+  const { rows } = await client.query<{ table: string | null }>(
+    "SELECT to_regclass('bullmq.job')::text AS table",
+  );
+  if (rows[0]?.table == null) {
+    throw Object.assign(
+      new Error(
+        `PostgreSQL at ${where} has no BullMQ schema yet, and this command does not create one. ` +
+          'Start a worker on it, or run `bullmq-iteration migrate` (connect() migrates by default).',
+      ),
+      { code: NO_SCHEMA },
+    );
   }
 }
 

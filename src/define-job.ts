@@ -6,14 +6,15 @@
 import type { Job, JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 
+import type { ParamsParser } from './enqueue-params.js';
+import { enqueuedParams } from './enqueue-params.js';
 import type { EnumeratorSource } from './enumerator.js';
-import { IterationDefinitionError } from './errors.js';
-import { describeNonJson } from './json.js';
+import type { JsonCompatible } from './json.js';
 import type { CheckpointMode } from './options.js';
-import { validateCheckpointMode, validateOptionalDuration } from './options.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
+import { validateDefinition } from './validate-definition.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -117,6 +118,17 @@ export interface IterationJobDefinition<Params, Item, Cursor> {
    * ```
    */
   readonly throttle?: ThrottleOption<Params, Cursor>;
+  /**
+   * BullMQ job options `enqueue` uses for this job (`attempts`, `backoff`, `priority`, …); the
+   * options given to `enqueue` win, key by key. A plain `queue.add` does not see them.
+   * @defaultValue none (BullMQ's defaults: one attempt)
+   *
+   * @example
+   * ```ts
+   * defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 } },
+   * ```
+   */
+  readonly defaultJobOptions?: JobsOptions;
 }
 
 /**
@@ -157,12 +169,37 @@ export interface AnyIterationJob {
   };
 }
 
-const EXAMPLE = `Example:
-  defineIterationJob({
-    name: 'backfill-users',
-    buildEnumerator: ({ cursor }) => array(userIds, { cursor }),
-    async eachIteration(userId, ctx) { await backfill(userId); },
-  });`;
+/**
+ * The cursor type of a job: the one `buildEnumerator`'s argument is annotated with, else the one
+ * its enumerator yields (a built-in builder knows it: `array` yields `number`, `keyset` a
+ * `KeysetCursor`).
+ */
+export type ChosenCursor<ArgCursor, Cursor> = unknown extends ArgCursor ? Cursor : ArgCursor;
+
+/**
+ * Nothing when params and cursor are JSON-compatible types; otherwise a required property whose
+ * name is the compile error (`Property '…' is missing`), since a `Date` or a `bigint` would only
+ * fail at run time.
+ */
+export type JsonChecked<Params, Cursor> = [Params] extends [JsonCompatible<Params>]
+  ? [Cursor] extends [JsonCompatible<Cursor>]
+    ? unknown
+    : { readonly 'the cursor type must be JSON data: no Date, Map, Set, bigint or function': never }
+  : { readonly 'the params type must be JSON data: no Date, Map, Set, bigint or function': never };
+
+/**
+ * What `defineIterationJob` accepts. `buildEnumerator`'s argument has a cursor type of its own
+ * (`ArgCursor`, `unknown` unless annotated) so that TypeScript infers the job's cursor from the
+ * enumerator it returns instead of fixing it to `unknown` when it types the argument.
+ */
+export interface DefinitionInput<Params, Item, Cursor, ArgCursor> extends Omit<
+  IterationJobDefinition<Params, Item, ChosenCursor<ArgCursor, Cursor>>,
+  'buildEnumerator'
+> {
+  buildEnumerator(
+    args: BuildEnumeratorArgs<Params, ArgCursor>,
+  ): MaybePromise<BuiltEnumerator<Item, Cursor>>;
+}
 
 /**
  * Declares an iteration job. Types of params, item and cursor are inferred from the definition
@@ -185,7 +222,11 @@ export function defineIterationJob<
   Params = Record<string, unknown>,
   Item = unknown,
   Cursor = unknown,
->(definition: IterationJobDefinition<Params, Item, Cursor>): IterationJob<Params, Item, Cursor> {
+  ArgCursor = unknown,
+>(
+  definition: DefinitionInput<Params, Item, Cursor, ArgCursor> &
+    JsonChecked<Params, ChosenCursor<ArgCursor, Cursor>>,
+): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>> {
   const throttle = validateDefinition(definition);
   const frozen = Object.freeze({ ...definition });
   resolvedThrottles.set(frozen, throttle);
@@ -197,33 +238,11 @@ export function defineIterationJob<
       params: Params,
       options?: JobsOptions,
     ): Promise<Job<Params>> {
-      const data = frozen.parseParams ? checkParams(frozen, params) : params;
-      const problem = describeNonJson(data, 'params');
-      if (problem !== undefined) {
-        throw new IterationDefinitionError(
-          `Cannot enqueue iteration job "${frozen.name}": its params must be plain JSON data, ` +
-            `but ${problem}.`,
-          frozen.name,
-        );
-      }
-      return (await queue.add(frozen.name, params, options)) as unknown as Job<Params>;
+      const data = enqueuedParams(frozen as ParamsParser<Params>, params);
+      const jobOptions = { ...frozen.defaultJobOptions, ...options };
+      return (await queue.add(frozen.name, data, jobOptions)) as unknown as Job<Params>;
     },
-  });
-}
-
-function checkParams<P>(
-  definition: { readonly name: string; readonly parseParams?: (data: unknown) => P },
-  params: P,
-): P {
-  try {
-    return definition.parseParams!(params);
-  } catch (error) {
-    throw new IterationDefinitionError(
-      `Cannot enqueue iteration job "${definition.name}": parseParams rejected its params: ` +
-        `${error instanceof Error ? error.message : String(error)}`,
-      definition.name,
-    );
-  }
+  }) as unknown as IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>>;
 }
 
 /**
@@ -249,42 +268,4 @@ export function jobThrottle(definition: {
     resolvedThrottles.set(definition, resolved);
   }
   return resolved;
-}
-
-const CALLBACKS = ['parseParams', 'onStart', 'onResume', 'onShutdown', 'onComplete'] as const;
-
-/** Throws on the first mistake; returns the resolved throttle, the one option worth keeping. */
-function validateDefinition(definition: unknown): ResolvedThrottle {
-  if (typeof definition !== 'object' || definition === null) {
-    throw new IterationDefinitionError(
-      `defineIterationJob expects a definition object, got ${String(definition)}. ${EXAMPLE}`,
-    );
-  }
-  const d = definition as Record<string, unknown>;
-  const name = d.name;
-  if (typeof name !== 'string' || name.trim() === '') {
-    throw new IterationDefinitionError(
-      `An iteration job needs a non-empty string \`name\`, got ${JSON.stringify(name) ?? 'undefined'}. ${EXAMPLE}`,
-    );
-  }
-  for (const required of ['buildEnumerator', 'eachIteration'] as const) {
-    if (typeof d[required] !== 'function') {
-      throw new IterationDefinitionError(
-        `Iteration job "${name}" is missing \`${required}\` (got ${typeof d[required]}); ` +
-          `a job needs both buildEnumerator and eachIteration. ${EXAMPLE}`,
-        name,
-      );
-    }
-  }
-  for (const callback of CALLBACKS) {
-    if (d[callback] !== undefined && typeof d[callback] !== 'function') {
-      throw new IterationDefinitionError(
-        `Iteration job "${name}": \`${callback}\` must be a function, got ${typeof d[callback]}.`,
-        name,
-      );
-    }
-  }
-  validateOptionalDuration(d.maxRuntimeMs, 'maxRuntimeMs', `iteration job "${name}"`);
-  validateCheckpointMode(d.checkpointMode, `iteration job "${name}"`);
-  return resolveThrottle(d.throttle as ThrottleOption | undefined, { jobName: name });
 }

@@ -2,8 +2,10 @@
  * bullmq-iteration: interruptible, resumable iteration jobs for BullMQ.
  * The public surface, listed by name; everything else is internal.
  */
-export type { BackendKind, Connection, ConnectOptions, RedisUrlOptions } from './connect.js';
-export { connect, redisOptionsFromUrl } from './connect.js';
+export type { BackendChoice } from './backend-choice.js';
+export { BACKEND_ENV } from './backend-choice.js';
+export type { BackendKind, Connection, ConnectOptions } from './connect.js';
+export { connect } from './connect.js';
 export type {
   ControlAction,
   ControlOptions,
@@ -26,15 +28,23 @@ export type {
   AnyIterationJob,
   BuildEnumeratorArgs,
   BuiltEnumerator,
+  ChosenCursor,
+  DefinitionInput,
   EnqueueTarget,
   IterationCallback,
   IterationContext,
   IterationJob,
   IterationJobDefinition,
+  JsonChecked,
   MaybePromise,
 } from './define-job.js';
 export { defineIterationJob } from './define-job.js';
-export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded/pglite-server.js';
+export { MissingPeerError } from './embedded/optional-peer.js';
+export type {
+  EmbeddedDatabase,
+  EmbeddedPostgres,
+  EmbeddedPostgresOptions,
+} from './embedded/pglite-server.js';
 export { startEmbeddedPostgres } from './embedded/pglite-server.js';
 export type {
   EnumeratorPair,
@@ -93,9 +103,11 @@ export type {
   IterationThrottledEvent,
   IterationWorkerEvents,
 } from './events.js';
-export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
+export type { JsonCompatible, JsonObject, JsonPrimitive, JsonValue } from './json.js';
 export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
+export type { RedisUrlOptions } from './redis-url.js';
+export { redactUrl, redisOptionsFromUrl } from './redis-url.js';
 export type { InterruptReason, StopReason } from './runtime/interruption.js';
 export { IterationInterrupt } from './runtime/interruption.js';
 export type { IterationSummary } from './runtime/ledger.js';

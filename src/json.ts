@@ -10,6 +10,31 @@ export type JsonValue =
 export type JsonObject = { readonly [key: string]: JsonValue };
 
 /**
+ * `T` itself when it is plain JSON data, with `never` in place of each part that is not (a
+ * `Date`, a `Map`, a function, a `bigint`, a class instance with methods): used as a constraint,
+ * `Params extends JsonCompatible<Params>`, it makes a non-JSON params or cursor type a compile
+ * error. Properties may be `undefined` (they are dropped, as `JSON.stringify` drops them);
+ * `unknown` and `any` pass, and the runtime check still guards them.
+ */
+export type JsonCompatible<T> = unknown extends T
+  ? T
+  : T extends JsonPrimitive
+    ? T
+    : T extends bigint | symbol | ((...args: never[]) => unknown)
+      ? never
+      : T extends Date | RegExp | Map<unknown, unknown> | Set<unknown> | Promise<unknown>
+        ? never
+        : T extends readonly unknown[]
+          ? { [K in keyof T]: JsonCompatible<T[K]> }
+          : T extends object
+            ? {
+                [K in keyof T]: undefined extends T[K]
+                  ? JsonCompatible<T[K]> | undefined
+                  : JsonCompatible<T[K]>;
+              }
+            : never;
+
+/**
  * Returns `undefined` when `value` is plain JSON data, else a short description of the first part
  * that is not, with its path (`cursor.after[1]: a Date`).
  */
@@ -83,6 +108,35 @@ function describeClass(value: object): string {
   return typeof name === 'string' && name !== ''
     ? `an instance of ${name}; store its plain fields instead`
     : 'an object with a custom prototype; store its plain fields instead';
+}
+
+/**
+ * `value` without its `undefined` object properties, at any depth, as `JSON.stringify` would write
+ * it; the same object when it has none (no copy on the common path). Array elements are kept:
+ * JSON would turn them into `null`, a change of meaning the JSON check reports instead.
+ */
+export function withoutUndefined<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item: unknown, i) => {
+      const cleaned = withoutUndefined(item);
+      if (cleaned !== item) (copy ??= [...(value as unknown[])])[i] = cleaned;
+    });
+    return (copy ?? value) as T;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const cleaned = item === undefined ? undefined : withoutUndefined(item);
+    if (item === undefined || cleaned !== item) {
+      copy ??= { ...(value as Record<string, unknown>) };
+      if (item === undefined) delete copy[key];
+      else copy[key] = cleaned;
+    }
+  }
+  return (copy ?? value) as T;
 }
 
 /** Short, bounded rendering of an arbitrary value for error messages. */

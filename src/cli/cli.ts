@@ -11,8 +11,12 @@ import { cancelCommand } from './commands/cancel.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { enqueueCommand } from './commands/enqueue.js';
+import { jobsCommand } from './commands/jobs.js';
+import { migrateCommand } from './commands/migrate.js';
 import { pauseCommand } from './commands/pause.js';
+import { restartCommand } from './commands/restart.js';
 import { resumeCommand } from './commands/resume.js';
+import { retryCommand } from './commands/retry.js';
 import { statusCommand } from './commands/status.js';
 import { workerCommand } from './commands/worker.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
@@ -28,6 +32,10 @@ export const COMMANDS: readonly Command[] = [
   resumeCommand,
   cancelCommand,
   dashboardCommand,
+  retryCommand,
+  restartCommand,
+  jobsCommand,
+  migrateCommand,
   demoCommand,
 ];
 
@@ -42,9 +50,11 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run \`bullmq-iteration <command> --help\` for a command's options and examples.
 
-Connection: --redis-url, else --database-url, else $REDIS_URL, else $DATABASE_URL, else the
-embedded database in ./.bullmq-iteration (shared with a running \`worker\`). Queue: --queue,
-else $BULLMQ_ITERATION_QUEUE, else "maintenance".
+Connection: --redis-url or --database-url, else $BULLMQ_ITERATION_REDIS_URL or
+$BULLMQ_ITERATION_DATABASE_URL, else (only with BULLMQ_ITERATION_USE_GENERIC_URLS=1) $REDIS_URL
+or $DATABASE_URL, else the embedded database in ./.bullmq-iteration (shared with a running
+\`worker\`). --verbose says which was used. Queue: --queue, else $BULLMQ_ITERATION_QUEUE, else
+"maintenance". Only \`worker\` and \`migrate\` create or change BullMQ's tables.
 
 Examples:
   bullmq-iteration worker ./jobs.ts                      # terminal 1

@@ -4,7 +4,7 @@
  * embedded/shared.ts).
  */
 import type { Connection } from '../connect.js';
-import { connect } from '../connect.js';
+import { connect, NO_SCHEMA } from '../connect.js';
 import type { CliBackend, OpenOptions } from './cli-backend.js';
 import { fromConnection } from './cli-backend.js';
 import { openSharedEmbedded } from './embedded/shared.js';
@@ -21,11 +21,16 @@ export async function openBackend(
   try {
     connection = await connect({
       env: {},
+      // Only a worker (or `migrate`) creates BullMQ's tables; other commands never change a schema.
+      migrate: options.role === 'worker',
       connectTimeoutMs: options.timeoutMs,
       ...(source.kind === 'redis' ? { redisUrl: source.url } : { databaseUrl: source.url }),
     });
   } catch (error) {
-    throw new CliError((error as Error).message, ExitCode.unreachable, { cause: error });
+    // A server that answered without BullMQ's tables is reachable: that is a failure, not an outage.
+    const code =
+      (error as { code?: unknown }).code === NO_SCHEMA ? ExitCode.failure : ExitCode.unreachable;
+    throw new CliError((error as Error).message, code, { cause: error });
   }
   return fromConnection(connection, connection.description, () => connection.close());
 }

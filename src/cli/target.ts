@@ -1,11 +1,14 @@
 /**
  * Where a command works: the queue, and the backend that holds it. Flags win over the environment,
- * the environment over the embedded default, as with `connect()`:
+ * the environment over the embedded default, as with `connect()` (see backend-choice.ts):
  *
- *   --redis-url / --database-url  >  REDIS_URL / DATABASE_URL  >  embedded database in --data-dir
+ *   --redis-url / --database-url  >  BULLMQ_ITERATION_REDIS_URL / BULLMQ_ITERATION_DATABASE_URL
+ *   >  REDIS_URL / DATABASE_URL (only with BULLMQ_ITERATION_USE_GENERIC_URLS=1)
+ *   >  embedded database in --data-dir
  */
 import { resolve } from 'node:path';
 
+import { chooseBackend, nonEmpty } from '../backend-choice.js';
 import { optionalInteger } from './args.js';
 import { usageError } from './exit-codes.js';
 
@@ -16,29 +19,38 @@ export const TARGET_OPTIONS = {
   'database-url': { type: 'string' },
   'data-dir': { type: 'string' },
   timeout: { type: 'string' },
+  verbose: { type: 'boolean' },
 } as const;
 
 export const TARGET_HELP = `Queue and connection:
   -q, --queue <name>        queue to use (default: $BULLMQ_ITERATION_QUEUE, else "maintenance")
-  --redis-url <url>         Redis, e.g. redis://localhost:6379/0 (default: $REDIS_URL)
-  --database-url <url>      PostgreSQL, e.g. postgres://user:pass@host/db (default: $DATABASE_URL)
+  --redis-url <url>         Redis, e.g. redis://localhost:6379/0
+                            (default: $BULLMQ_ITERATION_REDIS_URL)
+  --database-url <url>      PostgreSQL, e.g. postgres://user:pass@host/db
+                            (default: $BULLMQ_ITERATION_DATABASE_URL)
   --data-dir <dir>          embedded database directory, used when no URL is given
                             (default: $BULLMQ_ITERATION_DATA_DIR, else ./.bullmq-iteration)
   --timeout <ms>            longest wait for the server to answer, when connecting and for
-                            the command's work (default: 10000)`;
+                            the command's work (default: 10000)
+  --verbose                 print the backend, the setting that chose it and the queue first
+$REDIS_URL and $DATABASE_URL are read (after the variables above) only with
+BULLMQ_ITERATION_USE_GENERIC_URLS=1: they usually belong to the app, not to its queues.`;
 
 export const DEFAULT_QUEUE = 'maintenance';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** The backend and, in `from`, the flag or variable that chose it (for `--verbose`). */
 export type BackendSource =
-  | { readonly kind: 'redis'; readonly url: string }
-  | { readonly kind: 'postgres'; readonly url: string }
-  | { readonly kind: 'embedded'; readonly dataDir: string };
+  | { readonly kind: 'redis'; readonly url: string; readonly from: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly from: string }
+  | { readonly kind: 'embedded'; readonly dataDir: string; readonly from: string };
 
 export interface Target {
   readonly queueName: string;
   readonly source: BackendSource;
   readonly timeoutMs: number;
+  /** `--verbose`: say which backend and setting before working. */
+  readonly verbose: boolean;
 }
 
 type TargetValues = {
@@ -47,6 +59,7 @@ type TargetValues = {
   readonly 'database-url'?: string | undefined;
   readonly 'data-dir'?: string | undefined;
   readonly timeout?: string | undefined;
+  readonly verbose?: boolean | undefined;
 };
 
 /** Resolves the target options against the environment; throws usage errors. */
@@ -62,7 +75,12 @@ export function resolveTarget(
   const timeoutMs =
     optionalInteger('--timeout', values.timeout, { min: 1, unit: 'milliseconds' }) ??
     DEFAULT_TIMEOUT_MS;
-  return { queueName, source: resolveSource(values, env, cwd), timeoutMs };
+  return {
+    queueName,
+    source: resolveSource(values, env, cwd),
+    timeoutMs,
+    verbose: values.verbose === true,
+  };
 }
 
 function resolveSource(
@@ -70,42 +88,45 @@ function resolveSource(
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
 ): BackendSource {
-  if (values['redis-url'] !== undefined && values['database-url'] !== undefined) {
-    throw usageError('Give --redis-url or --database-url, not both.');
+  let choice;
+  try {
+    choice = chooseBackend(
+      {
+        redisUrl: values['redis-url'],
+        databaseUrl: values['database-url'],
+        names: { redisUrl: '--redis-url', databaseUrl: '--database-url' },
+      },
+      env,
+    );
+  } catch (error) {
+    throw usageError((error as Error).message);
   }
   const dataDirFlag = values['data-dir'];
-  const fromFlags: BackendSource | undefined =
-    values['redis-url'] !== undefined
-      ? { kind: 'redis', url: checkUrl('--redis-url', values['redis-url'], REDIS_PROTOCOLS) }
-      : values['database-url'] !== undefined
-        ? {
-            kind: 'postgres',
-            url: checkUrl('--database-url', values['database-url'], PG_PROTOCOLS),
-          }
-        : undefined;
-  const redisEnv = nonEmpty(env.REDIS_URL);
-  const databaseEnv = nonEmpty(env.DATABASE_URL);
-  const source: BackendSource =
-    fromFlags ??
-    (redisEnv !== undefined
-      ? { kind: 'redis', url: checkUrl('REDIS_URL', redisEnv, REDIS_PROTOCOLS) }
-      : databaseEnv !== undefined
-        ? { kind: 'postgres', url: checkUrl('DATABASE_URL', databaseEnv, PG_PROTOCOLS) }
-        : {
-            kind: 'embedded',
-            dataDir: resolve(
-              cwd,
-              dataDirFlag ?? nonEmpty(env.BULLMQ_ITERATION_DATA_DIR) ?? '.bullmq-iteration',
-            ),
-          });
-  if (dataDirFlag !== undefined && source.kind !== 'embedded') {
+  if (choice.kind === 'embedded') {
+    const dataDir = resolve(
+      cwd,
+      dataDirFlag ?? nonEmpty(env.BULLMQ_ITERATION_DATA_DIR) ?? '.bullmq-iteration',
+    );
+    return { kind: 'embedded', dataDir, from: choice.from };
+  }
+  if (dataDirFlag !== undefined) {
     throw usageError(
-      `--data-dir is for the embedded database, but this command uses ${source.kind === 'redis' ? 'Redis' : 'PostgreSQL'} ` +
-        `(${fromFlags ? 'from a flag' : `from ${source.kind === 'redis' ? 'REDIS_URL' : 'DATABASE_URL'}`}). ` +
-        'Drop --data-dir, or unset the URL (e.g. REDIS_URL= bullmq-iteration …).',
+      `--data-dir is for the embedded database, but this command uses ${choice.kind === 'redis' ? 'Redis' : 'PostgreSQL'} ` +
+        `(from ${choice.from}). Drop --data-dir, or ${choice.from.startsWith('--') ? 'drop' : 'unset'} ${choice.from}.`,
     );
   }
-  return source;
+  const protocols = choice.kind === 'redis' ? REDIS_PROTOCOLS : PG_PROTOCOLS;
+  return { ...choice, url: checkUrl(choice.from, choice.url, protocols) };
+}
+
+/** The `--verbose` line: backend, the setting that chose it, and the queue. */
+export function describeTarget(target: Target): string {
+  const { source } = target;
+  const where =
+    source.kind === 'embedded'
+      ? `embedded database in ${source.dataDir}`
+      : `${source.kind === 'redis' ? 'Redis' : 'PostgreSQL'} at ${maskPassword(source.url)}`;
+  return `backend: ${where} (from ${source.from}); queue "${target.queueName}"`;
 }
 
 const REDIS_PROTOCOLS = ['redis:', 'rediss:'];
@@ -137,8 +158,4 @@ function urlExample(protocols: readonly string[]): string {
 /** Messages may be pasted into tickets: never repeat a password, even from a malformed URL. */
 function maskPassword(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
 }

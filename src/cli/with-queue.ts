@@ -7,6 +7,7 @@ import { settleWithin, withDeadline } from './deadline.js';
 import type { CliIo } from './io.js';
 import { line } from './io.js';
 import type { Target } from './target.js';
+import { describeTarget } from './target.js';
 
 /** How long closing may take on the way out before the process leaves anyway. */
 export const CLOSE_WITHIN_MS = 5_000;
@@ -23,6 +24,7 @@ export async function withQueue<T>(
   command: string,
   work: (queue: CliQueue, backend: CliBackend) => Promise<T>,
 ): Promise<T> {
+  if (target.verbose) line(io.stderr, describeTarget(target));
   const { openBackend } = await import('./open-backend.js');
   const backend = await openBackend(target.source, {
     role: 'command',

@@ -9,6 +9,8 @@ import type { JsonValue } from '../json.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { percentage } from '../runtime/progress.js';
 import type { IterationState } from '../runtime/state.js';
+import { formatDuration } from '../throttle/duration.js';
+import { isLockHeld } from './job-lock.js';
 import type { ControlRequest } from './request.js';
 import { parseControl } from './request.js';
 import type { ControlQueue } from './target.js';
@@ -22,6 +24,13 @@ import { findJob, storeOf } from './target.js';
  * - `interrupted`: requeued after a shutdown, `maxRuntimeMs` or an abort; due again shortly.
  * - `throttled`: requeued by a throttle condition; due after its backoff.
  * - `retrying`: an attempt failed; BullMQ retries it after its backoff.
+ * - `recovering`: requeued after a transient database or Redis error; it resumes once the
+ *   resource answers again (`transientFailures`, `transientMs`).
+ * - `unknown-job`: no worker that took it knows its name (a rolling deploy, a new job type); it
+ *   was given back to the queue for a worker that does (`unknownSince`).
+ * - `stale`: BullMQ says active, but its worker stopped reporting: the job's lock is gone, or its
+ *   progress is older than `staleAfterMs` (see `staleReason`). BullMQ's stalled check hands it to
+ *   another worker, which resumes from the last checkpoint.
  * - `completed`, `cancelled`, `failed`: final.
  */
 export type RunStatus =
@@ -33,6 +42,9 @@ export type RunStatus =
   | 'interrupted'
   | 'throttled'
   | 'retrying'
+  | 'recovering'
+  | 'unknown-job'
+  | 'stale'
   | 'completed'
   | 'cancelled'
   | 'failed';
@@ -64,7 +76,33 @@ export interface IterationRunInfo {
   readonly control: ControlRequest | undefined;
   /** When the progress was last published (epoch ms). */
   readonly updatedAt: number | undefined;
+  /** With status `stale`: why (`lock gone`, `no progress for 2 min`). */
+  readonly staleReason: string | undefined;
+  /** Runs requeued after a transient database or Redis error, over the life of the job. */
+  readonly transientFailures: number;
+  /** Time spent waiting for a resource after transient errors, in milliseconds. */
+  readonly transientMs: number;
+  /** With status `unknown-job`: since when workers have been handing it back (epoch ms). */
+  readonly unknownSince: number | undefined;
 }
+
+/**
+ * The progress fields status reads beyond `IterationProgress`: published by newer runtimes, absent
+ * from older progress objects, so each is optional.
+ */
+interface ProgressExtras {
+  readonly status: string;
+  readonly transientFailures?: number;
+  readonly transientMs?: number;
+  readonly unknownSince?: number;
+}
+
+/**
+ * A running job whose progress is older than this is `stale`. A live run republishes its progress
+ * at least every `progressIntervalMs` (1 s by default), even inside a slow item; keep this well
+ * above the workers' `progressIntervalMs`. @defaultValue 30_000
+ */
+export const STALE_AFTER_MS = 30_000;
 
 /**
  * The iteration state of one job. Throws `RunControlError` (`not-found`) when there is no such job.
@@ -75,8 +113,12 @@ export interface IterationRunInfo {
  * console.log(run.status, run.percentage, run.etaMs);
  * ```
  */
-export async function getRun(queue: ControlQueue, jobId: string): Promise<IterationRunInfo> {
-  return describeRun(queue, await findJob(queue, jobId));
+export async function getRun(
+  queue: ControlQueue,
+  jobId: string,
+  options: Pick<ListRunsOptions, 'staleAfterMs'> = {},
+): Promise<IterationRunInfo> {
+  return describeRun(queue, await findJob(queue, jobId), undefined, options.staleAfterMs);
 }
 
 export interface ListRunsOptions {
@@ -87,6 +129,8 @@ export interface ListRunsOptions {
   readonly names?: readonly string[];
   /** At most this many jobs per BullMQ state, newest first. @defaultValue 100 */
   readonly limit?: number;
+  /** Progress older than this marks a running job `stale`. @defaultValue {@link STALE_AFTER_MS} */
+  readonly staleAfterMs?: number;
 }
 
 const LISTED_STATES: JobState[] = [
@@ -99,7 +143,11 @@ const LISTED_STATES: JobState[] = [
   'failed',
 ];
 
-/** The iteration runs of a queue: active first, then waiting, delayed and finished ones. */
+/**
+ * The runs of a queue: active first, then waiting, delayed and finished ones. Every job that is not
+ * completed is listed (a waiting run that never started, a failed one, a job no worker knows);
+ * completed jobs only when they were iteration runs or their name is in `names`.
+ */
 export async function listRuns(
   queue: ControlQueue,
   options: ListRunsOptions = {},
@@ -113,8 +161,8 @@ export async function listRuns(
     for (const job of jobs) {
       if (job?.id === undefined || seen.has(job.id)) continue;
       seen.add(job.id);
-      const info = await describeRun(queue, job, state);
-      if (isIteration(info, job) || names.has(job.name)) runs.push(info);
+      const info = await describeRun(queue, job, state, options.staleAfterMs);
+      if (state !== 'completed' || isIteration(info, job) || names.has(job.name)) runs.push(info);
     }
   }
   return runs;
@@ -128,6 +176,7 @@ async function describeRun(
   queue: ControlQueue,
   job: Job,
   knownState?: JobState,
+  staleAfterMs = STALE_AFTER_MS,
 ): Promise<IterationRunInfo> {
   const store = storeOf(queue);
   const ref = { queueName: queue.name, id: job.id! };
@@ -141,7 +190,11 @@ async function describeRun(
   const control = parseControl(controlText);
   const total = progress?.total;
   const processed = Math.max(state?.processed ?? 0, progress?.processed ?? 0);
-  const status = statusOf(bullState, job, state, progress, control);
+  const extras = progress as (Omit<IterationProgress, 'status'> & ProgressExtras) | undefined;
+  const staleReason =
+    bullState === 'active' ? await whyStale(queue, job, progress, staleAfterMs) : undefined;
+  const status =
+    staleReason !== undefined ? 'stale' : statusOf(bullState, job, state, extras, control);
   const fresh = status === 'running' || status === 'pausing' || status === 'cancelling';
   return {
     queueName: queue.name,
@@ -164,14 +217,35 @@ async function describeRun(
     lastError: job.failedReason || undefined,
     control,
     updatedAt: progress?.updatedAt,
+    staleReason,
+    transientFailures: extras?.transientFailures ?? 0,
+    transientMs: extras?.transientMs ?? 0,
+    unknownSince: extras?.status === 'unknown-job' ? extras.unknownSince : undefined,
   };
+}
+
+/** Why an active job looks abandoned by its worker, or `undefined` while it is alive. */
+async function whyStale(
+  queue: ControlQueue,
+  job: Job,
+  progress: IterationProgress | undefined,
+  staleAfterMs: number,
+): Promise<string | undefined> {
+  const now = Date.now();
+  if ((await isLockHeld(queue.getBackend(), queue.name, job.id!, now)) === false) {
+    return 'lock gone: its worker stopped renewing it';
+  }
+  if (progress !== undefined && now - progress.updatedAt > staleAfterMs) {
+    return `no progress for ${formatDuration(now - progress.updatedAt)}`;
+  }
+  return undefined;
 }
 
 function statusOf(
   bullState: JobState | 'unknown',
   job: Job,
   state: IterationState | undefined,
-  progress: IterationProgress | undefined,
+  progress: ProgressExtras | undefined,
   control: ControlRequest | undefined,
 ): RunStatus {
   switch (bullState) {
@@ -190,11 +264,15 @@ function statusOf(
       if (control?.action === 'cancel') return 'cancelling';
       if (control?.action === 'pause') return 'paused';
       if (progress?.status === 'throttled') return 'throttled';
+      if (progress?.status === 'recovering') return 'recovering';
+      if (progress?.status === 'unknown-job') return 'unknown-job';
       if (progress?.status === 'failed' || job.failedReason) return 'retrying';
       return 'interrupted';
     default:
       if (control?.action === 'cancel') return 'cancelling';
       if (control?.action === 'pause') return 'pausing';
+      if (progress?.status === 'unknown-job') return 'unknown-job';
+      if (progress?.status === 'recovering') return 'recovering';
       return job.attemptsMade > 0 && job.failedReason ? 'retrying' : 'waiting';
   }
 }

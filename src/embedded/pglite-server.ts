@@ -4,11 +4,15 @@
  * client can use it like a server. Nothing to install; made for the quickstart, the demo and local
  * development. It runs queries on this process's main thread and is several times slower than a
  * real server: production points at Redis or PostgreSQL instead.
+ *
+ * PGlite and the socket server are optional peers, imported here on first use (see
+ * optional-peer.ts); nothing in this file's exported types names them, so the public `.d.ts`
+ * compiles in a strict project that has not installed them.
  */
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createPostgresBackend, runMigrations } from 'bullmq';
 import pg from 'pg';
+
+import { loadPeer } from './optional-peer.js';
 
 /** Longest an idle embedded worker waits before it looks for jobs again, in seconds. */
 const EMBEDDED_MAX_BLOCK_S = 0.5;
@@ -32,11 +36,22 @@ export interface EmbeddedPostgresOptions {
   readonly port?: number;
 }
 
+/**
+ * The part of a PGlite instance the embedded server uses and hands back: a structural type, so
+ * the public types do not depend on PGlite's own (which need Emscripten's). A `PGlite` fits; cast
+ * `embedded.db as PGlite` for the rest of its API.
+ */
+export interface EmbeddedDatabase {
+  exec(sql: string): Promise<unknown>;
+  query(sql: string, params?: unknown[]): Promise<{ readonly rows: readonly unknown[] }>;
+  close(): Promise<void>;
+}
+
 export interface EmbeddedPostgres {
   /** `postgres://…` URL of the server. */
   readonly url: string;
   /** The PGlite instance itself, for direct queries. */
-  readonly db: PGlite;
+  readonly db: EmbeddedDatabase;
   close(): Promise<void>;
 }
 
@@ -44,6 +59,7 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgres> {
+  const { PGlite } = await loadPeer('@electric-sql/pglite', () => import('@electric-sql/pglite'));
   const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   return serveEmbeddedPostgres(db, options.port === undefined ? {} : { port: options.port });
 }
@@ -53,12 +69,19 @@ export async function startEmbeddedPostgres(
  * result stops the server and closes the database; so does a failure to start.
  */
 export async function serveEmbeddedPostgres(
-  db: PGlite,
+  db: EmbeddedDatabase,
   options: { readonly port?: number } = {},
 ): Promise<EmbeddedPostgres> {
+  const { PGLiteSocketServer } = await loadPeer(
+    '@electric-sql/pglite-socket',
+    () => import('@electric-sql/pglite-socket'),
+  ).catch(async (error: unknown) => {
+    await db.close().catch(() => undefined);
+    throw error;
+  });
   // Every socket client shares PGlite's single session, and BullMQ opens many connections.
   const server = new PGLiteSocketServer({
-    db,
+    db: db as ConstructorParameters<typeof PGLiteSocketServer>[0]['db'],
     host: '127.0.0.1',
     port: options.port ?? 0,
     maxConnections: 200,

@@ -68,6 +68,8 @@ async function spawnRedis(binary: string, port: number, dir: string): Promise<Ch
       String(port),
       '--bind',
       '127.0.0.1',
+      // Also IPv6 loopback, for the redis://[::1] URL test; the dash makes it optional to Redis.
+      '-::1',
       // Tests never need durability; skipping persistence keeps the server fast and the dir empty.
       '--save',
       '',

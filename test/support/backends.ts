@@ -18,8 +18,8 @@ import {
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
-import { redisOptionsFromUrl } from '../../src/connect.js';
 import { createEmbeddedBackend } from '../../src/embedded/pglite-server.js';
+import { redisOptionsFromUrl } from '../../src/redis-url.js';
 import { isTracked, track } from './lifecycle.js';
 import { pgliteUrl, postgresUrl, redisUrl } from './servers.js';
 

@@ -13,19 +13,22 @@ const OPTIONS = {
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'a resumable backfill that survives a simulated deploy, checked row by row',
+  summary: 'a resumable backfill whose worker process gets a real SIGTERM, checked row by row',
   help: `Usage: bullmq-iteration demo [--rows <n>] [options]
 
-Creates a table of accounts, runs an iteration job over it with a live progress line, closes
-the worker half way (a deploy), lets a second worker resume, and checks every row was processed
-exactly once. Needs nothing installed: without a URL it runs on an embedded database in memory
-(it never touches ./.bullmq-iteration). Exits with 0 when the check passes, 1 otherwise.
+Creates a table of accounts, runs an iteration job over it in a worker process with a live
+progress line, sends that process a real SIGTERM part way through (a deploy, at a batch chosen
+at random between 30 and 65 %), lets a second worker process resume, and checks every row was
+processed exactly once. Needs nothing installed: without a URL it runs on an embedded database
+in memory (it never touches ./.bullmq-iteration), even with REDIS_URL or DATABASE_URL exported.
+Exits with 0 when the check passes, 1 otherwise.
 
 Options:
   --rows <n>                rows in the table (default: $DEMO_ROWS, else 50000)
-  --redis-url <url>         queues on Redis (default: $REDIS_URL); the table then needs a
-                            PostgreSQL: $DEMO_DATABASE_URL
-  --database-url <url>      queues and table on PostgreSQL (default: $DATABASE_URL)
+  --redis-url <url>         queues on Redis (default: $BULLMQ_ITERATION_REDIS_URL); the table
+                            then needs a PostgreSQL: $DEMO_DATABASE_URL
+  --database-url <url>      queues and table on PostgreSQL
+                            (default: $BULLMQ_ITERATION_DATABASE_URL)
   --timeout <ms>            longest wait for the server to answer (default: 10000)
 
 Examples:
@@ -61,6 +64,7 @@ ${EXIT_CODES_HELP}`,
       rows,
       out: io.stdout,
       kind: source.kind,
+      selectedBy: source.from,
       open,
       tableDatabaseUrl: io.env.DEMO_DATABASE_URL,
     });

@@ -2,7 +2,8 @@
 import type { JobsOptions } from 'bullmq';
 
 import type { AnyIterationJob } from '../../define-job.js';
-import { optionalInteger, parseCommandArgs } from '../args.js';
+import type { ParamsParser } from '../../enqueue-params.js';
+import { optionalInteger, parseCommandArgs, parseInteger } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES_HELP, usageError } from '../exit-codes.js';
 import { line } from '../io.js';
@@ -18,6 +19,8 @@ const OPTIONS = {
   delay: { type: 'string' },
   priority: { type: 'string' },
   'job-id': { type: 'string' },
+  attempts: { type: 'string' },
+  backoff: { type: 'string' },
 } as const;
 
 /** BullMQ's highest priority number (lower numbers run first). */
@@ -29,8 +32,9 @@ export const enqueueCommand: Command = {
   help: `Usage: bullmq-iteration enqueue <job> [--params <json>] [options]
 
 Adds a run of the iteration job named <job> to the queue and prints the job id on stdout.
-With --module, the name is checked against the module's jobs and the job's parseParams runs
-first: nothing is added when either refuses. Without it, the params go to the queue as given.
+With --module, the name is checked against the module's jobs, the job's parseParams runs first
+(nothing is added when either refuses; what it returns is what is stored) and the job's
+defaultJobOptions apply under the flags below. Without it, the params go to the queue as given.
 Adding with an existing --job-id adds nothing (BullMQ's rule) and prints that job's id.
 
 Options:
@@ -39,6 +43,10 @@ Options:
   --delay <ms>              start no earlier than this many milliseconds from now
   --priority <n>            BullMQ priority, 1 (first) to ${MAX_PRIORITY.toLocaleString('en-US')}
   --job-id <id>             a job id of your choosing (default: BullMQ assigns one)
+  --attempts <n>            attempts before the run fails for good, 1 to 1,000 (default: the
+                            job's defaultJobOptions, else BullMQ's 1); an interruption or a
+                            throttle never counts as an attempt
+  --backoff <spec>          wait between attempts: <ms> or fixed:<ms> or exponential:<ms>
 
 ${TARGET_HELP}
 
@@ -46,6 +54,7 @@ Examples:
   bullmq-iteration enqueue backfill-users --params '{"plan":"trial"}'
   bullmq-iteration enqueue backfill-users -m ./jobs.ts -p '{"plan":"trial"}' --priority 5
   id=$(bullmq-iteration enqueue nightly-cleanup --job-id "cleanup-$(date +%F)")
+  bullmq-iteration enqueue backfill-users -m ./jobs.ts --attempts 5 --backoff exponential:10000
 
 ${EXIT_CODES_HELP}`,
 
@@ -58,7 +67,11 @@ ${EXIT_CODES_HELP}`,
     const delay = optionalInteger('--delay', values.delay, { min: 0, unit: 'milliseconds' });
     const priority = optionalInteger('--priority', values.priority, { min: 1, max: MAX_PRIORITY });
     const jobId = checkJobId(values['job-id']);
+    const attempts = optionalInteger('--attempts', values.attempts, { min: 1, max: 1_000 });
+    const backoff = parseBackoff(values.backoff);
     const options: JobsOptions = {
+      ...(attempts === undefined ? {} : { attempts }),
+      ...(backoff === undefined ? {} : { backoff }),
       ...(delay === undefined ? {} : { delay }),
       ...(priority === undefined ? {} : { priority }),
       ...(jobId === undefined ? {} : { jobId }),
@@ -69,7 +82,7 @@ ${EXIT_CODES_HELP}`,
       values.module === undefined
         ? undefined
         : findJob(await loadJobModule(values.module, io.cwd), name, values.module);
-    if (job !== undefined) checkParams(job, params);
+    if (job !== undefined) await checkParams(job, params);
     const added = await withQueue(target, io, 'enqueue', async (queue) => {
       const existing = options.jobId === undefined ? undefined : await queue.getJob(options.jobId);
       const result =
@@ -95,17 +108,33 @@ interface EnqueueableJob {
   enqueue(queue: unknown, params: unknown, options: JobsOptions): Promise<{ id?: string }>;
 }
 
-/** Runs the job's parseParams here, so a refusal is a usage error and nothing reaches the queue. */
-function checkParams(job: AnyIterationJob, params: unknown): void {
-  const parse = (job.definition as { parseParams?: (data: unknown) => unknown }).parseParams;
-  if (parse === undefined) return;
+/**
+ * Prepares the params here as `enqueue` will (parseParams, the JSON check), so a refusal is a
+ * usage error and nothing reaches the queue.
+ */
+async function checkParams(job: AnyIterationJob, params: unknown): Promise<void> {
+  // Loaded here: it brings BullMQ (through the error classes), which help and usage errors skip.
+  const { enqueuedParams } = await import('../../enqueue-params.js');
   try {
-    parse(params);
+    enqueuedParams(job.definition as ParamsParser<unknown>, params);
   } catch (error) {
+    throw usageError((error as Error).message);
+  }
+}
+
+/** `--backoff 5000`, `fixed:5000` or `exponential:1000` as BullMQ's backoff option. */
+export function parseBackoff(
+  text: string | undefined,
+): { type: 'fixed' | 'exponential'; delay: number } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(?:(fixed|exponential):)?(\d+)$/.exec(text.trim());
+  if (match === null) {
     throw usageError(
-      `The params of "${job.name}" were refused by its parseParams: ${(error as Error).message}`,
+      `--backoff expects <ms>, fixed:<ms> or exponential:<ms>, got "${text}". E.g. --backoff exponential:10000`,
     );
   }
+  const type = (match[1] ?? 'fixed') as 'fixed' | 'exponential';
+  return { type, delay: parseInteger('--backoff', match[2]!, { min: 0, unit: 'milliseconds' }) };
 }
 
 function checkJobId(id: string | undefined): string | undefined {

@@ -1,6 +1,6 @@
 /** `bullmq-iteration status [<id>]`: the iteration runs of a queue, or one run, once or watched. */
 import { optionalInteger, parseCommandArgs } from '../args.js';
-import type { CliQueue } from '../cli-backend.js';
+import type { CliBackend, CliQueue } from '../cli-backend.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -9,7 +9,7 @@ import { loadJobModule } from '../job-module.js';
 import type { Snapshot, StatusFormat } from '../status/view.js';
 import { jsonText, plainLines, terminalLines } from '../status/view.js';
 import { watchStatus } from '../status/watch.js';
-import { resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target.js';
+import { describeTarget, resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target.js';
 import { withQueue } from '../with-queue.js';
 
 const OPTIONS = {
@@ -26,10 +26,14 @@ export const statusCommand: Command = {
   summary: 'show runs with progress, rate and ETA (--watch to follow them)',
   help: `Usage: bullmq-iteration status [<id>] [options]
 
-Shows the iteration runs of a queue (or one run in detail): status, a progress bar, items
-processed, rate, ETA, and how often each was interrupted and throttled. On a terminal it is a
-table; otherwise one logfmt line per run with fixed keys (id job status processed total percent
-rate eta_ms interrupted throttled; "-" when unknown); --json prints the full records.
+Shows the runs of a queue (or one run in detail): status, a progress bar, items processed,
+rate, ETA, and how often each was interrupted, throttled and requeued after a transient
+database or Redis error. Every job not completed is listed: running, waiting (even before its
+first run), delayed, failed, and jobs no worker knows the name of (unknown-job). A running job
+whose worker stopped reporting (its BullMQ lock is gone, or no progress for 30 s) shows as
+stale. On a terminal it is a table; otherwise one logfmt line per run with fixed keys (id job
+status processed total percent rate eta_ms interrupted throttled transient; "-" when unknown);
+--json prints the full records.
 
 Options:
   -w, --watch               refresh until Ctrl-C (redrawn in place on a terminal; elsewhere
@@ -37,7 +41,7 @@ Options:
   --interval <ms>           refresh period with --watch (default: 1000)
   --json                    JSON: an array (or one object for <id>); one line per refresh
                             with --watch
-  -m, --module <path>       job module: also list its jobs' runs that have not started yet
+  -m, --module <path>       job module: also list its jobs' completed runs without progress
   --limit <n>               at most n jobs per BullMQ state, newest first (default: 50)
 
 ${TARGET_HELP}
@@ -64,9 +68,13 @@ ${EXIT_CODES_HELP}`,
         ? undefined
         : (await loadJobModule(values.module, io.cwd)).jobs.map((job) => job.name);
     const id = positionals[0];
-    const fetch = (queue: CliQueue) => fetchSnapshot(queue, id, names, limit);
+    const fetch = (queue: CliQueue, backend?: CliBackend) =>
+      fetchSnapshot(queue, id, names, limit, backend?.description);
     const format: StatusFormat = values.json ? 'json' : io.stdout.isTTY ? 'table' : 'plain';
-    if (values.watch) return watchStatus({ target, io, format, intervalMs, fetch });
+    if (values.watch) {
+      if (target.verbose) line(io.stderr, describeTarget(target));
+      return watchStatus({ target, io, format, intervalMs, fetch });
+    }
     const snapshot = await withQueue(target, io, 'status', fetch);
     print(snapshot, format, io);
     return 0;
@@ -78,10 +86,15 @@ async function fetchSnapshot(
   id: string | undefined,
   names: readonly string[] | undefined,
   limit: number,
+  backend: string | undefined,
 ): Promise<Snapshot> {
   const { getRun, listRuns } = await import('../../control/status.js');
   if (id !== undefined) return { runs: [await getRun(queue, id)], single: true };
-  return { runs: await listRuns(queue, { limit, ...(names ? { names } : {}) }), single: false };
+  return {
+    runs: await listRuns(queue, { limit, ...(names ? { names } : {}) }),
+    single: false,
+    where: `queue "${queue.name}" on ${backend ?? 'this backend'}`,
+  };
 }
 
 function print(snapshot: Snapshot, format: StatusFormat, io: CliIo): void {

@@ -7,8 +7,16 @@ import { CliError, EXIT_CODES_HELP, ExitCode, usageError } from '../exit-codes.j
 import type { CliIo } from '../io.js';
 import { line } from '../io.js';
 import { loadJobModule } from '../job-module.js';
+import type { ProcessGuard } from '../process-guard.js';
+import { guardProcess, signalForwardingWarning } from '../process-guard.js';
 import { listenForStop, signalExitCode, type StopRequest } from '../stop-signal.js';
-import { resolveTarget, type Target, TARGET_HELP, TARGET_OPTIONS } from '../target.js';
+import {
+  describeTarget,
+  resolveTarget,
+  type Target,
+  TARGET_HELP,
+  TARGET_OPTIONS,
+} from '../target.js';
 import { logLifecycle } from '../worker-log.js';
 
 const OPTIONS = {
@@ -30,6 +38,13 @@ queue: its named exports made with defineIterationJob and/or a default export ar
 Prints a line per run event (started, resumed, interrupted, throttled, paused, cancelled,
 completed, failed) on stdout; library warnings go to stderr as JSON.
 
+An unhandled rejection from job code (a step that forgot an \`await\`) and an uncaught
+connection error (a pg.Pool without an 'error' listener during a database restart) are logged
+and the worker keeps running; any other uncaught exception drains it as below and exits with 1.
+
+Run it as the container's main process (PID 1: \`node node_modules/.bin/bullmq-iteration\` or
+\`exec\`), not under npx or npm, which do not forward SIGTERM; see the CLI guide.
+
 The first SIGINT (Ctrl-C) or SIGTERM stops gracefully: each running job finishes its item, saves
 its cursor and goes back to the queue; then the worker exits with code 0. A second signal exits
 at once (130 for SIGINT, 143 for SIGTERM); jobs then resume from their last checkpoint.
@@ -47,7 +62,7 @@ ${TARGET_HELP}
 Examples:
   bullmq-iteration worker ./jobs.ts
   bullmq-iteration worker ./dist/jobs.js --concurrency 4 --queue maintenance
-  DATABASE_URL=postgres://app@db/app bullmq-iteration worker ./jobs.js --quiet
+  BULLMQ_ITERATION_DATABASE_URL=postgres://app@db/app bullmq-iteration worker ./jobs.js --quiet
 
 ${EXIT_CODES_HELP}`,
 
@@ -62,7 +77,14 @@ ${EXIT_CODES_HELP}`,
       throw usageError(`--log-level expects one of ${LOG_LEVELS.join(', ')}, got "${level}".`);
     }
     const target = resolveTarget(values, io.env, io.cwd);
-    const { jobs } = await loadJobModule(positionals[0]!, io.cwd);
+    // Before the module loads: its top-level code may already leave a rejection unhandled.
+    const guard = guardProcess((text) => line(io.stderr, text));
+    const forwarding = signalForwardingWarning(io.env);
+    if (forwarding !== undefined) line(io.stderr, forwarding);
+    const { jobs } = await loadJobModule(positionals[0]!, io.cwd).catch((error: unknown) => {
+      guard.dispose();
+      throw error;
+    });
     // Listening before the backend opens: a Ctrl-C during start-up still ends cleanly.
     const stop = listenForStop((signal) => {
       line(
@@ -80,9 +102,11 @@ ${EXIT_CODES_HELP}`,
         level,
         quiet: values.quiet === true,
         stop,
+        guard,
       });
     } finally {
       stop.dispose();
+      guard.dispose();
     }
   },
 };
@@ -95,10 +119,12 @@ interface Serve {
   readonly level: string;
   readonly quiet: boolean;
   readonly stop: StopRequest;
+  readonly guard: ProcessGuard;
 }
 
 async function serve(options: Serve): Promise<number> {
   const { target, io, stop } = options;
+  if (target.verbose) line(io.stderr, describeTarget(target));
   const { openBackend } = await import('../open-backend.js');
   const backend = await openBackend(target.source, {
     role: 'worker',
@@ -115,7 +141,7 @@ async function serve(options: Serve): Promise<number> {
 }
 
 async function runWorker(options: Serve, backend: CliBackend): Promise<number> {
-  const { target, io, stop, jobs } = options;
+  const { target, io, stop, jobs, guard } = options;
   if (backend.worker === undefined) {
     throw new CliError('This backend cannot run a worker in this process.', ExitCode.failure);
   }
@@ -135,24 +161,33 @@ async function runWorker(options: Serve, backend: CliBackend): Promise<number> {
   });
   if (!options.quiet) logLifecycle(worker, (text) => line(io.stdout, text));
   let started = false;
+  let failed = false;
+  const fatal = guard.fatal.then(() => {
+    failed = true;
+    return 'fatal' as const;
+  });
   try {
     const ready = await Promise.race([
       withDeadline(worker.waitUntilReady(), target.timeoutMs, backend.description, () => lastError),
       stop.stopped,
+      fatal,
     ]);
     if (typeof ready !== 'string') {
       started = true;
       line(
         io.stdout,
-        `worker ready: queue "${target.queueName}" on ${backend.description}; ` +
+        `worker ready: queue "${target.queueName}" on ${backend.description} ` +
+          `(from ${target.source.from}); ` +
           `jobs ${jobs.map((job) => job.name).join(', ')}; concurrency ${options.concurrency}. ` +
           'Ctrl-C to stop.',
       );
-      const signal = await stop.stopped;
-      line(
-        io.stderr,
-        `received ${signal}: finishing the items in flight and requeueing (${signal} again to exit now)`,
-      );
+      const signal = await Promise.race([stop.stopped, fatal]);
+      if (signal !== 'fatal') {
+        line(
+          io.stderr,
+          `received ${signal}: finishing the items in flight and requeueing (${signal} again to exit now)`,
+        );
+      }
     }
   } finally {
     // A graceful close waits for the items in flight (at most the worker's shutdownTimeoutMs, then
@@ -160,5 +195,5 @@ async function runWorker(options: Serve, backend: CliBackend): Promise<number> {
     // gone, so it gets a short bound.
     await settleWithin(worker.close(), started ? 60_000 : 5_000);
   }
-  return ExitCode.ok;
+  return failed ? ExitCode.failure : ExitCode.ok;
 }

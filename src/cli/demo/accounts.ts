@@ -4,9 +4,7 @@
  */
 import type pg from 'pg';
 
-import type { BuildEnumeratorArgs } from '../../define-job.js';
 import { defineIterationJob } from '../../define-job.js';
-import type { KeysetCursor } from '../../enumerators/keyset.js';
 import { keysetBatches } from '../../enumerators/keyset.js';
 import { pgQuery } from '../../enumerators/sql/query.js';
 
@@ -31,12 +29,12 @@ export async function createAccounts(pool: pg.Pool, rows: number): Promise<void>
 
 /**
  * The cursor saved after every batch is the id of its last row. `afterBatch` runs after each
- * batch is written (the demo times its simulated deploy with it).
+ * batch is written, inside the step (the demo's worker holds one batch there until its deploy).
  */
-export function scoreAccountsJob(pool: pg.Pool, afterBatch: () => void = () => {}) {
+export function scoreAccountsJob(pool: pg.Pool, afterBatch: () => void | Promise<void> = () => {}) {
   return defineIterationJob({
     name: 'score-accounts',
-    buildEnumerator: ({ cursor }: BuildEnumeratorArgs<object, KeysetCursor>) =>
+    buildEnumerator: ({ cursor }) =>
       keysetBatches<{ id: string }>({
         query: pgQuery(pool),
         table: 'demo_accounts',
@@ -46,13 +44,14 @@ export function scoreAccountsJob(pool: pg.Pool, afterBatch: () => void = () => {
         cursor,
       }),
     async eachIteration(accounts) {
+      // \`accounts\` is one batch: progress counts batches, the demo shows rows.
       await pool.query(
         `UPDATE demo_accounts
             SET score = length(email) * 7 % 100, times_processed = times_processed + 1
           WHERE id = ANY($1::bigint[])`,
         [accounts.map((a) => a.id)],
       );
-      afterBatch();
+      await afterBatch();
     },
   });
 }

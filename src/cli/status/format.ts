@@ -58,9 +58,12 @@ export function toneOf(status: RunStatus): Tone {
     case 'throttled':
     case 'interrupted':
     case 'cancelling':
+    case 'recovering':
       return 'held';
     case 'failed':
     case 'retrying':
+    case 'stale':
+    case 'unknown-job':
     case 'cancelled':
       return 'bad';
     default:

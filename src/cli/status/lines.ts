@@ -17,7 +17,8 @@ import {
 
 /**
  * `id=42 job=score-accounts status=running processed=26150 total=50000 percent=52.3 rate=3120.5
- * eta_ms=8000 interrupted=1 throttled=0`; `detail` adds the cursor, control request and last error.
+ * eta_ms=8000 interrupted=1 throttled=0 transient=0`; `detail` adds the cursor, control request,
+ * last error, why a run is stale and since when its name is unknown. New keys go at the end.
  */
 export function plainLine(run: IterationRunInfo, detail = false): string {
   const fields: [string, string | number | undefined][] = [
@@ -31,6 +32,7 @@ export function plainLine(run: IterationRunInfo, detail = false): string {
     ['eta_ms', run.etaMs === undefined ? undefined : Math.round(run.etaMs)],
     ['interrupted', run.timesInterrupted],
     ['throttled', run.timesThrottled],
+    ['transient', run.transientFailures],
   ];
   if (detail) {
     fields.push(
@@ -39,6 +41,8 @@ export function plainLine(run: IterationRunInfo, detail = false): string {
       ['reason', run.control?.reason],
       ['attempts', run.attemptsMade],
       ['error', run.lastError],
+      ['stale', run.staleReason],
+      ['unknown_since', run.unknownSince],
     );
   }
   return fields.map(([key, value]) => `${key}=${logfmtValue(value)}`).join(' ');
@@ -71,6 +75,7 @@ export function detailLines(
     `  rate         ${formatRate(run.itemsPerSecond)}   ETA ${run.etaMs === undefined ? '-' : formatDuration(run.etaMs)}`,
     `  interrupted  ${times(run.timesInterrupted)}`,
     `  throttled    ${times(run.timesThrottled)}${run.throttledMs > 0 ? ` (${formatDuration(run.throttledMs)} waiting)` : ''}`,
+    `  transient    ${times(run.transientFailures)}${run.transientMs > 0 ? ` (${formatDuration(run.transientMs)} waiting for the resource)` : ''}`,
     `  running time ${formatDuration(run.totalTimeMs)}`,
     `  attempts     ${run.attemptsMade} failed`,
     `  cursor       ${JSON.stringify(run.cursor)}`,
@@ -81,6 +86,14 @@ export function detailLines(
     );
   }
   if (run.lastError !== undefined) lines.push(`  last error   ${run.lastError}`);
+  if (run.staleReason !== undefined) {
+    lines.push(`  stale        ${run.staleReason}; another worker resumes it from its checkpoint`);
+  }
+  if (run.unknownSince !== undefined) {
+    lines.push(
+      `  unknown job  no worker knew "${run.jobName}" for ${formatDuration(Math.max(0, now - run.unknownSince))}; deploy a worker that defines it`,
+    );
+  }
   if (run.updatedAt !== undefined) {
     lines.push(`  updated      ${formatDuration(Math.max(0, now - run.updatedAt))} ago`);
   }

@@ -34,11 +34,11 @@ export class StatusSession {
     return this.#lastHeld;
   }
 
-  async read<T>(work: (queue: CliQueue) => Promise<T>): Promise<T> {
+  async read<T>(work: (queue: CliQueue, backend: CliBackend) => Promise<T>): Promise<T> {
     const open = this.#open ?? (await this.#connect());
     try {
       return await withDeadline(
-        work(open.queue),
+        work(open.queue, open.backend),
         this.target.timeoutMs,
         open.backend.description,
         open.backend.lastError,

@@ -40,6 +40,7 @@ const COLUMNS: readonly Column[] = [
   },
   { title: 'INT', right: true, cell: (r) => formatCount(r.timesInterrupted) },
   { title: 'THR', right: true, cell: (r) => formatCount(r.timesThrottled) },
+  { title: 'TRN', right: true, cell: (r) => formatCount(r.transientFailures) },
 ];
 
 const PROGRESS = 3;

@@ -9,6 +9,8 @@ export interface Snapshot {
   readonly runs: readonly IterationRunInfo[];
   /** Set for `status <id>`: one run in detail. */
   readonly single: boolean;
+  /** The queue and backend looked at, for the message of an empty list. */
+  readonly where?: string | undefined;
 }
 
 /** The lines of a snapshot for a terminal `width` columns wide. */
@@ -18,7 +20,8 @@ export function terminalLines(snapshot: Snapshot, width: number, color: boolean)
   }
   if (snapshot.runs.length === 0) {
     return [
-      'No iteration runs in this queue yet (runs show once started; --module lists waiting ones).',
+      `No runs in ${snapshot.where ?? 'this queue'}. Check the queue name (-q) and the backend ` +
+        '(--verbose says which setting chose it).',
     ];
   }
   return renderTable(snapshot.runs, width, color);

@@ -3,7 +3,7 @@
  * at once when the terminal is resized); elsewhere only what changed is printed, as plain lines or
  * JSON lines. A refresh that fails keeps the last view and says why; the next one tries again.
  */
-import type { CliQueue } from '../cli-backend.js';
+import type { CliBackend, CliQueue } from '../cli-backend.js';
 import { sleep } from '../deadline.js';
 import type { CliIo } from '../io.js';
 import { line, useColor } from '../io.js';
@@ -22,7 +22,7 @@ export interface WatchOptions {
   readonly io: CliIo;
   readonly format: StatusFormat;
   readonly intervalMs: number;
-  readonly fetch: (queue: CliQueue) => Promise<Snapshot>;
+  readonly fetch: (queue: CliQueue, backend: CliBackend) => Promise<Snapshot>;
 }
 
 export async function watchStatus(options: WatchOptions): Promise<number> {

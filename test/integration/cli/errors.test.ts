@@ -61,7 +61,7 @@ describe.concurrent('CLI usage', () => {
     // A closed port: had the command connected first, it would have exited with 3.
     const port = await closedPort();
     const result = await cli(['enqueue', 'count-to', '--params', '{"total": 10,}'], {
-      env: { REDIS_URL: `redis://127.0.0.1:${port}` },
+      env: { BULLMQ_ITERATION_REDIS_URL: `redis://127.0.0.1:${port}` },
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--params is not valid JSON');
@@ -71,7 +71,7 @@ describe.concurrent('CLI usage', () => {
 
   it('unknown job names and refused params are usage errors; the module lists its jobs', async () => {
     const port = await closedPort();
-    const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
+    const env = { BULLMQ_ITERATION_REDIS_URL: `redis://127.0.0.1:${port}` };
     const [unknown, refused] = await Promise.all([
       cli(['enqueue', 'count-too', '--module', JOBS], { env }),
       cli(['enqueue', 'count-to', '--module', JOBS, '--params', '{"total":-1}'], { env }),
@@ -81,7 +81,7 @@ describe.concurrent('CLI usage', () => {
     expect(unknown.stderr).toContain('defines "always-fails", "count-to"');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
-      'The params of "count-to" were refused by its parseParams: total must be a whole number of 1 or more, got -1',
+      'Cannot enqueue iteration job "count-to": parseParams rejected its params: total must be a whole number of 1 or more, got -1',
     );
   });
 
@@ -104,7 +104,9 @@ describe.concurrent('CLI usage', () => {
       cli(['enqueue', 'x', '--delay', 'soon']),
       cli(['status', '--redis-url', 'redis://a', '--database-url', 'postgres://b']),
       cli(['status', '--redis-url', 'http://localhost:6379']),
-      cli(['status', '--data-dir', 'x'], { env: { REDIS_URL: 'redis://127.0.0.1:1' } }),
+      cli(['status', '--data-dir', 'x'], {
+        env: { BULLMQ_ITERATION_REDIS_URL: 'redis://127.0.0.1:1' },
+      }),
       cli(['resume', '1', '--reason', 'x']),
     ]);
     expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
@@ -122,7 +124,7 @@ describe.concurrent('unreachable servers (exit code 3, never a hang)', () => {
   it('a closed port fails at once with the address tried', async () => {
     const port = await closedPort();
     const [redis, postgres, worker] = await Promise.all([
-      cli(['status'], { env: { REDIS_URL: `redis://127.0.0.1:${port}/0` } }),
+      cli(['status'], { env: { BULLMQ_ITERATION_REDIS_URL: `redis://127.0.0.1:${port}/0` } }),
       cli(['pause', '1', '--database-url', `postgres://app:secret@127.0.0.1:${port}/app`]),
       cli(['worker', JOBS, '--redis-url', `redis://127.0.0.1:${port}`]),
     ]);
@@ -142,10 +144,10 @@ describe.concurrent('unreachable servers (exit code 3, never a hang)', () => {
     try {
       const [redis, postgres] = await Promise.all([
         cli(['status', '--timeout', '1500'], {
-          env: { REDIS_URL: `redis://127.0.0.1:${silent.port}` },
+          env: { BULLMQ_ITERATION_REDIS_URL: `redis://127.0.0.1:${silent.port}` },
         }),
         cli(['enqueue', 'count-to', '--timeout', '1500'], {
-          env: { DATABASE_URL: `postgres://app@127.0.0.1:${silent.port}/app` },
+          env: { BULLMQ_ITERATION_DATABASE_URL: `postgres://app@127.0.0.1:${silent.port}/app` },
         }),
       ]);
       expect(redis.code).toBe(3);
@@ -200,7 +202,7 @@ describe('refused before anything is added', () => {
     const queueName = uniqueQueueName('cli-refused');
     const result = await cli(
       ['enqueue', 'count-to', '-q', queueName, '-m', JOBS, '-p', '{"total":"lots"}'],
-      { env: { REDIS_URL: redisUrl() } },
+      { env: { BULLMQ_ITERATION_REDIS_URL: redisUrl() } },
     );
     expect(result.code).toBe(2);
     const queue = backendByName('redis').queue(queueName);

@@ -39,7 +39,10 @@ export function placeFor(kind: CliBackendName): Place {
       },
     };
   }
-  const env = kind === 'redis' ? { REDIS_URL: redisUrl() } : { DATABASE_URL: postgresUrl() };
+  const env =
+    kind === 'redis'
+      ? { BULLMQ_ITERATION_REDIS_URL: redisUrl() }
+      : { BULLMQ_ITERATION_DATABASE_URL: postgresUrl() };
   return { env, cwd: undefined, queue: (name) => backendByName(kind).queue(name) as never };
 }
 
@@ -88,7 +91,7 @@ export async function roundTrip(kind: CliBackendName): Promise<void> {
   expect(listed.stdout).toMatch(
     new RegExp(
       `^id=${id} job=count-to status=running processed=\\d+ total=100000 percent=[\\d.]+ ` +
-        'rate=[\\d.]+ eta_ms=\\d+ interrupted=0 throttled=0$',
+        'rate=[\\d.]+ eta_ms=\\d+ interrupted=0 throttled=0 transient=0$',
       'm',
     ),
   );

@@ -31,6 +31,8 @@ export function baseEnv(extra: Env = {}): NodeJS.ProcessEnv {
     if (key === 'REDIS_URL' || key === 'DATABASE_URL' || key.startsWith('BULLMQ_ITERATION_')) {
       delete env[key];
     }
+    // `npm test` sets npm_command for vitest; a CLI worker would warn that npm started it.
+    if (key.startsWith('npm_')) delete env[key];
   }
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];

@@ -12,7 +12,7 @@ import { cli, CLI_SHELL, JOBS, killAllCli, startCli } from './support.js';
 
 afterEach(() => killAllCli());
 
-const env = () => ({ REDIS_URL: redisUrl() });
+const env = () => ({ BULLMQ_ITERATION_REDIS_URL: redisUrl() });
 
 /** A worker with one long run in progress; returns the run's id. */
 async function busyQueue(queueName: string): Promise<string> {
@@ -49,7 +49,7 @@ describe('status --watch', () => {
     const id = await busyQueue(queueName);
     const tmux = tmuxOn(`bullmq-iteration-test-${randomBytes(4).toString('hex')}`);
     const command =
-      `env NO_COLOR=1 REDIS_URL='${redisUrl()}' ${CLI_SHELL} status -q ${queueName} ` +
+      `env NO_COLOR=1 BULLMQ_ITERATION_REDIS_URL='${redisUrl()}' ${CLI_SHELL} status -q ${queueName} ` +
       '--watch --interval 200; echo EXIT=$?; sleep 600';
     tmux('new-session', '-d', '-s', 'watch', '-x', '120', '-y', '30', command);
     try {
@@ -60,7 +60,9 @@ describe('status --watch', () => {
 
       const first = await until(screen, (s) => /running/.test(row(s)), 'the running row');
       expect(first).toContain(`bullmq-iteration status · queue ${queueName} · redis://`);
-      expect(first).toMatch(/^ID\s+JOB\s+STATUS\s+PROGRESS\s+PROCESSED\s+RATE\s+ETA\s+INT\s+THR$/m);
+      expect(first).toMatch(
+        /^ID\s+JOB\s+STATUS\s+PROGRESS\s+PROCESSED\s+RATE\s+ETA\s+INT\s+THR\s+TRN$/m,
+      );
       expect(row(first)).toMatch(/count-to\s+running\s+[█░]{30}\s+\d+\.\d%\s+[\d,]+\/100,000/);
       expect(flags()).toBe('1 0'); // alternate screen on, cursor hidden
 
@@ -82,7 +84,7 @@ describe('status --watch', () => {
       const bar = /[█░]+/.exec(row(narrow))![0].length;
       expect(bar).toBeGreaterThanOrEqual(5);
       expect(bar).toBeLessThan(30);
-      expect(row(narrow)).toMatch(/\s+\d+\s+\d+$/); // INT and THR, not cut off
+      expect(row(narrow)).toMatch(/\s+\d+\s+\d+\s+\d+$/); // INT, THR and TRN, not cut off
       expect(narrow).toContain('Ctrl-C to quit');
 
       tmux('send-keys', '-t', 'watch', 'C-c');

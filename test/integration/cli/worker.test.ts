@@ -11,7 +11,7 @@ import { cli, DEFAULT_JOBS, JOBS, killAllCli, startCli } from './support.js';
 
 afterEach(() => killAllCli());
 
-const env = () => ({ REDIS_URL: redisUrl() });
+const env = () => ({ BULLMQ_ITERATION_REDIS_URL: redisUrl() });
 
 async function enqueue(queueName: string, job: string, params = '{}'): Promise<string> {
   const result = await cli(['enqueue', job, '-q', queueName, '-p', params], { env: env() });

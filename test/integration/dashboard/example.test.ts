@@ -21,7 +21,7 @@ describe('examples/dashboard.ts', () => {
       process.execPath,
       ['--conditions=@bullmq-iteration/source', '--import', 'tsx', example],
       {
-        env: { ...process.env, REDIS_URL: `redis://${host}:${port}`, PORT: '0' },
+        env: { ...process.env, BULLMQ_ITERATION_REDIS_URL: `redis://${host}:${port}`, PORT: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

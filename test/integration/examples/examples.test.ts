@@ -1,5 +1,6 @@
 // The README's code runs: examples/ are executed as users would run them, on every backend
-// connect() can pick (REDIS_URL, DATABASE_URL, and neither: the embedded default).
+// connect() can pick (BULLMQ_ITERATION_REDIS_URL, BULLMQ_ITERATION_DATABASE_URL, and neither: the
+// embedded default).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -42,8 +43,8 @@ function runExample(
 
 describe('examples', () => {
   it.each([
-    ['redis', () => ({ REDIS_URL: redisUrl() })],
-    ['postgres', () => ({ DATABASE_URL: postgresUrl() })],
+    ['redis', () => ({ BULLMQ_ITERATION_REDIS_URL: redisUrl() })],
+    ['postgres', () => ({ BULLMQ_ITERATION_DATABASE_URL: postgresUrl() })],
     ['embedded', () => ({})],
   ] as const)('quickstart runs on %s', async (kind, env) => {
     const { code, output } = await runExample('quickstart.ts', env());
@@ -53,11 +54,21 @@ describe('examples', () => {
     expect(code).toBe(0);
   });
 
-  it('the demo processes every row exactly once across a simulated deploy', async () => {
-    const { code, output } = await runExample('demo.ts', { DEMO_ROWS: '5000' });
-    expect(output).toContain('worker 1: deploy! closing it gracefully');
+  it('the demo runs on the embedded database with REDIS_URL exported, across a real SIGTERM', async () => {
+    const { code, output } = await runExample('demo.ts', {
+      DEMO_ROWS: '5000',
+      // A BullMQ user's usual environment: the demo must not take it.
+      REDIS_URL: redisUrl(),
+      DATABASE_URL: postgresUrl(),
+    });
+    expect(output).toContain('- starting the embedded database (PGlite, no server needed)');
+    expect(output).toContain(
+      'REDIS_URL and DATABASE_URL ignored unless BULLMQ_ITERATION_USE_GENERIC_URLS=1',
+    );
+    expect(output).toMatch(/deploy! SIGTERM to worker 1 \(pid \d+\) at batch \d of 10/);
+    expect(output).toContain('exited by SIGTERM');
     expect(output).toMatch(/rows processed exactly once\s+5,000 of 5,000/);
-    expect(output).toMatch(/interruptions\s+1 \(the deploy\)/);
+    expect(output).toMatch(/interruptions\s+1 \(the SIGTERM at [\d,]+ rows\)/);
     expect(output).toContain('OK: every row was processed exactly once across the deploy.');
     expect(code).toBe(0);
   });

@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { parseCommandArgs, parseInteger, wantsHelp } from '../../../src/cli/args.js';
 import type { CliError } from '../../../src/cli/exit-codes.js';
-import type { TARGET_OPTIONS } from '../../../src/cli/target.js';
-import { resolveTarget } from '../../../src/cli/target.js';
+import { describeTarget, resolveTarget } from '../../../src/cli/target.js';
 
 function usage(action: () => unknown): string {
   try {
@@ -80,57 +79,112 @@ describe('parseInteger', () => {
 describe('resolveTarget', () => {
   const cwd = '/work/app';
   const resolve = (values: Record<string, string>, env: Record<string, string> = {}) =>
-    resolveTarget(values as { [K in keyof typeof TARGET_OPTIONS]?: string }, env, cwd);
+    resolveTarget(values as Record<string, string>, env, cwd);
 
   it('defaults to the maintenance queue on the embedded database in ./.bullmq-iteration', () => {
     expect(resolve({})).toEqual({
       queueName: 'maintenance',
-      source: { kind: 'embedded', dataDir: '/work/app/.bullmq-iteration' },
+      source: {
+        kind: 'embedded',
+        dataDir: '/work/app/.bullmq-iteration',
+        from: 'no BULLMQ_ITERATION_REDIS_URL or BULLMQ_ITERATION_DATABASE_URL set',
+      },
       timeoutMs: 10_000,
+      verbose: false,
     });
   });
 
-  it('takes flags over the environment, and Redis over PostgreSQL in the environment', () => {
+  it("takes flags over the library's own variables, and those over the embedded default", () => {
     const env = {
-      REDIS_URL: 'redis://env:6379',
-      DATABASE_URL: 'postgres://env/db',
+      BULLMQ_ITERATION_REDIS_URL: 'redis://env:6379',
       BULLMQ_ITERATION_QUEUE: 'nightly',
     };
     expect(resolve({}, env)).toMatchObject({
       queueName: 'nightly',
-      source: { kind: 'redis', url: 'redis://env:6379' },
+      source: { kind: 'redis', url: 'redis://env:6379', from: 'BULLMQ_ITERATION_REDIS_URL' },
     });
     expect(resolve({ 'database-url': 'postgresql://flag/db', queue: 'q' }, env)).toMatchObject({
       queueName: 'q',
-      source: { kind: 'postgres', url: 'postgresql://flag/db' },
+      source: { kind: 'postgres', url: 'postgresql://flag/db', from: '--database-url' },
     });
-    expect(resolve({}, { DATABASE_URL: 'postgres://env/db', REDIS_URL: ' ' }).source).toEqual({
+    expect(
+      resolve(
+        {},
+        { BULLMQ_ITERATION_DATABASE_URL: 'postgres://env/db', BULLMQ_ITERATION_REDIS_URL: ' ' },
+      ).source,
+    ).toEqual({
       kind: 'postgres',
       url: 'postgres://env/db',
+      from: 'BULLMQ_ITERATION_DATABASE_URL',
     });
     expect(resolve({ 'data-dir': 'state', timeout: '250' })).toMatchObject({
       source: { kind: 'embedded', dataDir: '/work/app/state' },
       timeoutMs: 250,
     });
-    expect(resolve({}, { BULLMQ_ITERATION_DATA_DIR: '/var/lib/jobs' }).source).toEqual({
+    expect(resolve({}, { BULLMQ_ITERATION_DATA_DIR: '/var/lib/jobs' }).source).toMatchObject({
       kind: 'embedded',
       dataDir: '/var/lib/jobs',
     });
   });
 
+  it("ignores the app's REDIS_URL and DATABASE_URL unless opted in, and says so", () => {
+    const app = { REDIS_URL: 'redis://app:6379', DATABASE_URL: 'postgres://app/db' };
+    const ignored = resolve({}, app).source;
+    expect(ignored.kind).toBe('embedded');
+    expect(ignored.from).toContain(
+      'REDIS_URL and DATABASE_URL ignored unless BULLMQ_ITERATION_USE_GENERIC_URLS=1',
+    );
+    expect(resolve({}, { ...app, BULLMQ_ITERATION_USE_GENERIC_URLS: '1' }).source).toEqual({
+      kind: 'redis',
+      url: 'redis://app:6379',
+      from: 'REDIS_URL',
+    });
+    expect(
+      resolve({}, { DATABASE_URL: 'postgres://app/db', BULLMQ_ITERATION_USE_GENERIC_URLS: 'true' })
+        .source,
+    ).toMatchObject({ kind: 'postgres', from: 'DATABASE_URL' });
+  });
+
+  it('--verbose names the backend, the setting that chose it and the queue, without a password', () => {
+    const target = resolve(
+      { verbose: true as never, queue: 'nightly' },
+      { BULLMQ_ITERATION_DATABASE_URL: 'postgres://app:hunter2@db/app' },
+    );
+    expect(describeTarget(target)).toBe(
+      'backend: PostgreSQL at postgres://app:***@db/app (from BULLMQ_ITERATION_DATABASE_URL); queue "nightly"',
+    );
+  });
+
   it('refuses conflicting or malformed connections, never echoing a password', () => {
     expect(usage(() => resolve({ 'redis-url': 'redis://a', 'database-url': 'postgres://b' }))).toBe(
-      'Give --redis-url or --database-url, not both.',
+      'Give --redis-url or --database-url, not both: they choose different backends.',
     );
     expect(usage(() => resolve({ 'database-url': 'mysql://u:p@h/db' }))).toContain(
       '--database-url must start with postgres:// or postgresql://, got "mysql://…"',
     );
-    const malformed = usage(() => resolve({}, { REDIS_URL: 'redis://user:hunter2@' }));
-    expect(malformed).toContain('REDIS_URL is not a valid URL: "redis://user:***@"');
-    expect(malformed).not.toContain('hunter2');
-    expect(usage(() => resolve({ 'data-dir': 'x' }, { REDIS_URL: 'redis://h' }))).toContain(
-      '--data-dir is for the embedded database, but this command uses Redis (from REDIS_URL)',
+    const malformed = usage(() =>
+      resolve({}, { BULLMQ_ITERATION_REDIS_URL: 'redis://user:hunter2@' }),
     );
+    expect(malformed).toContain(
+      'BULLMQ_ITERATION_REDIS_URL is not a valid URL: "redis://user:***@"',
+    );
+    expect(malformed).not.toContain('hunter2');
+    expect(
+      usage(() => resolve({ 'data-dir': 'x' }, { BULLMQ_ITERATION_REDIS_URL: 'redis://h' })),
+    ).toContain(
+      '--data-dir is for the embedded database, but this command uses Redis (from BULLMQ_ITERATION_REDIS_URL)',
+    );
+    expect(
+      usage(() =>
+        resolve(
+          {},
+          {
+            BULLMQ_ITERATION_REDIS_URL: 'redis://h',
+            BULLMQ_ITERATION_DATABASE_URL: 'postgres://h/d',
+          },
+        ),
+      ),
+    ).toContain('Give BULLMQ_ITERATION_REDIS_URL or BULLMQ_ITERATION_DATABASE_URL, not both');
     expect(usage(() => resolve({ queue: 'a:b' }))).toBe(
       '--queue expects a queue name without ":", got "a:b".',
     );

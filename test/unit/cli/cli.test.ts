@@ -65,7 +65,7 @@ describe('runCli', () => {
     [['cancel'], 'cancel: missing <id>.'],
     [['demo', '--rows', '10'], '--rows expects a whole number between 1,000 and 10,000,000'],
   ])('%j is a usage error', async (argv, message) => {
-    const run = io({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const run = io({ BULLMQ_ITERATION_REDIS_URL: 'redis://127.0.0.1:1' });
     expect(await runCli(argv, run.io)).toBe(2);
     expect(run.err()).toContain(message);
   });

@@ -22,6 +22,10 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     lastError: undefined,
     control: undefined,
     updatedAt: 1_700_000_000_000,
+    staleReason: undefined,
+    transientFailures: 0,
+    transientMs: 0,
+    unknownSince: undefined,
     ...fields,
   };
 }

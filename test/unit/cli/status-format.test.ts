@@ -68,11 +68,13 @@ describe('renderTable', () => {
 
   it('lays out a header and one row per run, the bar taking the spare width', () => {
     const lines = renderTable(runs, 120, false);
-    expect(lines[0]).toMatch(/^ID\s+JOB\s+STATUS\s+PROGRESS\s+PROCESSED\s+RATE\s+ETA\s+INT\s+THR$/);
-    expect(lines[1]).toMatch(
-      /^42\s+score-accounts\s+running\s+█{15}░{15}\s+52\.3%\s+26,150\/50,000\s+3,120\/s\s+7\.7 s\s+1\s+0$/,
+    expect(lines[0]).toMatch(
+      /^ID\s+JOB\s+STATUS\s+PROGRESS\s+PROCESSED\s+RATE\s+ETA\s+INT\s+THR\s+TRN$/,
     );
-    expect(lines[2]).toMatch(/^7\s+send-welcome\s+paused\s+░{30}\s+-\s+12\s+-\s+-\s+1\s+3$/);
+    expect(lines[1]).toMatch(
+      /^42\s+score-accounts\s+running\s+█{15}░{15}\s+52\.3%\s+26,150\/50,000\s+3,120\/s\s+7\.7 s\s+1\s+0\s+0$/,
+    );
+    expect(lines[2]).toMatch(/^7\s+send-welcome\s+paused\s+░{30}\s+-\s+12\s+-\s+-\s+1\s+3\s+0$/);
     // Columns line up: the header's titles start where the rows' cells do.
     expect(lines[1]!.indexOf('26,150')).toBeLessThan(
       lines[0]!.indexOf('PROCESSED') + 'PROCESSED'.length,
@@ -101,7 +103,7 @@ describe('renderTable', () => {
 describe('plain lines', () => {
   it('have fixed keys in a fixed order, "-" for the unknown', () => {
     expect(plainLine(run())).toBe(
-      'id=42 job=score-accounts status=running processed=26150 total=50000 percent=52.3 rate=3120.5 eta_ms=7650 interrupted=1 throttled=0',
+      'id=42 job=score-accounts status=running processed=26150 total=50000 percent=52.3 rate=3120.5 eta_ms=7650 interrupted=1 throttled=0 transient=0',
     );
     expect(
       plainLine(
@@ -113,7 +115,7 @@ describe('plain lines', () => {
         }),
       ),
     ).toBe(
-      'id=42 job=score-accounts status=running processed=26150 total=- percent=- rate=- eta_ms=- interrupted=1 throttled=0',
+      'id=42 job=score-accounts status=running processed=26150 total=- percent=- rate=- eta_ms=- interrupted=1 throttled=0 transient=0',
     );
   });
 
@@ -175,13 +177,41 @@ describe('the watch frame', () => {
 
   it('says so when there is nothing to show', () => {
     const frame = watchFrame(
-      { runs: [], single: false },
+      { runs: [], single: false, where: 'queue "nightly" on redis://cache:6379' },
       { title: 't', footer: 'f' },
-      { width: 80, height: 24 },
+      { width: 200, height: 24 },
       false,
     );
-    expect(frame[2]).toMatch(
-      /^No iteration runs in this queue yet \(runs show once started; --module lists waiting ones\)\.$/,
+    expect(frame[2]).toBe(
+      'No runs in queue "nightly" on redis://cache:6379. Check the queue name (-q) and the backend (--verbose says which setting chose it).',
     );
+  });
+
+  it('shows stale, unknown-job and recovering runs with their figures', () => {
+    const now = 1_700_000_060_000;
+    const stale = detailLines(
+      run({ status: 'stale', staleReason: 'lock gone: its worker stopped renewing it' }),
+      100,
+      false,
+      now,
+    );
+    expect(stale).toContain(
+      '  stale        lock gone: its worker stopped renewing it; another worker resumes it from its checkpoint',
+    );
+    const unknown = detailLines(
+      run({ status: 'unknown-job', unknownSince: now - 120_000 }),
+      100,
+      false,
+      now,
+    );
+    expect(unknown.at(-2)).toContain(
+      'unknown job  no worker knew "score-accounts" for 2 min; deploy a worker',
+    );
+    const recovering = run({ status: 'recovering', transientFailures: 2, transientMs: 31_000 });
+    expect(detailLines(recovering, 100, false, now)).toContain(
+      '  transient    2 times (31 s waiting for the resource)',
+    );
+    expect(plainLine(recovering)).toMatch(/status=recovering .* transient=2$/);
+    expect(renderTable([recovering], 120, false)[1]).toMatch(/recovering.*\s2$/);
   });
 });

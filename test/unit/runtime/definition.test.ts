@@ -78,6 +78,67 @@ describe('defineIterationJob', () => {
     expect(added).toEqual([['typed', { since: '2024-01-01' }]]);
   });
 
+  it('enqueue stores what parseParams returns, without undefined properties, with the job defaults', async () => {
+    const added: unknown[] = [];
+    const queue = {
+      add: async (name: string, data: unknown, options: unknown) => {
+        added.push([name, data, options]);
+        return {} as never;
+      },
+    };
+    const job = defineIterationJob({
+      ...valid,
+      name: 'coerced',
+      // A coercing parser: its output (a number) is valid, its input (a string) would not be.
+      parseParams: (data: unknown) => {
+        const limit = Number((data as { limit: unknown }).limit);
+        if (!Number.isInteger(limit))
+          throw new Error(`limit must be an integer, got ${String(limit)}`);
+        return { limit, since: (data as { since?: string }).since };
+      },
+      defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
+    });
+    await job.enqueue(
+      queue,
+      { limit: '10' as unknown as number, since: undefined },
+      { attempts: 2 },
+    );
+    expect(added).toEqual([
+      ['coerced', { limit: 10 }, { attempts: 2, backoff: { type: 'exponential', delay: 1_000 } }],
+    ]);
+    expect(Object.keys((added[0] as [string, object])[1])).toEqual(['limit']);
+  });
+
+  it('enqueue refuses a BigInt or an undefined array element with the path, before queue.add', async () => {
+    const queue = {
+      add: async () => {
+        throw new Error('queue.add must not be reached');
+      },
+    };
+    const job = defineIterationJob<Record<string, unknown>>({ ...valid, name: 'raw' });
+    await expect(job.enqueue(queue, { id: 10n })).rejects.toThrow(
+      'but params.id: a BigInt (10n); store it as a string.',
+    );
+    await expect(job.enqueue(queue, { ids: [1, undefined] })).rejects.toThrow(
+      'but params.ids[1]: undefined.',
+    );
+    // Nested undefined properties are dropped like JSON.stringify drops them.
+    const kept: unknown[] = [];
+    await job.enqueue(
+      { add: async (_n, data) => (kept.push(data), {} as never) },
+      {
+        filter: { since: undefined, plan: 'pro' },
+      },
+    );
+    expect(kept).toEqual([{ filter: { plan: 'pro' } }]);
+  });
+
+  it('refuses defaultJobOptions that are not an object', () => {
+    expect(() => defineIterationJob({ ...valid, defaultJobOptions: 3 as never })).toThrow(
+      'Iteration job "valid": `defaultJobOptions` must be an object of BullMQ job options, got 3.',
+    );
+  });
+
   it('freezes the definition', () => {
     const job = defineIterationJob(valid);
     expect(Object.isFrozen(job)).toBe(true);

@@ -36,6 +36,7 @@ test('a failing row fails the attempt; the retry starts again at that row', asyn
 
 test('a cursor that is not JSON fails the job at once, keeping the last good checkpoint', async () => {
   const events = [{ at: new Date('2024-01-01') }, { at: new Date('2024-01-02') }];
+  // @ts-expect-error TypeScript refuses the Date cursor; JavaScript code gets the run-time check
   const replayEvents = defineIterationJob({
     name: 'replay-events',
     // A mistake: a Date cannot be stored as a cursor.
