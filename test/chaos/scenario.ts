@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import type { Queue } from 'bullmq';
 
+import { CHECKPOINT_LAG_ITEMS } from './bounds.js';
 import { countItems, type ItemCount } from './records.js';
 import type { ChaosBackend, ChaosServers, ChaosTarget } from './servers.js';
 import type { ChaosParams } from './worker-process.js';
@@ -14,13 +15,10 @@ import { sleep, type WorkerEnv, WorkerPool } from './workers.js';
 
 /**
  * Items a coalesced run may redo per incident that cost it its lock or its process (a SIGKILL, a
- * freeze past the lock, a restart or dropped connections). The checkpoint writer keeps one write in
- * flight and the newest cursor wins, so a crash redoes the items finished while the last write was
- * in flight plus the one in the step; the crash test allows 5 with 5 ms steps. Chaos steps take
- * about 1 ms, and a write on this 2-core machine rarely takes over 10 ms: 10 items. Tighten it to
- * the runtime's documented checkpoint-lag bound once there is one.
+ * freeze past the lock, a restart or dropped connections): the lag bound, plus the item in the
+ * step and the one whose record was written just before the kill.
  */
-export const REDO_PER_INCIDENT = 10;
+export const REDO_PER_INCIDENT = CHECKPOINT_LAG_ITEMS + 2;
 
 /** Longest wait for the jobs to make progress up to the next incident. */
 const PROGRESS_TIMEOUT_MS = 60_000;

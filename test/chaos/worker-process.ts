@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { createEmbeddedBackend } from '../../src/embedded/pglite-server.js';
 import type { BuildEnumeratorArgs, CheckpointMode } from '../../src/index.js';
 import { defineIterationJob, IterationWorker, redisOptionsFromUrl } from '../../src/index.js';
+import { CHECKPOINT_LAG_ITEMS } from './bounds.js';
 
 /** Params of every chaos job: items 0..total-1, each taking `stepMs` (0: a synchronous step). */
 export interface ChaosParams {
@@ -82,6 +83,8 @@ const worker = new IterationWorker(
     concurrency: Number(env.CONCURRENCY ?? 1),
     lockDuration: Number(env.LOCK_MS ?? 30_000),
     stalledInterval: Number(env.STALLED_MS ?? 30_000),
+    // A tight backpressure bound, so the redo after each incident is checked against it.
+    maxCheckpointLagItems: CHECKPOINT_LAG_ITEMS,
     // PGlite never delivers NOTIFY: an idle worker there polls (see test/support/backends.ts).
     ...(backend === 'pglite' ? { drainDelay: 0.2 } : {}),
   },
