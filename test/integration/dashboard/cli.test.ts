@@ -19,7 +19,7 @@ describe('bullmq-iteration dashboard', () => {
     const url = new URL(postgresUrl());
     url.username = 'postgres';
     url.password = 's3cret-pw';
-    const env = { DATABASE_URL: url.href };
+    const env = { BULLMQ_ITERATION_DATABASE_URL: url.href };
     const queue = ['--queue', `dashboard-cli-${Date.now().toString(36)}`];
     const enqueued = await cli(['enqueue', 'count-to', '-m', JOBS, '-p', '{"total":3}', ...queue], {
       env,
@@ -60,7 +60,7 @@ describe('bullmq-iteration dashboard', () => {
 
   it('on Redis: read-only shows no controls and answers control requests with 403', async () => {
     const queue = ['--queue', `dashboard-ro-${Date.now().toString(36)}`];
-    const env = { REDIS_URL: redisUrl() };
+    const env = { BULLMQ_ITERATION_REDIS_URL: redisUrl() };
     const dashboard = startCli(['dashboard', '--port', '0', '--read-only', ...queue], { env });
     await dashboard.waitFor(LINK);
     expect(dashboard.stdout()).toContain('(read-only: no controls)');
@@ -79,7 +79,7 @@ describe('bullmq-iteration dashboard', () => {
     const taken = await listenDashboard(() => {}, { port: 0 });
     try {
       const result = await cli(['dashboard', '--port', String(taken.port)], {
-        env: { REDIS_URL: redisUrl() },
+        env: { BULLMQ_ITERATION_REDIS_URL: redisUrl() },
       });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(

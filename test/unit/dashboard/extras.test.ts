@@ -46,7 +46,16 @@ describe('dashboard: fields it does not know yet', () => {
   it('renders any status string, with controls, in the table and on the run page', () => {
     const table = runsTable('', { runs: [later], statuses: [], names: [] }, {}, false).text;
     expect(table).toContain('data-status="recovering"');
-    expect(table).toContain('class="badge tone-quiet"');
+    // Known to the status formatter now: a run waiting for a resource, like a throttled one.
+    expect(table).toContain('class="badge tone-held"');
+    const unknown = runsTable(
+      '',
+      { runs: [run({ status: 'warming-up' as never })], statuses: [], names: [] },
+      {},
+      false,
+    ).text;
+    expect(unknown).toContain('data-status="warming-up"');
+    expect(unknown).toContain('class="badge tone-quiet"');
     expect(table).toContain('data-action="pause"');
     expect(table).toContain('data-action="cancel"');
     const detail = {
