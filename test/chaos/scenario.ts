@@ -16,9 +16,10 @@ import { sleep, type WorkerEnv, WorkerPool } from './workers.js';
 /**
  * Items a coalesced run may redo per incident that cost it its lock or its process (a SIGKILL, a
  * freeze past the lock, a restart or dropped connections): the lag bound, plus the item in the
- * step and the one whose record was written just before the kill.
+ * step, the one whose record was written just before the kill, and a small margin for the write
+ * that was starting when the bound was reached.
  */
-export const REDO_PER_INCIDENT = CHECKPOINT_LAG_ITEMS + 2;
+export const REDO_PER_INCIDENT = CHECKPOINT_LAG_ITEMS + 5;
 
 /** Longest wait for the jobs to make progress up to the next incident. */
 const PROGRESS_TIMEOUT_MS = 60_000;
