@@ -100,6 +100,31 @@ export interface IterationJobDefinition<Params, Item, Cursor> {
    */
   readonly maxRuntimeMs?: number;
   /**
+   * Items one run may finish before it checkpoints and requeues itself (reason `max-items`), so a
+   * long job shares the worker with others, like `maxRuntimeMs` but counted in items. No attempt
+   * is counted and the next run continues after the last finished item. @defaultValue unlimited
+   */
+  readonly maxItemsPerRun?: number;
+  /**
+   * Items the job finishes over its whole life (across runs) before it stops: the job then
+   * completes as if `ctx.stop()` had been called (`stoppedEarly: true`, `onComplete` runs).
+   * Useful to try a backfill on its first N rows. @defaultValue unlimited
+   */
+  readonly maxItems?: number;
+  /**
+   * Checked after every finished item: when it returns true, the run checkpoints and requeues
+   * itself like a deploy would (reason `condition`), counting no attempt. It is not checked before
+   * the first item of a run, so every run moves forward; for a condition that should hold the job
+   * back for a while, use `throttle` (which requeues after a backoff) instead. Errors it throws
+   * are the job's own, like those of `eachIteration`. @defaultValue none
+   *
+   * @example
+   * ```ts
+   * interruptWhen: () => draining.has(process.env.REGION),
+   * ```
+   */
+  readonly interruptWhen?: (ctx: IterationContext<Params, Cursor>) => MaybePromise<boolean>;
+  /**
    * `coalesced` (default): the cursor is saved in the background after every item, at most one
    * write in flight, the newest cursor wins; a crash redoes at most the items finished during the
    * last write. `strict`: each item waits for its checkpoint to be durable before the next starts;

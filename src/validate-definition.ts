@@ -5,6 +5,7 @@
  */
 import { IterationDefinitionError } from './errors.js';
 import { validateCheckpointMode, validateOptionalDuration } from './options.js';
+import { validateLimits } from './runtime/limits.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
@@ -62,5 +63,6 @@ export function validateDefinition(definition: unknown): ResolvedThrottle {
     );
   }
   validateCheckpointMode(d.checkpointMode, `iteration job "${name}"`);
+  validateLimits(d, `iteration job "${name}"`);
   return resolveThrottle(d.throttle as ThrottleOption | undefined, { jobName: name });
 }

@@ -21,7 +21,8 @@ import { findJob, storeOf } from './target.js';
  * - `running`: a worker is iterating it.
  * - `pausing` / `cancelling`: a request was made and the worker will act on it within a second.
  * - `paused`: parked until resumed; it holds no worker slot.
- * - `interrupted`: requeued after a shutdown, `maxRuntimeMs` or an abort; due again shortly.
+ * - `interrupted`: requeued after a shutdown, `maxRuntimeMs`, `maxItemsPerRun`, `interruptWhen` or
+ *   an abort; due again shortly.
  * - `throttled`: requeued by a throttle condition; due after its backoff.
  * - `retrying`: an attempt failed; BullMQ retries it after its backoff.
  * - `recovering`: requeued after a transient database or Redis error; it resumes once the

@@ -10,9 +10,12 @@
  * - `shutdown`: the worker is closing (deploy, SIGTERM, `worker.close()`); the job is requeued.
  * - `max-runtime`: the run used up `maxRuntimeMs`; the job is requeued so others get a turn.
  * - `aborted`: BullMQ's `worker.cancelJob(id)` aborted the run; the job is requeued.
+ * - `max-items`: the run finished `maxItemsPerRun` items; the job is requeued so others get a turn.
+ * - `condition`: the job's `interruptWhen` returned true after an item; the job is requeued.
  * - `lock-lost`: another worker owns the job now; this run stops without touching it.
  */
-export type InterruptReason = 'shutdown' | 'max-runtime' | 'aborted' | 'lock-lost';
+export type InterruptReason =
+  'shutdown' | 'max-runtime' | 'max-items' | 'condition' | 'aborted' | 'lock-lost';
 
 /**
  * Every reason a run stops at an item boundary: the interruptions above, plus an operator's

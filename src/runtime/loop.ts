@@ -39,6 +39,11 @@ export interface LoopRun<Item> {
   /** Records a finished item and the cursor after it. */
   advance(cursor: JsonValue): void;
   /**
+   * Run limits and `interruptWhen`, checked after each finished item (see limits.ts); undefined
+   * when the job has none, so such a run pays one test per item. Read once, when the loop starts.
+   */
+  readonly atBoundary?: (() => void | Promise<void>) | undefined;
+  /**
    * Set by the loop when it throws: true when the error came from the step (`eachIteration`),
    * false when it came from the enumerator or the checkpoint writer. The run treats the two
    * differently: only infrastructure errors are classified as transient without being marked.
@@ -54,7 +59,7 @@ type AnyIterator<Item> =
 export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promise<LoopEnd> {
   const { async, it } = openIterator<Item>(source, run.label);
   // Fixed for the run, so read once: without conditions the per-item cost of throttling is one test.
-  const { throttling, strict, writer, progress } = run;
+  const { throttling, strict, writer, progress, atBoundary } = run;
   let finished = false;
   let inStep = false;
   let lastTurn = coarseNow();
@@ -102,6 +107,13 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
         if (writer.behind(now)) await writer.flush();
         const failure = writer.failure;
         if (failure !== undefined) throw failure.error;
+      }
+      if (atBoundary !== undefined) {
+        // Its errors (those of `interruptWhen`) are the job's, like the step's.
+        inStep = true;
+        const checked = atBoundary();
+        if (checked !== undefined) await checked;
+        inStep = false;
       }
       if (progress.due) progress.tick();
       // Items that never wait on I/O (sync or CPU-bound steps, in-memory enumerators, resolved

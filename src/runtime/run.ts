@@ -36,6 +36,7 @@ import type { StopReason } from './interruption.js';
 import { isInterruptError, IterationInterrupt } from './interruption.js';
 import type { IterationSummary } from './ledger.js';
 import { RunLedger } from './ledger.js';
+import { boundaryCheck, reachedMaxItems } from './limits.js';
 import type { LoopEnd, LoopRun } from './loop.js';
 import { runLoop } from './loop.js';
 import { recordOutageOver, recordOutageResumed } from './outage.js';
@@ -87,6 +88,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   /** True while an outage or a retry in place is open; the next finished item closes it. */
   #recovering = false;
   readonly #retry: RetryInPlace;
+  readonly atBoundary: (() => void | Promise<void>) | undefined;
   #resolveDeadline: ((outcome: Promise<never>) => void) | undefined;
   readonly #deadlineEnding = new Promise<never>((resolve) => {
     this.#resolveDeadline = resolve as (outcome: Promise<never>) => void;
@@ -139,6 +141,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       onError: (error) => this.logger.warn({ err: error }, 'could not read control requests'),
     });
     if (signal !== undefined) this.#forward(signal);
+    this.atBoundary = boundaryCheck(definition, this);
   }
 
   /** Winds the run down at the next item boundary (idempotent; the first reason wins). */
@@ -286,6 +289,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     }
     // A retry after a failing onComplete goes straight back to it.
     if (state.phase === 'completing') return 'exhausted';
+    // The loop sees it before the first pull and completes the job as `ctx.stop()` would.
+    if (reachedMaxItems(this.definition, state.processed)) this.stopRequested = true;
     return undefined;
   }
 

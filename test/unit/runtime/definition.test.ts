@@ -55,6 +55,22 @@ describe('defineIterationJob', () => {
     );
   });
 
+  it.each([
+    ['maxItemsPerRun', 0, '`0` (number)'],
+    ['maxItems', 2.5, '`2.5` (number)'],
+    ['maxItems', '10', '`10` (string)'],
+  ])('rejects %s %s', (name, value, shown) => {
+    expect(() => defineIterationJob({ ...valid, [name]: value as never })).toThrow(
+      `iteration job "valid": expected \`${name}\` to be a whole number ≥ 1, got ${shown}.`,
+    );
+  });
+
+  it('rejects an interruptWhen that is not a function', () => {
+    expect(() => defineIterationJob({ ...valid, interruptWhen: true as never })).toThrow(
+      'iteration job "valid": `interruptWhen` must be a function',
+    );
+  });
+
   it('rejects an unknown checkpoint mode', () => {
     expect(() => defineIterationJob({ ...valid, checkpointMode: 'sometimes' as never })).toThrow(
       "expected `checkpointMode` to be 'coalesced' or 'strict', got `sometimes`",

@@ -206,4 +206,18 @@ describe('runInline: stopping a run from the test or from the job', () => {
     expect(summary.timesInterrupted).toBe(run.requeues.length);
     expect(run.job.attemptsMade).toBe(1);
   });
+
+  it('maxItemsPerRun and interruptWhen requeue in the inline helpers too', async () => {
+    const c = counter({
+      total: 20,
+      maxItemsPerRun: 8,
+      interruptWhen: (ctx) => ctx.processed === 12,
+    });
+    const run = runInline(c.job, { params: {} });
+    const summary = await run.finish();
+    expect(run.requeues.map((r) => r.reason)).toEqual(['max-items', 'condition', 'max-items']);
+    expect(c.seen).toEqual(range(20));
+    expect(summary.timesInterrupted).toBe(3);
+    expect(run.job.attemptsMade).toBe(1);
+  });
 });
