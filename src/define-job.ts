@@ -11,6 +11,7 @@ import { enqueuedParams } from './enqueue-params.js';
 import type { EnumeratorSource } from './enumerator.js';
 import type { JsonCompatible } from './json.js';
 import type { CheckpointMode } from './options.js';
+import type { ItemErrorPolicy } from './runtime/item-policy.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
@@ -124,6 +125,17 @@ export interface IterationJobDefinition<Params, Item, Cursor> {
    * ```
    */
   readonly interruptWhen?: (ctx: IterationContext<Params, Cursor>) => MaybePromise<boolean>;
+  /**
+   * What a failing item does: try it again in place a few times, then fail the attempt (the
+   * default, as without this option) or skip it and record it for `getFailedItems`. See the
+   * item failures guide. @defaultValue none: an item error fails the attempt at once
+   *
+   * @example
+   * ```ts
+   * itemErrors: { retries: 3, action: 'skip', maxSkipped: 50 },
+   * ```
+   */
+  readonly itemErrors?: ItemErrorPolicy;
   /**
    * `coalesced` (default): the cursor is saved in the background after every item, at most one
    * write in flight, the newest cursor wins; a crash redoes at most the items finished during the

@@ -147,3 +147,28 @@ export class TransientError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A job that skips failing items (`itemErrors: { action: 'skip' }`) met one failing item more than
+ * its `maxSkipped` or `maxSkippedShare` allow: the failures look systemic, so the attempt fails
+ * instead of skipping on. The item in hand is not recorded; the next attempt starts at it. `cause`
+ * is that item's error.
+ */
+export class ItemFailuresExceededError extends Error {
+  override readonly name = 'ItemFailuresExceededError';
+  readonly jobName: string;
+  /** Items skipped before this one, over the life of the job. */
+  readonly skipped: number;
+  /** Items finished, over the life of the job. */
+  readonly processed: number;
+
+  constructor(
+    message: string,
+    options: { jobName: string; skipped: number; processed: number; cause: unknown },
+  ) {
+    super(message, { cause: options.cause });
+    this.jobName = options.jobName;
+    this.skipped = options.skipped;
+    this.processed = options.processed;
+  }
+}

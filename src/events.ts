@@ -6,6 +6,7 @@ import type { Job } from 'bullmq';
 
 import type { JsonValue } from './json.js';
 import type { InterruptReason } from './runtime/interruption.js';
+import type { FailedItem } from './runtime/item-policy.js';
 
 /** Figures of a run at the moment of an event. */
 export interface IterationEvent {
@@ -54,6 +55,16 @@ export interface IterationRecoveringEvent extends IterationEvent {
   readonly transientMs: number;
 }
 
+/** What the `iteration.itemSkipped` event adds to the figures of the run. */
+export interface IterationItemSkippedEvent extends IterationEvent {
+  /** The record stored for the item (its cursor is the one before the item). */
+  readonly failedItem: FailedItem;
+  /** The item's last error. */
+  readonly error: Error;
+  /** Items skipped over the life of the job, this one included. */
+  readonly skipped: number;
+}
+
 export interface IterationWorkerEvents {
   /** The first run of a job begins (after `onStart`). */
   'iteration.started': (event: IterationEvent) => void;
@@ -72,6 +83,11 @@ export interface IterationWorkerEvents {
    * backoff. Not an attempt, not an interruption.
    */
   'iteration.recovering': (event: IterationRecoveringEvent) => void;
+  /**
+   * An item failed past its retries and was skipped (`itemErrors: { action: 'skip' }`): its
+   * record is stored with the next checkpoint and listed by `getFailedItems`.
+   */
+  'iteration.itemSkipped': (event: IterationItemSkippedEvent) => void;
   /** The job finished its enumerator (or called `stop()`); BullMQ completes it next. */
   'iteration.completed': (event: IterationEvent) => void;
   /** A run failed; BullMQ retries it or fails the job, per its `attempts`. */

@@ -11,11 +11,19 @@ export type {
   ControlOptions,
   ControlQueue,
   ControlRequest,
+  FailedItems,
   IterationRunInfo,
   ListRunsOptions,
   RunStatus,
 } from './control/index.js';
-export { cancelRun, getRun, listRuns, pauseRun, resumeRun } from './control/index.js';
+export {
+  cancelRun,
+  getFailedItems,
+  getRun,
+  listRuns,
+  pauseRun,
+  resumeRun,
+} from './control/index.js';
 export {
   createDashboardHandler,
   type DashboardAccess,
@@ -90,6 +98,7 @@ export {
   CheckpointError,
   CursorError,
   EnumeratorError,
+  ItemFailuresExceededError,
   IterationDefinitionError,
   ParamsError,
   RunControlError,
@@ -99,6 +108,7 @@ export {
 export type {
   IterationEvent,
   IterationEventName,
+  IterationItemSkippedEvent,
   IterationRecoveringEvent,
   IterationThrottledEvent,
   IterationWorkerEvents,
@@ -110,6 +120,8 @@ export type { RedisUrlOptions } from './redis-url.js';
 export { redactUrl, redisOptionsFromUrl } from './redis-url.js';
 export type { InterruptReason, StopReason } from './runtime/interruption.js';
 export { IterationInterrupt } from './runtime/interruption.js';
+export type { FailedItem, ItemErrorPolicy } from './runtime/item-policy.js';
+export { ITEM_POLICY_DEFAULTS } from './runtime/item-policy.js';
 export type { IterationSummary } from './runtime/ledger.js';
 export type { IterationProgress, IterationStatus, ThrottleProgress } from './runtime/progress.js';
 export { isTransientError } from './runtime/transient.js';

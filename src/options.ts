@@ -175,7 +175,8 @@ export function resolveIterationOptions(
   });
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+/** A copy of `value` without its `undefined` fields, so defaults fill them. */
+export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 

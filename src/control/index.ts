@@ -1,6 +1,8 @@
 /** Operating runs from anywhere: their status, and pause, resume and cancel requests. */
 export type { ControlOptions } from './commands.js';
 export { cancelRun, pauseRun, resumeRun } from './commands.js';
+export type { FailedItems } from './failed-items.js';
+export { getFailedItems } from './failed-items.js';
 export type { ControlAction, ControlRequest } from './request.js';
 export type { IterationRunInfo, ListRunsOptions, RunStatus } from './status.js';
 export { getRun, listRuns } from './status.js';

@@ -69,6 +69,8 @@ export interface IterationRunInfo {
   readonly timesInterrupted: number;
   readonly timesThrottled: number;
   readonly throttledMs: number;
+  /** Items skipped after failing (see `itemErrors` and `getFailedItems`). */
+  readonly skipped: number;
   readonly totalTimeMs: number;
   readonly attemptsMade: number;
   /** BullMQ's failure reason of the last failed attempt, if any. */
@@ -186,7 +188,7 @@ async function describeRun(
     store.load(ref),
     store.loadControl(ref),
   ]);
-  const state = readState(stateText);
+  const state = readStoredState(stateText);
   const progress = readProgress(job);
   const control = parseControl(controlText);
   const total = progress?.total;
@@ -213,6 +215,7 @@ async function describeRun(
     timesInterrupted: state?.timesInterrupted ?? progress?.timesInterrupted ?? 0,
     timesThrottled: state?.throttle?.timesThrottled ?? progress?.timesThrottled ?? 0,
     throttledMs: state?.throttle?.throttledMs ?? progress?.throttledMs ?? 0,
+    skipped: state?.skipped ?? progress?.skipped ?? 0,
     totalTimeMs: state?.totalTimeMs ?? progress?.totalTimeMs ?? 0,
     attemptsMade: job.attemptsMade,
     lastError: job.failedReason || undefined,
@@ -278,7 +281,8 @@ function statusOf(
   }
 }
 
-function readState(text: string | undefined): IterationState | undefined {
+/** The stored iteration state, or undefined when there is none or it cannot be read. */
+export function readStoredState(text: string | undefined): IterationState | undefined {
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as IterationState | null;

@@ -8,6 +8,7 @@ import type { Job } from 'bullmq';
 import type { IterationEvent } from '../events.js';
 import type { JsonValue } from '../json.js';
 import type { ThrottleDecision } from '../throttle/evaluate.js';
+import type { FailedItem } from './item-policy.js';
 import type { ProgressFigures } from './progress.js';
 import type { IterationState } from './state.js';
 import { initialState } from './state.js';
@@ -31,7 +32,9 @@ export interface IterationSummary {
   readonly transientMs?: number;
   readonly totalTimeMs: number;
   readonly cursor: JsonValue | null;
-  /** True when the job finished through `ctx.stop()` rather than by exhausting its enumerator. */
+  /** Items skipped after failing (see `itemErrors`); present only when there were any. */
+  readonly skipped?: number;
+  /** True when the job finished through `ctx.stop()` (or `maxItems`) rather than by exhausting its enumerator. */
   readonly stoppedEarly: boolean;
 }
 
@@ -55,6 +58,19 @@ export class RunLedger {
     this.state.cursor = cursor;
     this.state.processed++;
     this.processedThisRun++;
+  }
+
+  /**
+   * Moves past an item that was skipped, recording it in the same state as the cursor, so one
+   * fenced write stores both: the list of a job that crashed and redid the item has no duplicate.
+   */
+  skip(cursor: JsonValue, record: FailedItem, maxRecorded: number): void {
+    const { state } = this;
+    state.cursor = cursor;
+    state.skipped = (state.skipped ?? 0) + 1;
+    const list = (state.failedItems ??= []);
+    if (list.length < maxRecorded) list.push(record);
+    else state.failedItemsDropped = (state.failedItemsDropped ?? 0) + 1;
   }
 
   /** Running time over all runs so far, this one included. */
@@ -82,6 +98,7 @@ export class RunLedger {
           : { condition: decision.condition, reason: decision.reason, delayMs: decision.delayMs },
       transientFailures: state.outage?.timesRequeued ?? 0,
       transientMs: state.outage?.waitedMs ?? 0,
+      skipped: state.skipped ?? 0,
       totalTimeMs: this.totalTimeMs,
     };
   }
@@ -113,6 +130,7 @@ export class RunLedger {
         : {}),
       totalTimeMs: Math.round(this.totalTimeMs),
       cursor: state.cursor,
+      ...(state.skipped ? { skipped: state.skipped } : {}),
       stoppedEarly,
     };
   }

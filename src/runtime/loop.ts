@@ -171,7 +171,8 @@ async function closeIterator(it: Iterator<unknown> | AsyncIterator<unknown>, asy
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** True for promises and other thenables: what a step may return to be awaited. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== undefined &&
     value !== null &&

@@ -57,6 +57,8 @@ export interface IterationProgress {
   readonly transientFailures?: number;
   /** Time spent waiting after those requeues, in milliseconds; absent when none. */
   readonly transientMs?: number;
+  /** Items skipped after failing (see `itemErrors`), over the life of the job; absent when none. */
+  readonly skipped?: number;
   readonly totalTimeMs: number;
   /** While running: items per second over the last {@link RATE_WINDOW_MS}. */
   readonly itemsPerSecond?: number;
@@ -81,6 +83,7 @@ export interface ProgressFigures {
   readonly throttle: ThrottleProgress | undefined;
   readonly transientFailures: number;
   readonly transientMs: number;
+  readonly skipped: number;
   readonly totalTimeMs: number;
 }
 
@@ -104,6 +107,7 @@ export function buildProgress(
           transientMs: Math.round(figures.transientMs),
         }
       : {}),
+    ...(figures.skipped > 0 ? { skipped: figures.skipped } : {}),
     totalTimeMs: Math.round(figures.totalTimeMs),
     ...(moving ? { itemsPerSecond: Math.round(itemsPerSecond * 100) / 100 } : {}),
     ...(moving && total !== undefined && itemsPerSecond > 0

@@ -34,6 +34,9 @@ import { complete, fail, recover, stopped, takeOver, throttled } from './endings
 import type { RunHost } from './host.js';
 import type { StopReason } from './interruption.js';
 import { isInterruptError, IterationInterrupt } from './interruption.js';
+import type { SkippedItem } from './item-guard.js';
+import { ItemGuard } from './item-guard.js';
+import { itemPolicyOf } from './item-policy.js';
 import type { IterationSummary } from './ledger.js';
 import { RunLedger } from './ledger.js';
 import { boundaryCheck, reachedMaxItems } from './limits.js';
@@ -89,6 +92,11 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   #recovering = false;
   readonly #retry: RetryInPlace;
   readonly atBoundary: (() => void | Promise<void>) | undefined;
+  /** The step of a job with `itemErrors`; absent otherwise, so an item pays one field test. */
+  readonly #guard: ItemGuard | undefined;
+  readonly #maxRecorded: number;
+  /** Set by the guard when the item in hand was skipped; `advance` records it. */
+  skippedItem: SkippedItem | undefined;
   #resolveDeadline: ((outcome: Promise<never>) => void) | undefined;
   readonly #deadlineEnding = new Promise<never>((resolve) => {
     this.#resolveDeadline = resolve as (outcome: Promise<never>) => void;
@@ -142,6 +150,9 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     });
     if (signal !== undefined) this.#forward(signal);
     this.atBoundary = boundaryCheck(definition, this);
+    const policy = itemPolicyOf(definition);
+    this.#guard = policy === undefined ? undefined : new ItemGuard(policy, this);
+    this.#maxRecorded = policy?.maxRecorded ?? 0;
   }
 
   /** Winds the run down at the next item boundary (idempotent; the first reason wins). */
@@ -194,13 +205,29 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   }
 
   step(item: unknown): unknown {
+    if (this.#guard !== undefined) return this.#guard.step(item);
+    return this.definition.eachIteration(item as never, this.context as never);
+  }
+
+  eachIteration(item: unknown): unknown {
     return this.definition.eachIteration(item as never, this.context as never);
   }
 
   advance(cursor: JsonValue): void {
-    this.ledger.advance(cursor);
+    if (this.skippedItem === undefined) this.ledger.advance(cursor);
+    else this.#skip(cursor, this.skippedItem);
     if (this.#recovering) this.#recovered();
     this.#afterItem?.();
+  }
+
+  #skip(cursor: JsonValue, skipped: SkippedItem): void {
+    this.skippedItem = undefined;
+    this.ledger.skip(cursor, skipped.record, this.#maxRecorded);
+    this.emit('iteration.itemSkipped', {
+      failedItem: skipped.record,
+      error: skipped.error,
+      skipped: this.ledger.state.skipped ?? 0,
+    });
   }
 
   get throttling(): boolean {

@@ -7,6 +7,7 @@ import { CheckpointError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { ThrottleStats } from '../throttle/stats.js';
 import { readThrottleStats } from '../throttle/stats.js';
+import type { FailedItem } from './item-policy.js';
 import type { OutageStats } from './outage.js';
 import { readOutageStats } from './outage.js';
 
@@ -47,6 +48,15 @@ export interface IterationState {
   outage?: OutageStats;
   /** Set when an operator cancelled the job: it ended without finishing its enumerator. */
   cancelled?: { readonly at: number; readonly reason?: string };
+  /**
+   * Items skipped after failing (`itemErrors: { action: 'skip' }`), over the life of the job; not
+   * counted in `processed`. Absent until the first.
+   */
+  skipped?: number;
+  /** Records of skipped items, oldest first, at most `maxRecorded` of them. */
+  failedItems?: FailedItem[];
+  /** Skipped items not recorded because the list was full. */
+  failedItemsDropped?: number;
 }
 
 export function initialState(now: number): IterationState {
@@ -88,6 +98,12 @@ export function parseState(text: string, jobName: string, jobId: string): Iterat
   // Bookkeeping only: a damaged field reads as zero instead of failing the job over it.
   if (s.throttle !== undefined) s.throttle = readThrottleStats(s.throttle);
   if (s.outage !== undefined) s.outage = readOutageStats(s.outage);
+  for (const field of ['skipped', 'failedItemsDropped'] as const) {
+    const n = s[field];
+    if (n !== undefined && (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0))
+      s[field] = 0;
+  }
+  if (s.failedItems !== undefined && !Array.isArray(s.failedItems)) s.failedItems = [];
   return value as IterationState;
 }
 

@@ -17,6 +17,7 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     timesInterrupted: 1,
     timesThrottled: 0,
     throttledMs: 0,
+    skipped: 0,
     totalTimeMs: 8_400,
     attemptsMade: 0,
     lastError: undefined,

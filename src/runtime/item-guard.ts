@@ -1,0 +1,144 @@
+/**
+ * Poison items: the step of a job with `itemErrors` (see item-policy.ts). A failing item is tried
+ * again in place with a doubling backoff; once its retries are spent the attempt fails, or the item
+ * is skipped: its record is handed to the run, which stores it with the cursor after the item in
+ * the same fenced state write, so a crash loses both or neither (no duplicates, nothing lost).
+ * Interruptions and errors marked transient are left to the run, untouched.
+ */
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+
+import { ItemFailuresExceededError } from '../errors.js';
+import { preview } from '../json.js';
+import { isInterruptError } from './interruption.js';
+import type { FailedItem, ResolvedItemPolicy } from './item-policy.js';
+import { MESSAGE_CHARS, PREVIEW_CHARS, SHARE_MIN_ITEMS, STACK_CHARS } from './item-policy.js';
+import { isThenable } from './loop.js';
+import { sleep } from './retry-in-place.js';
+import type { IterationState } from './state.js';
+import { describeError, isMarkedTransient } from './transient.js';
+
+/** What the guard reads and sets on its run. */
+export interface GuardedRun {
+  readonly job: Job;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly label: string;
+  readonly definition: { readonly name: string };
+  readonly ledger: { readonly state: IterationState };
+  /** The step itself: `eachIteration` of the job. */
+  eachIteration(item: unknown): unknown;
+  /** Set when the item in hand was skipped; the run's `advance` stores it with the cursor. */
+  skippedItem: SkippedItem | undefined;
+}
+
+/** A skipped item on its way to the state: its record and the error itself, for the event. */
+export interface SkippedItem {
+  readonly record: FailedItem;
+  readonly error: Error;
+}
+
+export class ItemGuard {
+  readonly #policy: ResolvedItemPolicy;
+  readonly #run: GuardedRun;
+
+  constructor(policy: ResolvedItemPolicy, run: GuardedRun) {
+    this.#policy = policy;
+    this.#run = run;
+  }
+
+  /** Runs the step for one item; a promise only when the step returned one or failed. */
+  step(item: unknown): unknown {
+    let pending: unknown;
+    try {
+      pending = this.#run.eachIteration(item);
+    } catch (error) {
+      return this.#failed(item, error);
+    }
+    if (isThenable(pending)) {
+      return Promise.resolve(pending).then(undefined, (error: unknown) =>
+        this.#failed(item, error),
+      );
+    }
+    return pending;
+  }
+
+  async #failed(item: unknown, first: unknown): Promise<void> {
+    const run = this.#run;
+    const { retries, retryDelayMs } = this.#policy;
+    let error = first;
+    let tries = 1;
+    for (;;) {
+      if (isInterruptError(error, run.signal) || isMarkedTransient(error)) throw error;
+      if (tries > retries) break;
+      const delayMs = retryDelayMs * 2 ** (tries - 1);
+      run.logger.warn(
+        { err: error, tries, delayMs },
+        `an item failed (${describeError(error)}); trying it again in place`,
+      );
+      await sleep(delayMs, run.signal);
+      // A shutdown while waiting: the item is redone by the next run.
+      if (run.signal.aborted) throw run.signal.reason;
+      tries++;
+      try {
+        await run.eachIteration(item);
+        return;
+      } catch (again) {
+        error = again;
+      }
+    }
+    if (this.#policy.action === 'fail') throw error;
+    this.#checkThreshold(error);
+    const err = error instanceof Error ? error : new Error(String(error));
+    run.skippedItem = { record: record(run, item, err, tries), error: err };
+    run.logger.warn(
+      { err: error, tries, cursor: run.ledger.state.cursor },
+      `skipping an item that failed ${tries} times (${describeError(error)}); recorded for replay`,
+    );
+  }
+
+  /** Throws when skipping one more item would pass `maxSkipped` or `maxSkippedShare`. */
+  #checkThreshold(error: unknown): void {
+    const { state } = this.#run.ledger;
+    const { maxSkipped, maxSkippedShare } = this.#policy;
+    const before = state.skipped ?? 0;
+    const visited = state.processed + before + 1;
+    let why: string | undefined;
+    if (before + 1 > maxSkipped) why = `more than maxSkipped (${maxSkipped}) items`;
+    else if (
+      maxSkippedShare !== undefined &&
+      visited >= SHARE_MIN_ITEMS &&
+      (before + 1) / visited > maxSkippedShare
+    ) {
+      why = `more than maxSkippedShare (${maxSkippedShare * 100} %) of the ${visited} items visited`;
+    }
+    if (why === undefined) return;
+    const run = this.#run;
+    throw new ItemFailuresExceededError(
+      `${run.label} would skip ${why} (${before} skipped, ${state.processed} processed); the ` +
+        `failures look systemic, so the attempt fails instead. Last error: ${describeError(error)}. ` +
+        'Fix the cause and retry the job (it resumes at this item), or raise the threshold in ' +
+        '`itemErrors`.',
+      { jobName: run.definition.name, skipped: before, processed: state.processed, cause: error },
+    );
+  }
+}
+
+function record(run: GuardedRun, item: unknown, e: Error, tries: number): FailedItem {
+  return {
+    cursor: run.ledger.state.cursor,
+    item: preview(item, PREVIEW_CHARS),
+    error: {
+      name: e.name,
+      message: cut(e.message, MESSAGE_CHARS),
+      ...(typeof e.stack === 'string' ? { stack: cut(e.stack, STACK_CHARS) } : {}),
+    },
+    at: Date.now(),
+    attempt: run.job.attemptsMade + 1,
+    tries,
+  };
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
