@@ -11,6 +11,7 @@ import { cancelCommand } from './commands/cancel.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { enqueueCommand } from './commands/enqueue.js';
+import { failuresCommand } from './commands/failures.js';
 import { jobsCommand } from './commands/jobs.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pauseCommand } from './commands/pause.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   pauseCommand,
   resumeCommand,
   cancelCommand,
+  failuresCommand,
   dashboardCommand,
   retryCommand,
   restartCommand,

@@ -40,6 +40,7 @@ export function plainLine(run: IterationRunInfo, detail = false): string {
       ['control', run.control?.action],
       ['reason', run.control?.reason],
       ['attempts', run.attemptsMade],
+      ['skipped', run.skipped],
       ['error', run.lastError],
       ['stale', run.staleReason],
       ['unknown_since', run.unknownSince],
@@ -76,6 +77,11 @@ export function detailLines(
     `  interrupted  ${times(run.timesInterrupted)}`,
     `  throttled    ${times(run.timesThrottled)}${run.throttledMs > 0 ? ` (${formatDuration(run.throttledMs)} waiting)` : ''}`,
     `  transient    ${times(run.transientFailures)}${run.transientMs > 0 ? ` (${formatDuration(run.transientMs)} waiting for the resource)` : ''}`,
+    ...(run.skipped > 0
+      ? [
+          `  skipped      ${run.skipped} failed item${run.skipped === 1 ? '' : 's'} (see \`failures ${run.jobId}\`)`,
+        ]
+      : []),
     `  running time ${formatDuration(run.totalTimeMs)}`,
     `  attempts     ${run.attemptsMade} failed`,
     `  cursor       ${JSON.stringify(run.cursor)}`,

@@ -130,7 +130,7 @@ describe('plain lines', () => {
     );
     expect(line).toContain('job="nightly cleanup"');
     expect(line).toContain(
-      `cursor="{\\"id\\":\\"26150\\"}" control=pause reason="db \\"maintenance\\"" attempts=0 error=boom`,
+      `cursor="{\\"id\\":\\"26150\\"}" control=pause reason="db \\"maintenance\\"" attempts=0 skipped=0 error=boom`,
     );
   });
 });
