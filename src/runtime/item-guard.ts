@@ -32,9 +32,12 @@ export interface GuardedRun {
   skippedItem: SkippedItem | undefined;
 }
 
-/** A skipped item on its way to the state: its record and the error itself, for the event. */
+/**
+ * A skipped item on its way to the state: its record (all but the cursor after it, which only the
+ * loop knows) and the error itself, for the event.
+ */
 export interface SkippedItem {
-  readonly record: FailedItem;
+  readonly record: Omit<FailedItem, 'after'>;
   readonly error: Error;
 }
 
@@ -124,7 +127,12 @@ export class ItemGuard {
   }
 }
 
-function record(run: GuardedRun, item: unknown, e: Error, tries: number): FailedItem {
+function record(
+  run: GuardedRun,
+  item: unknown,
+  e: Error,
+  tries: number,
+): Omit<FailedItem, 'after'> {
   return {
     cursor: run.ledger.state.cursor,
     item: preview(item, PREVIEW_CHARS),

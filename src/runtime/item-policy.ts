@@ -72,6 +72,11 @@ export const ITEM_POLICY_DEFAULTS = {
 export interface FailedItem {
   /** The cursor before the item: an enumerator built at it yields the item first. */
   readonly cursor: JsonValue | null;
+  /**
+   * The cursor after the item, as the enumerator yielded it with the item: what tells a replay
+   * that the item found at `cursor` is still this one.
+   */
+  readonly after: JsonValue;
   /** The item as JSON, cut to {@link PREVIEW_CHARS} characters. */
   readonly item: string;
   readonly error: {

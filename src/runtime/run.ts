@@ -222,9 +222,10 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
 
   #skip(cursor: JsonValue, skipped: SkippedItem): void {
     this.skippedItem = undefined;
-    this.ledger.skip(cursor, skipped.record, this.#maxRecorded);
+    const record = { ...skipped.record, after: cursor };
+    this.ledger.skip(cursor, record, this.#maxRecorded);
     this.emit('iteration.itemSkipped', {
-      failedItem: skipped.record,
+      failedItem: record,
       error: skipped.error,
       skipped: this.ledger.state.skipped ?? 0,
     });

@@ -55,6 +55,7 @@ describe.each(backends)('item failures on $name', (b) => {
       expect(failed.items.map((f) => f.item)).toEqual(POISON.map(String));
       // The cursor before each item: the counter's cursor is the index of the last finished item.
       expect(failed.items.map((f) => f.cursor)).toEqual(POISON.map((i) => i - 1));
+      expect(failed.items.map((f) => f.after)).toEqual(POISON);
       for (const f of failed.items) {
         expect(f.error).toMatchObject({ name: 'BrokenRow', message: `row ${f.item} is broken` });
         expect(f.error.stack).toContain('BrokenRow');

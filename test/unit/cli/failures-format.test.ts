@@ -16,6 +16,7 @@ describe('failures output', () => {
       items: [
         {
           cursor: { id: 7 },
+          after: { id: 8 },
           item: '{"id":8}',
           error: { name: 'TypeError', message: 'row 8 has no "email"', stack: 'TypeError…' },
           at: Date.UTC(2026, 0, 2, 3, 4, 5),
@@ -24,6 +25,7 @@ describe('failures output', () => {
         },
         {
           cursor: null,
+          after: 1,
           item: '1',
           error: { name: 'Error', message: 'boom' },
           at: Date.UTC(2026, 0, 2, 3, 4, 6),

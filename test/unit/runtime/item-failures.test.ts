@@ -95,6 +95,7 @@ describe('itemErrors', () => {
     const ledger = new RunLedger();
     const record = (n: number): FailedItem => ({
       cursor: n - 1,
+      after: n,
       item: String(n),
       error: { name: 'Error', message: `item ${n}` },
       at: 0,
