@@ -14,6 +14,7 @@ export type {
   FailedItems,
   IterationRunInfo,
   ListRunsOptions,
+  ReplayQueue,
   RunStatus,
 } from './control/index.js';
 export {
@@ -23,6 +24,7 @@ export {
   listRuns,
   pauseRun,
   resumeRun,
+  retryFailedItems,
 } from './control/index.js';
 export {
   createDashboardHandler,

@@ -4,6 +4,8 @@ export { cancelRun, pauseRun, resumeRun } from './commands.js';
 export type { FailedItems } from './failed-items.js';
 export { getFailedItems } from './failed-items.js';
 export type { ControlAction, ControlRequest } from './request.js';
+export type { ReplayQueue } from './retry-failed.js';
+export { retryFailedItems } from './retry-failed.js';
 export type { IterationRunInfo, ListRunsOptions, RunStatus } from './status.js';
 export { getRun, listRuns } from './status.js';
 export type { ControlQueue } from './target.js';

@@ -1,25 +1,24 @@
 /** Small steps of a run that need none of its state: parsing params, sizing, naming errors. */
-import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 import { hasSize } from '../enumerator.js';
 import { CursorError, EnumeratorError, ParamsError } from '../errors.js';
 
-/** The job's data through the definition's `parseParams`, or as it is. */
+/** The job's params (its data, or what a replay job's data wraps) through `parseParams`. */
 export function parseJobParams(
   definition: { readonly name: string; readonly parseParams?: (data: unknown) => unknown },
-  job: Job,
+  data: unknown,
   label: string,
 ): unknown {
   const parse = definition.parseParams;
-  if (parse === undefined) return job.data;
+  if (parse === undefined) return data;
   try {
-    return parse(job.data);
+    return parse(data);
   } catch (error) {
     throw new ParamsError(
       `${label}: parseParams rejected the job's data: ` +
         `${error instanceof Error ? error.message : String(error)}. Fix the data and retry the job.`,
-      { jobName: definition.name, params: job.data },
+      { jobName: definition.name, params: data },
     );
   }
 }

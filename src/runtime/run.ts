@@ -24,6 +24,7 @@ import type {
   IterationContext,
   IterationJobDefinition,
 } from '../define-job.js';
+import { ParamsError } from '../errors.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import { CheckpointUnavailableError, CheckpointWriter } from './checkpoint-writer.js';
@@ -45,6 +46,8 @@ import { runLoop } from './loop.js';
 import { recordOutageOver, recordOutageResumed } from './outage.js';
 import { RunOwnership } from './ownership.js';
 import { ProgressReporter } from './progress.js';
+import type { ReplayState } from './replay.js';
+import { replayedRecord, replayItems, replayOf } from './replay.js';
 import { RetryInPlace, sleep } from './retry-in-place.js';
 import { enumeratorSize, parseJobParams } from './run-support.js';
 import type { IterationState } from './state.js';
@@ -222,7 +225,13 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
 
   #skip(cursor: JsonValue, skipped: SkippedItem): void {
     this.skippedItem = undefined;
-    const record = { ...skipped.record, after: cursor };
+    // An item of a replay keeps the cursors it was recorded with, so it can be replayed again.
+    const { replay } = this.ledger.state;
+    const origin = replay === undefined ? undefined : replayedRecord(replay, cursor);
+    const record =
+      origin === undefined
+        ? { ...skipped.record, after: cursor }
+        : { ...skipped.record, cursor: origin.cursor, after: origin.after };
     this.ledger.skip(cursor, record, this.#maxRecorded);
     this.emit('iteration.itemSkipped', {
       failedItem: record,
@@ -288,7 +297,13 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       return 'interrupted';
     }
     this.control.start(this.host.options.controlPollIntervalMs);
-    this.#params = parseJobParams(this.definition, this.job, this.label);
+    const replay = replayOf(this.job.data);
+    this.#params = parseJobParams(
+      this.definition,
+      replay === undefined ? this.job.data : replay.params,
+      this.label,
+    );
+    if (replay !== undefined) state.replay ??= await this.#recordsOf(replay.of);
     recordRunStart(state, ledger.startedAt);
     if (state.outage !== undefined) {
       state.outage = recordOutageResumed(state.outage, ledger.startedAt);
@@ -331,10 +346,22 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       cursor: this.ledger.state.cursor,
       job: this.job,
     };
-    const source: unknown = await this.definition.buildEnumerator(args as never);
+    const { replay } = this.ledger.state;
+    const source: unknown =
+      replay === undefined
+        ? await this.definition.buildEnumerator(args as never)
+        : replayItems(
+            replay,
+            typeof args.cursor === 'number' ? args.cursor : 0,
+            (cursor) => this.definition.buildEnumerator({ ...args, cursor } as never),
+            this.logger,
+          );
     if (source === null || source === undefined) return 'nil';
     // Counted once per run: a rebuild after a transient failure keeps the first count.
-    if (this.#retry.attempts === 0) this.ledger.total = await enumeratorSize(source, this.logger);
+    if (this.#retry.attempts === 0) {
+      this.ledger.total =
+        replay === undefined ? await enumeratorSize(source, this.logger) : replay.items.length;
+    }
     await this.progress.publish('running');
     const end = await runLoop(source, this);
     if (end === 'exhausted' && this.ledger.processedThisRun === 0) {
@@ -361,6 +388,21 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     );
     await sleep(delayMs, this.signal);
     return this.signal.aborted ? 'interrupted' : true;
+  }
+
+  /** The records a replay job visits, copied from the job it replays on its first run. */
+  async #recordsOf(of: string): Promise<ReplayState> {
+    const text = await this.host.store.load({ queueName: this.job.queueName, id: of });
+    const source = text === undefined ? undefined : parseState(text, this.definition.name, of);
+    const items = source?.failedItems ?? [];
+    if (items.length === 0) {
+      throw new ParamsError(
+        `${this.label} replays the skipped items of job "${of}", but that job has no recorded ` +
+          'items (it was removed, or skipped nothing). Enqueue replays with retryFailedItems.',
+        { jobName: this.definition.name, params: this.job.data },
+      );
+    }
+    return { of, items };
   }
 
   /** Infrastructure errors are classified; the job's own errors count only when it marked them. */

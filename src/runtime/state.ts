@@ -10,6 +10,7 @@ import { readThrottleStats } from '../throttle/stats.js';
 import type { FailedItem } from './item-policy.js';
 import type { OutageStats } from './outage.js';
 import { readOutageStats } from './outage.js';
+import type { ReplayState } from './replay.js';
 
 /**
  * `iterating` until the enumerator is exhausted or `stop()` is called; `completing` once it is
@@ -57,6 +58,11 @@ export interface IterationState {
   failedItems?: FailedItem[];
   /** Skipped items not recorded because the list was full. */
   failedItemsDropped?: number;
+  /**
+   * Set on the first run of a job made by `retryFailedItems`: the records it replays. Its `cursor`
+   * is then the number of records done.
+   */
+  replay?: ReplayState;
 }
 
 export function initialState(now: number): IterationState {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { IterationItemSkippedEvent } from '../../../src/index.js';
-import { getFailedItems, getRun } from '../../../src/index.js';
+import { getFailedItems, getRun, retryFailedItems } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import { completion, iterationWorker, nextEvent, storedState } from '../../support/iteration.js';
 import { counter, duplicates, range } from '../../support/jobs.js';
@@ -139,6 +139,57 @@ describe.each(backends)('item failures on $name', (b) => {
       expect(new Set(good).size).toBe(270);
     } finally {
       await second.close();
+    }
+  });
+
+  it('retryFailedItems replays exactly the recorded items; those still failing are recorded again', async () => {
+    const queueName = uniqueQueueName('poison-replay');
+    const queue = b.queue(queueName);
+    const broken = new Set(POISON);
+    const params = new Set<string>();
+    const c = counter({
+      total: 1_000,
+      onItem: (item, ctx) => {
+        params.add(JSON.stringify(ctx.params));
+        if (broken.has(item)) throw new BrokenRow(`row ${item} is broken`);
+      },
+      itemErrors: { retries: 0, action: 'skip' },
+    });
+    const worker = iterationWorker(b, queueName, [c.job]);
+    try {
+      const job = await c.job.enqueue(queue, { region: 'eu' }, { attempts: 2 });
+      await completion(worker, job.id!);
+      expect((await getFailedItems(queue, job.id!)).items).toHaveLength(7);
+
+      // Five rows are fixed; two stay broken.
+      for (const item of POISON.slice(0, 5)) broken.delete(item);
+      c.seen.length = 0;
+      const replay = await retryFailedItems(queue as never, job.id!);
+      expect(replay.name).toBe('counter');
+      expect(replay.opts.attempts).toBe(2);
+      const result = await completion(worker, replay.id!);
+      // Exactly the recorded items, in order, each once; nothing else.
+      expect(c.seen).toEqual(POISON);
+      expect(result).toMatchObject({ processed: 5, skipped: 2 });
+      const still = await getFailedItems(queue, replay.id!);
+      expect(still.items.map((f) => [f.item, f.cursor, f.after])).toEqual(
+        POISON.slice(5).map((i) => [String(i), i - 1, i]),
+      );
+      // The original list stays as it was; a replay of the replay visits the two left.
+      expect((await getFailedItems(queue, job.id!)).items).toHaveLength(7);
+      broken.clear();
+      c.seen.length = 0;
+      const again = await retryFailedItems(queue as never, replay.id!);
+      expect(await completion(worker, again.id!)).toMatchObject({ processed: 2 });
+      expect(c.seen).toEqual(POISON.slice(5));
+      expect((await getFailedItems(queue, again.id!)).items).toEqual([]);
+      // Replays see the original params, not the data that wraps them.
+      expect([...params]).toEqual(['{"region":"eu"}']);
+      await expect(retryFailedItems(queue as never, again.id!)).rejects.toThrow(
+        'has no recorded failed items',
+      );
+    } finally {
+      await worker.close();
     }
   });
 });
