@@ -93,6 +93,16 @@ export interface FailedItem {
   readonly tries: number;
 }
 
+/**
+ * Stored in the state of a job made by `retryFailedItems`, on its first run: the records it
+ * visits, in order (see replay.ts).
+ */
+export interface ReplayState {
+  /** Id of the job whose records these are. */
+  readonly of: string;
+  readonly items: readonly FailedItem[];
+}
+
 export const PREVIEW_CHARS = 500;
 export const MESSAGE_CHARS = 1_000;
 export const STACK_CHARS = 2_000;

@@ -8,11 +8,14 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 
+import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
-import { EnumeratorError } from '../errors.js';
+import type { CheckpointStore } from '../backends/store.js';
+import { EnumeratorError, ParamsError } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import type { FailedItem } from './item-policy.js';
+import type { FailedItem, ReplayState } from './item-policy.js';
+import { parseState } from './state.js';
 
 /** The key of a replay job's data; the original params sit under it. */
 export const REPLAY_KEY = '$bullmqIterationReplay';
@@ -23,12 +26,6 @@ export interface ReplayData {
   readonly of: string;
   /** That job's params, untouched. */
   readonly params: unknown;
-}
-
-/** Stored in the replay job's state on its first run: the records it visits, in order. */
-export interface ReplayState {
-  readonly of: string;
-  readonly items: readonly FailedItem[];
 }
 
 /** The replay instructions of a job's data, or undefined for an ordinary job. */
@@ -69,6 +66,27 @@ export async function* replayItems(
     }
     yield [pair[0], index + 1] as const;
   }
+}
+
+/** The records a replay job visits, copied from the job it replays on its first run. */
+export async function replayRecords(
+  store: CheckpointStore,
+  job: Job,
+  jobName: string,
+  label: string,
+  of: string,
+): Promise<ReplayState> {
+  const text = await store.load({ queueName: job.queueName, id: of });
+  const source = text === undefined ? undefined : parseState(text, jobName, of);
+  const items = source?.failedItems ?? [];
+  if (items.length === 0) {
+    throw new ParamsError(
+      `${label} replays the skipped items of job "${of}", but that job has no recorded items ` +
+        '(it was removed, or skipped nothing). Enqueue replays with retryFailedItems.',
+      { jobName, params: job.data },
+    );
+  }
+  return { of, items };
 }
 
 /** The record of an item of a replay, given the replay cursor after it. */

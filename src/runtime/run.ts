@@ -24,7 +24,6 @@ import type {
   IterationContext,
   IterationJobDefinition,
 } from '../define-job.js';
-import { ParamsError } from '../errors.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import { CheckpointUnavailableError, CheckpointWriter } from './checkpoint-writer.js';
@@ -46,8 +45,7 @@ import { runLoop } from './loop.js';
 import { recordOutageOver, recordOutageResumed } from './outage.js';
 import { RunOwnership } from './ownership.js';
 import { ProgressReporter } from './progress.js';
-import type { ReplayState } from './replay.js';
-import { replayedRecord, replayItems, replayOf } from './replay.js';
+import { replayedRecord, replayItems, replayOf, replayRecords } from './replay.js';
 import { RetryInPlace, sleep } from './retry-in-place.js';
 import { enumeratorSize, parseJobParams } from './run-support.js';
 import type { IterationState } from './state.js';
@@ -303,7 +301,15 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       replay === undefined ? this.job.data : replay.params,
       this.label,
     );
-    if (replay !== undefined) state.replay ??= await this.#recordsOf(replay.of);
+    if (replay !== undefined) {
+      state.replay ??= await replayRecords(
+        this.host.store,
+        this.job,
+        this.definition.name,
+        this.label,
+        replay.of,
+      );
+    }
     recordRunStart(state, ledger.startedAt);
     if (state.outage !== undefined) {
       state.outage = recordOutageResumed(state.outage, ledger.startedAt);
@@ -388,21 +394,6 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     );
     await sleep(delayMs, this.signal);
     return this.signal.aborted ? 'interrupted' : true;
-  }
-
-  /** The records a replay job visits, copied from the job it replays on its first run. */
-  async #recordsOf(of: string): Promise<ReplayState> {
-    const text = await this.host.store.load({ queueName: this.job.queueName, id: of });
-    const source = text === undefined ? undefined : parseState(text, this.definition.name, of);
-    const items = source?.failedItems ?? [];
-    if (items.length === 0) {
-      throw new ParamsError(
-        `${this.label} replays the skipped items of job "${of}", but that job has no recorded ` +
-          'items (it was removed, or skipped nothing). Enqueue replays with retryFailedItems.',
-        { jobName: this.definition.name, params: this.job.data },
-      );
-    }
-    return { of, items };
   }
 
   /** Infrastructure errors are classified; the job's own errors count only when it marked them. */

@@ -7,10 +7,9 @@ import { CheckpointError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { ThrottleStats } from '../throttle/stats.js';
 import { readThrottleStats } from '../throttle/stats.js';
-import type { FailedItem } from './item-policy.js';
+import type { FailedItem, ReplayState } from './item-policy.js';
 import type { OutageStats } from './outage.js';
 import { readOutageStats } from './outage.js';
-import type { ReplayState } from './replay.js';
 
 /**
  * `iterating` until the enumerator is exhausted or `stop()` is called; `completing` once it is
