@@ -18,6 +18,7 @@ import { pauseCommand } from './commands/pause.js';
 import { restartCommand } from './commands/restart.js';
 import { resumeCommand } from './commands/resume.js';
 import { retryCommand } from './commands/retry.js';
+import { retryFailedCommand } from './commands/retry-failed.js';
 import { statusCommand } from './commands/status.js';
 import { workerCommand } from './commands/worker.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly Command[] = [
   resumeCommand,
   cancelCommand,
   failuresCommand,
+  retryFailedCommand,
   dashboardCommand,
   retryCommand,
   restartCommand,

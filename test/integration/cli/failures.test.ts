@@ -1,5 +1,5 @@
-// `bullmq-iteration failures <id>` as a subprocess: the skipped items of a finished run, as text
-// and as JSON, and a refusal (exit 4) for a job that does not exist.
+// `bullmq-iteration failures <id>` and `retry-failed <id>` as subprocesses: the skipped items of a
+// finished run, as text and as JSON, their replay, and refusals (exit 4).
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { backendByName } from '../../support/backends.js';
@@ -12,14 +12,15 @@ import { cli, killAllCli } from './support.js';
 afterAll(() => killAllCli());
 
 describe('CLI failures', () => {
-  it('lists the skipped items of a run', async () => {
+  it('lists the skipped items of a run and enqueues their replay', async () => {
     const b = backendByName('redis');
     const queueName = uniqueQueueName('cli-failures');
     const queue = b.queue(queueName);
+    let fixed = false;
     const c = counter({
       total: 20,
       onItem: (item) => {
-        if (item === 4 || item === 11) throw new TypeError(`row ${item} is broken`);
+        if (!fixed && (item === 4 || item === 11)) throw new TypeError(`row ${item} is broken`);
       },
       itemErrors: { retries: 0, action: 'skip' },
     });
@@ -51,5 +52,21 @@ describe('CLI failures', () => {
     expect(parsed.items.map((f) => f.cursor)).toEqual([3, 10]);
     expect(missing.code).toBe(4);
     expect(missing.stderr).toContain('No job with id "nope"');
+
+    // retry-failed enqueues the replay; a worker runs it; the rows were fixed meanwhile.
+    fixed = true;
+    const replay = await cli(['retry-failed', id, '-q', queueName], { env });
+    expect(replay.code).toBe(0);
+    const replayId = replay.stdout.trim();
+    expect(replayId).not.toBe(id);
+    const again = iterationWorker(b, queueName, [c.job]);
+    try {
+      expect(await completion(again, replayId)).toMatchObject({ processed: 2 });
+    } finally {
+      await again.close();
+    }
+    const none = await cli(['retry-failed', replayId, '-q', queueName], { env });
+    expect(none.code).toBe(4);
+    expect(none.stderr).toContain('has no recorded failed items');
   });
 });
