@@ -4,14 +4,17 @@ import { describe, expectTypeOf, it } from 'vitest';
 
 import type {
   BuildEnumeratorArgs,
+  FailedItem,
+  FailedItems,
   IterationContext,
   IterationEvent,
+  IterationItemSkippedEvent,
   IterationJob,
   IterationProgress,
   IterationSummary,
   IterationWorker,
 } from '../../../src/index.js';
-import { defineIterationJob } from '../../../src/index.js';
+import { defineIterationJob, getFailedItems, retryFailedItems } from '../../../src/index.js';
 
 interface User {
   readonly id: number;
@@ -76,5 +79,26 @@ describe('public types', () => {
       // @ts-expect-error eachIteration is required
       defineIterationJob({ name: 'x', buildEnumerator: () => [] });
     expectTypeOf(define).toBeFunction();
+  });
+
+  it('types the limit and item-error options, and the failed-item surface', () => {
+    defineIterationJob({
+      name: 'limited',
+      buildEnumerator: ({ cursor }: BuildEnumeratorArgs<{ region: string }, number>) =>
+        usersAfter(cursor, 'all'),
+      eachIteration() {},
+      maxItemsPerRun: 100,
+      maxItems: 1_000,
+      interruptWhen: (ctx) => {
+        expectTypeOf(ctx.params).toEqualTypeOf<{ region: string }>();
+        return ctx.processed > 10;
+      },
+      itemErrors: { retries: 3, action: 'skip', maxSkippedShare: 0.01 },
+    });
+    expectTypeOf(getFailedItems).returns.resolves.toEqualTypeOf<FailedItems>();
+    expectTypeOf<FailedItems['items']>().toEqualTypeOf<readonly FailedItem[]>();
+    expectTypeOf(retryFailedItems).returns.resolves.toEqualTypeOf<Job>();
+    expectTypeOf<IterationItemSkippedEvent['failedItem']>().toEqualTypeOf<FailedItem>();
+    expectTypeOf<IterationSummary['skipped']>().toEqualTypeOf<number | undefined>();
   });
 });
