@@ -93,8 +93,11 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   #recovering = false;
   readonly #retry: RetryInPlace;
   readonly atBoundary: (() => void | Promise<void>) | undefined;
-  /** The step of a job with `itemErrors`; absent otherwise, so an item pays one field test. */
-  readonly #guard: ItemGuard | undefined;
+  /**
+   * Runs one item: `eachIteration` itself, or through the item guard when the job has
+   * `itemErrors`. Chosen once, so a job without them pays nothing per item for the option.
+   */
+  readonly step: (item: unknown) => unknown;
   readonly #maxRecorded: number;
   /** Set by the guard when the item in hand was skipped; `advance` records it. */
   skippedItem: SkippedItem | undefined;
@@ -152,7 +155,12 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     if (signal !== undefined) this.#forward(signal);
     this.atBoundary = boundaryCheck(definition, this);
     const policy = itemPolicyOf(definition);
-    this.#guard = policy === undefined ? undefined : new ItemGuard(policy, this);
+    const guard = policy === undefined ? undefined : new ItemGuard(policy, this);
+    // Called on the definition, as before: a method of it may use `this`.
+    this.step =
+      guard === undefined
+        ? (item) => definition.eachIteration(item as never, this.context as never)
+        : (item) => guard.step(item);
     this.#maxRecorded = policy?.maxRecorded ?? 0;
   }
 
@@ -203,11 +211,6 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
 
   deferToDeadline(): Promise<never> {
     return this.#deadlineEnding;
-  }
-
-  step(item: unknown): unknown {
-    if (this.#guard !== undefined) return this.#guard.step(item);
-    return this.definition.eachIteration(item as never, this.context as never);
   }
 
   eachIteration(item: unknown): unknown {
