@@ -50,6 +50,8 @@ import { RetryInPlace, sleep } from './retry-in-place.js';
 import { enumeratorSize, parseJobParams } from './run-support.js';
 import type { IterationState } from './state.js';
 import { parseState } from './state.js';
+import type { RunPlan } from './steps.js';
+import { runPlan } from './steps.js';
 import { recordRunStart, throttleFor, ThrottleGate } from './throttle-gate.js';
 import { describeError, isMarkedTransient, isTransientError } from './transient.js';
 
@@ -98,6 +100,9 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
    * `itemErrors`. Chosen once, so a job without them pays nothing per item for the option.
    */
   readonly step: (item: unknown) => unknown;
+  /** `eachIteration` of the job, or of its current step in a job made of `steps`. */
+  readonly eachIteration: (item: unknown) => unknown;
+  readonly #plan: RunPlan;
   readonly #maxRecorded: number;
   /** Set by the guard when the item in hand was skipped; `advance` records it. */
   skippedItem: SkippedItem | undefined;
@@ -156,11 +161,9 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     this.atBoundary = boundaryCheck(definition, this);
     const policy = itemPolicyOf(definition);
     const guard = policy === undefined ? undefined : new ItemGuard(policy, this);
-    // Called on the definition, as before: a method of it may use `this`.
-    this.step =
-      guard === undefined
-        ? (item) => definition.eachIteration(item as never, this.context as never)
-        : (item) => guard.step(item);
+    this.#plan = runPlan(definition, this);
+    this.eachIteration = this.#plan.each;
+    this.step = guard === undefined ? this.#plan.each : (item) => guard.step(item);
     this.#maxRecorded = policy?.maxRecorded ?? 0;
   }
 
@@ -211,10 +214,6 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
 
   deferToDeadline(): Promise<never> {
     return this.#deadlineEnding;
-  }
-
-  eachIteration(item: unknown): unknown {
-    return this.definition.eachIteration(item as never, this.context as never);
   }
 
   advance(cursor: JsonValue): void {
@@ -358,11 +357,11 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     const { replay } = this.ledger.state;
     const source: unknown =
       replay === undefined
-        ? await this.definition.buildEnumerator(args as never)
+        ? await this.#plan.build(args)
         : replayItems(
             replay,
             typeof args.cursor === 'number' ? args.cursor : 0,
-            (cursor) => this.definition.buildEnumerator({ ...args, cursor } as never),
+            (cursor, record) => this.#plan.build({ ...args, cursor }, record),
             this.logger,
           );
     if (source === null || source === undefined) return 'nil';
