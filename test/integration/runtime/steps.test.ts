@@ -1,7 +1,7 @@
 // Multi-step jobs: steps run in order, each with its own enumerator (or one call); the stored state
 // records the step beside its cursor, so a resume continues inside the step and a finished step is
 // never run again; isolated steps start in a fresh run; a stored step the job lost fails the run.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import type { InterruptReason, IterationEvent, IterationStepEvent } from '../../../src/index.js';
 import {
@@ -11,6 +11,7 @@ import {
   resumeRun,
   retryFailedItems,
 } from '../../../src/index.js';
+import { FIRST_STEP_ITEMS, SECOND_STEP_FROM } from '../../fixtures/crashy-steps.js';
 import { backends } from '../../support/backends.js';
 import {
   completion,
@@ -19,8 +20,20 @@ import {
   nextEvent,
   storedState,
 } from '../../support/iteration.js';
+import { duplicates, range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
+import {
+  killAll,
+  recordedItems,
+  spawnWorker,
+  tempFile,
+  waitForItems,
+  waitForOutput,
+} from '../../support/processes.js';
+import { redisUrl } from '../../support/servers.js';
 import { items, stepsJob } from '../../support/steps-jobs.js';
+
+afterEach(() => killAll());
 
 type Interrupted = IterationEvent & { readonly reason: InterruptReason };
 
@@ -275,5 +288,54 @@ describe.each(backends)('steps on $name', (b) => {
     } finally {
       await worker.close();
     }
+  });
+
+  it('SIGKILL of a worker process mid-step: the next worker resumes in that step; the finished step and the call are not redone', async () => {
+    const queueName = uniqueQueueName('steps-sigkill');
+    const queue = b.queue(queueName);
+    const out = tempFile('items');
+    const total = 200;
+    const job = await queue.add('crashy-steps', {});
+    const env = {
+      BACKEND: b.name,
+      URL: b.name === 'redis' ? redisUrl() : b.connection,
+      QUEUE: queueName,
+      TOTAL: total,
+      STEP_MS: 5,
+      OUT_FILE: out,
+      STALLED_INTERVAL_MS: 300,
+      LOCK_DURATION_MS: 1_500,
+    };
+    const first = spawnWorker(env);
+    // The first step and the call are done, and 50 items of the second.
+    await waitForItems(out, FIRST_STEP_ITEMS + 1 + 50, first);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const saved = (await storedState(b, queueName, job.id!))!;
+    expect(saved.step).toEqual({ name: 'second', index: 2, count: 3 });
+
+    const second = spawnWorker(env);
+    await waitForOutput(second, 'ready');
+    await eventually(
+      async () =>
+        (await (await queue.getJob(job.id!))?.getState()) === 'completed' ? true : undefined,
+      'the job to complete',
+      60_000,
+    );
+    second.child.kill('SIGTERM');
+    await second.exited;
+
+    const recorded = recordedItems(out);
+    expect(recorded.filter((i) => i >= 0 && i < SECOND_STEP_FROM)).toEqual(range(FIRST_STEP_ITEMS));
+    expect(recorded.filter((i) => i === -1)).toEqual([-1]);
+    const secondStep = recorded.filter((i) => i >= SECOND_STEP_FROM);
+    expect([...new Set(secondStep)].sort((x, y) => x - y)).toEqual(
+      range(total).map((i) => i + SECOND_STEP_FROM),
+    );
+    // Redone: only items of the second step after its saved cursor, which the killed worker had started.
+    for (const item of duplicates(secondStep)) expect(item).toBeGreaterThan(saved.cursor as number);
+    const done = (await queue.getJob(job.id!))!;
+    expect(done.returnvalue).toMatchObject({ processed: FIRST_STEP_ITEMS + total });
+    expect(done.attemptsMade).toBe(1);
   });
 });
