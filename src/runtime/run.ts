@@ -259,7 +259,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     }
     if (end === 'interrupted') return await stopped(this);
     if (end === 'throttled') return await throttled(this);
-    return await complete(this, end);
+    // A stop asked for where the loop cannot see it (a `run` step) ends the enumerator instead.
+    return await complete(this, end === 'exhausted' && this.stopRequested ? 'stopped' : end);
   }
 
   async #iterate(): Promise<LoopEnd | 'nil'> {

@@ -22,6 +22,8 @@ export interface StepsRun {
   readonly writer: { commit(): Promise<void> };
   readonly context: IterationContext<unknown, unknown>;
   readonly signal: AbortSignal;
+  /** True once `ctx.stop()` was called (or `maxItems` reached): no further step starts. */
+  readonly stopRequested: boolean;
   interrupt(reason: StopReason, detail?: string): void;
   emit(event: IterationEventName, extra: object): void;
 }
@@ -103,7 +105,8 @@ class StepSequence {
       }
       run.emit('iteration.stepCompleted', this.#figures(index));
       index++;
-      if (index === this.#steps.length) return;
+      // The loop sees a stop only between items: one asked for in a `run` step ends here.
+      if (index === this.#steps.length || run.stopRequested) return;
       await this.#start(index);
       if (this.#steps[index]!.isolated === true && this.#worked) {
         run.interrupt('step', `requeued before isolated step "${this.#steps[index]!.name}"`);

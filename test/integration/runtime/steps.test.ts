@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import type { InterruptReason, IterationEvent, IterationStepEvent } from '../../../src/index.js';
 import {
+  cancelRun,
   getFailedItems,
   getRun,
   pauseRun,
@@ -251,6 +252,73 @@ describe.each(backends)('steps on $name', (b) => {
       await resumeRun(queue, job.id!);
       await completion(worker, job.id!);
       expect(s.seen).toEqual([...items('export', 10), 'notify', ...items('cleanup', 300)]);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('a throttle that holds inside a step requeues the job, which resumes in that step', async () => {
+    const queueName = uniqueQueueName('steps-throttle');
+    const queue = b.queue(queueName);
+    let hold = false;
+    let held = 0;
+    const s = stepsJob({
+      throttle: [
+        {
+          name: 'once',
+          backoffMs: 10,
+          check: () => {
+            if (!hold) return false;
+            hold = false;
+            held++;
+            return true;
+          },
+        },
+      ],
+      onItem: (step, item) =>
+        void (step === 'cleanup' && item === 1 && held === 0 && (hold = true)),
+    });
+    const worker = iterationWorker(b, queueName, [s.job]);
+    const throttled: IterationEvent[] = [];
+    worker.on('iteration.throttled', (e) => throttled.push(e));
+    try {
+      const job = await s.job.enqueue(queue, {}, { attempts: 1 });
+      const result = await completion(worker, job.id!);
+      expect(throttled.map((e) => [e.step, e.cursor])).toEqual([['cleanup', 1]]);
+      expect(s.built).toEqual(['export@null', 'cleanup@null', 'cleanup@1']);
+      expect(s.seen).toEqual([...items('export', 10), 'notify', ...items('cleanup', 5)]);
+      expect(result).toMatchObject({ timesThrottled: 1, timesInterrupted: 0 });
+      expect((await queue.getJob(job.id!))!.attemptsMade).toBe(1);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('cancel inside a step ends the job there; the steps left do not run', async () => {
+    const queueName = uniqueQueueName('steps-cancel');
+    const queue = b.queue(queueName);
+    const s = stepsJob({
+      reshape: (steps) => [...steps, { name: 'report', run: () => void s.seen.push('report') }],
+      cleaned: 300,
+      cleanupStepMs: 2,
+    });
+    const worker = iterationWorker(b, queueName, [s.job], { controlPollIntervalMs: 50 });
+    try {
+      const job = await s.job.enqueue(queue, {});
+      await nextEvent<IterationStepEvent>(
+        worker,
+        'iteration.stepStarted',
+        (e) => e.step === 'cleanup',
+      );
+      const done = completion(worker, job.id!);
+      await cancelRun(queue, job.id!);
+      expect(await done).toMatchObject({ outcome: 'cancelled' });
+      expect(s.seen).not.toContain('report');
+      expect(s.seen.length).toBeLessThan(10 + 1 + 300);
+      expect(await getRun(queue, job.id!)).toMatchObject({
+        status: 'cancelled',
+        step: { name: 'cleanup', index: 2, count: 4 },
+      });
     } finally {
       await worker.close();
     }

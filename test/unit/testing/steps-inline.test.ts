@@ -50,4 +50,20 @@ describe('runInline with steps', () => {
     ]);
     expect(s.seen).toEqual([...items('export', 2), 'notify', ...items('cleanup', 5)]);
   });
+
+  it('ctx.stop() in a call step completes the job after it; the steps left do not start', async () => {
+    const s = stepsJob({
+      exported: 2,
+      reshape: (steps) =>
+        steps.map((step) =>
+          step.name === 'notify' ? { name: 'notify', run: (ctx) => ctx.stop() } : step,
+        ),
+    });
+    const run = runInline(s.job, { params: {} });
+    const summary = await run.finish();
+    expect(s.seen).toEqual(items('export', 2));
+    expect(s.built).toEqual(['export@null']);
+    expect(summary).toMatchObject({ outcome: 'completed', processed: 2, stoppedEarly: true });
+    expect(run.progress?.step).toEqual({ name: 'notify', index: 1, count: 3 });
+  });
 });
