@@ -12,6 +12,7 @@ import type { EnumeratorSource } from './enumerator.js';
 import type { JsonCompatible } from './json.js';
 import type { CheckpointMode } from './options.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
+import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
@@ -44,6 +45,8 @@ export interface IterationContext<Params, Cursor> {
   readonly throttledMs: number;
   /** Running time summed over every run of the job so far, in milliseconds. */
   readonly totalTimeMs: number;
+  /** In a job made of `steps`: the name of the step running now; `undefined` in other jobs. */
+  readonly step: string | undefined;
   /** A pino child logger bound to the queue, the job name and the job id. */
   readonly logger: Logger;
   /**
@@ -168,6 +171,38 @@ export interface IterationJobDefinition<Params, Item, Cursor> {
   readonly defaultJobOptions?: JobsOptions;
 }
 
+/** One step of a job made of `steps` (see the steps guide): it iterates, or it is one call. */
+export type IterationStep<Params> =
+  | EnumeratedStep<BuildEnumeratorArgs<Params, unknown>, IterationContext<Params, unknown>>
+  | CallStep<IterationContext<Params, unknown>>;
+
+/**
+ * A job made of steps run in order: every option of a job but the top-level enumerator and step,
+ * which live in its steps. `onStart` runs before the first step, `onComplete` after the last;
+ * `ctx.stop()` (and `maxItems`) completes the whole job, skipping the steps left.
+ *
+ * @example
+ * ```ts
+ * defineIterationJob({
+ *   name: 'export-accounts',
+ *   steps: [
+ *     { name: 'export', buildEnumerator: ({ cursor }) => array(ids, { cursor }), eachIteration: exportOne },
+ *     { name: 'notify', run: (ctx) => notifyOwners(ctx.params) },
+ *     { name: 'cleanup', isolated: true, buildEnumerator: cleanupEnumerator, eachIteration: drop },
+ *   ],
+ * });
+ * ```
+ */
+export interface StepsJobDefinition<Params> extends Omit<
+  IterationJobDefinition<Params, unknown, unknown>,
+  'buildEnumerator' | 'eachIteration'
+> {
+  /** The steps, run in this order; at least one, names unique. */
+  readonly steps: readonly IterationStep<Params>[];
+  readonly buildEnumerator?: never;
+  readonly eachIteration?: never;
+}
+
 /**
  * What `enqueue` needs of a queue: BullMQ's `Queue` on any backend (Redis or PostgreSQL) fits.
  */
@@ -199,11 +234,21 @@ export interface IterationJob<Params, Item, Cursor> {
 export interface AnyIterationJob {
   readonly name: string;
   // Method syntax keeps the definition assignable whatever its params, items and cursors are.
-  readonly definition: {
-    readonly name: string;
-    buildEnumerator(args: never): unknown;
-    eachIteration(item: never, ctx: never): unknown;
-  };
+  readonly definition:
+    | {
+        readonly name: string;
+        buildEnumerator(args: never): unknown;
+        eachIteration(item: never, ctx: never): unknown;
+      }
+    | { readonly name: string; readonly steps: readonly unknown[] };
+}
+
+/** A defined job made of steps (see `StepsJobDefinition`): its definition and `enqueue`. */
+export interface IterationStepsJob<Params> extends Omit<
+  IterationJob<Params, unknown, unknown>,
+  'definition'
+> {
+  readonly definition: StepsJobDefinition<Params>;
 }
 
 /**
@@ -263,7 +308,13 @@ export function defineIterationJob<
 >(
   definition: DefinitionInput<Params, Item, Cursor, ArgCursor> &
     JsonChecked<Params, ChosenCursor<ArgCursor, Cursor>>,
-): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>> {
+): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>>;
+export function defineIterationJob<Params = Record<string, unknown>>(
+  definition: StepsJobDefinition<Params> & JsonChecked<Params, null>,
+): IterationStepsJob<Params>;
+export function defineIterationJob<Params, Item, Cursor, ArgCursor>(
+  definition: DefinitionInput<Params, Item, Cursor, ArgCursor> | StepsJobDefinition<Params>,
+): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>> | IterationStepsJob<Params> {
   const throttle = validateDefinition(definition);
   const frozen = Object.freeze({ ...definition });
   resolvedThrottles.set(frozen, throttle);

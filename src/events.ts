@@ -23,6 +23,18 @@ export interface IterationEvent {
   readonly totalTimeMs: number;
   /** Running time of this run, in milliseconds. */
   readonly runTimeMs: number;
+  /** In a job made of `steps`: the step the job is in; absent in other jobs. */
+  readonly step?: string;
+}
+
+/** What `iteration.stepStarted` and `iteration.stepCompleted` add to the figures of the run. */
+export interface IterationStepEvent extends IterationEvent {
+  /** The step that started or completed. */
+  readonly step: string;
+  /** Its place among the job's steps, from 0. */
+  readonly index: number;
+  /** How many steps the job has. */
+  readonly count: number;
 }
 
 /** What the `iteration.throttled` event adds to the figures of the run. */
@@ -88,6 +100,13 @@ export interface IterationWorkerEvents {
    * record is stored with the next checkpoint and listed by `getFailedItems`.
    */
   'iteration.itemSkipped': (event: IterationItemSkippedEvent) => void;
+  /**
+   * A job made of `steps` moved on to a step (recorded before the step runs; an `isolated` step
+   * then runs in the next run of the job).
+   */
+  'iteration.stepStarted': (event: IterationStepEvent) => void;
+  /** A step of a job made of `steps` finished: its enumerator is exhausted, or its `run` returned. */
+  'iteration.stepCompleted': (event: IterationStepEvent) => void;
   /** The job finished its enumerator (or called `stop()`); BullMQ completes it next. */
   'iteration.completed': (event: IterationEvent) => void;
   /** A run failed; BullMQ retries it or fails the job, per its `attempts`. */

@@ -45,8 +45,11 @@ export type {
   IterationContext,
   IterationJob,
   IterationJobDefinition,
+  IterationStep,
+  IterationStepsJob,
   JsonChecked,
   MaybePromise,
+  StepsJobDefinition,
 } from './define-job.js';
 export { defineIterationJob } from './define-job.js';
 export { MissingPeerError } from './embedded/optional-peer.js';
@@ -112,6 +115,7 @@ export type {
   IterationEventName,
   IterationItemSkippedEvent,
   IterationRecoveringEvent,
+  IterationStepEvent,
   IterationThrottledEvent,
   IterationWorkerEvents,
 } from './events.js';
@@ -126,6 +130,7 @@ export type { FailedItem, ItemErrorPolicy } from './runtime/item-policy.js';
 export { ITEM_POLICY_DEFAULTS } from './runtime/item-policy.js';
 export type { IterationSummary } from './runtime/ledger.js';
 export type { IterationProgress, IterationStatus, ThrottleProgress } from './runtime/progress.js';
+export type { StepState } from './runtime/step-state.js';
 export { isTransientError } from './runtime/transient.js';
 export type {
   BackoffFunction,

@@ -7,6 +7,7 @@ import { IterationDefinitionError } from './errors.js';
 import { validateCheckpointMode, validateOptionalDuration } from './options.js';
 import { itemPolicyOf } from './runtime/item-policy.js';
 import { validateLimits } from './runtime/limits.js';
+import { hasSteps, validateSteps } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
@@ -34,11 +35,12 @@ export function validateDefinition(definition: unknown): ResolvedThrottle {
       `An iteration job needs a non-empty string \`name\`, got ${JSON.stringify(name) ?? 'undefined'}. ${EXAMPLE}`,
     );
   }
-  for (const required of ['buildEnumerator', 'eachIteration'] as const) {
+  if (hasSteps(d)) validateSteps(d, name);
+  for (const required of hasSteps(d) ? [] : (['buildEnumerator', 'eachIteration'] as const)) {
     if (typeof d[required] !== 'function') {
       throw new IterationDefinitionError(
         `Iteration job "${name}" is missing \`${required}\` (got ${typeof d[required]}); ` +
-          `a job needs both buildEnumerator and eachIteration. ${EXAMPLE}`,
+          `a job needs both buildEnumerator and eachIteration (or \`steps\`). ${EXAMPLE}`,
         name,
       );
     }

@@ -123,7 +123,8 @@ export function isIterationJob(value: unknown): value is AnyIterationJob {
   const { name, definition } = value as { name?: unknown; definition?: unknown };
   if (typeof name !== 'string' || typeof definition !== 'object' || definition === null)
     return false;
-  const d = definition as { buildEnumerator?: unknown; eachIteration?: unknown };
+  const d = definition as { buildEnumerator?: unknown; eachIteration?: unknown; steps?: unknown };
+  if (Array.isArray(d.steps)) return true;
   return typeof d.buildEnumerator === 'function' && typeof d.eachIteration === 'function';
 }
 

@@ -9,6 +9,7 @@ import type { JsonValue } from '../json.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { percentage } from '../runtime/progress.js';
 import type { IterationState } from '../runtime/state.js';
+import type { StepState } from '../runtime/step-state.js';
 import { formatDuration } from '../throttle/duration.js';
 import { isLockHeld } from './job-lock.js';
 import type { ControlRequest } from './request.js';
@@ -71,6 +72,8 @@ export interface IterationRunInfo {
   readonly throttledMs: number;
   /** Items skipped after failing (see `itemErrors` and `getFailedItems`). */
   readonly skipped: number;
+  /** In a job made of `steps`: the step it is in (`index` from 0 of `count`). */
+  readonly step: StepState | undefined;
   readonly totalTimeMs: number;
   readonly attemptsMade: number;
   /** BullMQ's failure reason of the last failed attempt, if any. */
@@ -216,6 +219,7 @@ async function describeRun(
     timesThrottled: state?.throttle?.timesThrottled ?? progress?.timesThrottled ?? 0,
     throttledMs: state?.throttle?.throttledMs ?? progress?.throttledMs ?? 0,
     skipped: state?.skipped ?? progress?.skipped ?? 0,
+    step: state?.step ?? progress?.step,
     totalTimeMs: state?.totalTimeMs ?? progress?.totalTimeMs ?? 0,
     attemptsMade: job.attemptsMade,
     lastError: job.failedReason || undefined,

@@ -45,6 +45,9 @@ export function createContext(run: ContextSource): IterationContext<unknown, unk
     get totalTimeMs() {
       return run.totalTimeMs;
     },
+    get step() {
+      return run.state.step?.name;
+    },
     get logger() {
       return run.logger;
     },

@@ -12,10 +12,12 @@
  * - `aborted`: BullMQ's `worker.cancelJob(id)` aborted the run; the job is requeued.
  * - `max-items`: the run finished `maxItemsPerRun` items; the job is requeued so others get a turn.
  * - `condition`: the job's `interruptWhen` returned true after an item; the job is requeued.
+ * - `step`: the next step of a multi-step job is `isolated`; the job is requeued so it starts in
+ *   a fresh run.
  * - `lock-lost`: another worker owns the job now; this run stops without touching it.
  */
 export type InterruptReason =
-  'shutdown' | 'max-runtime' | 'max-items' | 'condition' | 'aborted' | 'lock-lost';
+  'shutdown' | 'max-runtime' | 'max-items' | 'condition' | 'step' | 'aborted' | 'lock-lost';
 
 /**
  * Every reason a run stops at an item boundary: the interruptions above, plus an operator's

@@ -144,6 +144,7 @@ function record(
     at: Date.now(),
     attempt: run.job.attemptsMade + 1,
     tries,
+    ...(run.ledger.state.step === undefined ? {} : { step: run.ledger.state.step.name }),
   };
 }
 

@@ -91,6 +91,8 @@ export interface FailedItem {
   readonly attempt: number;
   /** Times the item was tried, the first one included. */
   readonly tries: number;
+  /** In a job made of steps: the step the item belongs to, whose enumerator a replay rebuilds. */
+  readonly step?: string;
 }
 
 /**

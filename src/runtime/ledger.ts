@@ -99,6 +99,7 @@ export class RunLedger {
       transientFailures: state.outage?.timesRequeued ?? 0,
       transientMs: state.outage?.waitedMs ?? 0,
       skipped: state.skipped ?? 0,
+      step: state.step,
       totalTimeMs: this.totalTimeMs,
     };
   }
@@ -114,6 +115,7 @@ export class RunLedger {
       timesInterrupted: state.timesInterrupted,
       totalTimeMs: Math.round(this.totalTimeMs),
       runTimeMs: Date.now() - this.startedAt,
+      ...(state.step === undefined ? {} : { step: state.step.name }),
     };
   }
 

@@ -8,6 +8,7 @@
  * item. Progress is a view for people: the runtime resumes from the fenced checkpoint, never from it.
  */
 import type { JsonValue } from '../json.js';
+import type { StepState } from './step-state.js';
 
 /**
  * - `running`: a run is iterating.
@@ -59,6 +60,11 @@ export interface IterationProgress {
   readonly transientMs?: number;
   /** Items skipped after failing (see `itemErrors`), over the life of the job; absent when none. */
   readonly skipped?: number;
+  /**
+   * In a job made of `steps`: the step it is in (`index` from 0 of `count`); `processed` and the
+   * other figures stay those of the whole job. Absent in other jobs.
+   */
+  readonly step?: StepState;
   readonly totalTimeMs: number;
   /** While running: items per second over the last {@link RATE_WINDOW_MS}. */
   readonly itemsPerSecond?: number;
@@ -84,6 +90,7 @@ export interface ProgressFigures {
   readonly transientFailures: number;
   readonly transientMs: number;
   readonly skipped: number;
+  readonly step: StepState | undefined;
   readonly totalTimeMs: number;
 }
 
@@ -108,6 +115,7 @@ export function buildProgress(
         }
       : {}),
     ...(figures.skipped > 0 ? { skipped: figures.skipped } : {}),
+    ...(figures.step === undefined ? {} : { step: figures.step }),
     totalTimeMs: Math.round(figures.totalTimeMs),
     ...(moving ? { itemsPerSecond: Math.round(itemsPerSecond * 100) / 100 } : {}),
     ...(moving && total !== undefined && itemsPerSecond > 0

@@ -51,12 +51,12 @@ export function replayData(of: string, data: unknown): Record<string, ReplayData
 export async function* replayItems(
   replay: ReplayState,
   from: number,
-  build: (cursor: JsonValue | null) => unknown,
+  build: (cursor: JsonValue | null, record: FailedItem) => unknown,
   logger: Logger,
 ): AsyncGenerator<readonly [unknown, number]> {
   for (let index = from; index < replay.items.length; index++) {
     const record = replay.items[index]!;
-    const pair = await firstPair(await build(record.cursor));
+    const pair = await firstPair(await build(record.cursor, record));
     if (pair === undefined || !isDeepStrictEqual(pair[1], record.after)) {
       logger.warn(
         { cursor: record.cursor, after: record.after, item: record.item },

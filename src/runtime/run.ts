@@ -50,6 +50,8 @@ import { RetryInPlace, sleep } from './retry-in-place.js';
 import { enumeratorSize, parseJobParams } from './run-support.js';
 import type { IterationState } from './state.js';
 import { parseState } from './state.js';
+import type { RunPlan } from './steps.js';
+import { runPlan } from './steps.js';
 import { recordRunStart, throttleFor, ThrottleGate } from './throttle-gate.js';
 import { describeError, isMarkedTransient, isTransientError } from './transient.js';
 
@@ -98,6 +100,9 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
    * `itemErrors`. Chosen once, so a job without them pays nothing per item for the option.
    */
   readonly step: (item: unknown) => unknown;
+  /** `eachIteration` of the job, or of its current step in a job made of `steps`. */
+  readonly eachIteration: (item: unknown) => unknown;
+  readonly #plan: RunPlan;
   readonly #maxRecorded: number;
   /** Set by the guard when the item in hand was skipped; `advance` records it. */
   skippedItem: SkippedItem | undefined;
@@ -156,11 +161,9 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     this.atBoundary = boundaryCheck(definition, this);
     const policy = itemPolicyOf(definition);
     const guard = policy === undefined ? undefined : new ItemGuard(policy, this);
-    // Called on the definition, as before: a method of it may use `this`.
-    this.step =
-      guard === undefined
-        ? (item) => definition.eachIteration(item as never, this.context as never)
-        : (item) => guard.step(item);
+    this.#plan = runPlan(definition, this);
+    this.eachIteration = this.#plan.each;
+    this.step = guard === undefined ? this.#plan.each : (item) => guard.step(item);
     this.#maxRecorded = policy?.maxRecorded ?? 0;
   }
 
@@ -213,10 +216,6 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     return this.#deadlineEnding;
   }
 
-  eachIteration(item: unknown): unknown {
-    return this.definition.eachIteration(item as never, this.context as never);
-  }
-
   advance(cursor: JsonValue): void {
     if (this.skippedItem === undefined) this.ledger.advance(cursor);
     else this.#skip(cursor, this.skippedItem);
@@ -260,7 +259,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     }
     if (end === 'interrupted') return await stopped(this);
     if (end === 'throttled') return await throttled(this);
-    return await complete(this, end);
+    // A stop asked for where the loop cannot see it (a `run` step) ends the enumerator instead.
+    return await complete(this, end === 'exhausted' && this.stopRequested ? 'stopped' : end);
   }
 
   async #iterate(): Promise<LoopEnd | 'nil'> {
@@ -358,11 +358,11 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     const { replay } = this.ledger.state;
     const source: unknown =
       replay === undefined
-        ? await this.definition.buildEnumerator(args as never)
+        ? await this.#plan.build(args)
         : replayItems(
             replay,
             typeof args.cursor === 'number' ? args.cursor : 0,
-            (cursor) => this.definition.buildEnumerator({ ...args, cursor } as never),
+            (cursor, record) => this.#plan.build({ ...args, cursor }, record),
             this.logger,
           );
     if (source === null || source === undefined) return 'nil';

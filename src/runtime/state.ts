@@ -10,6 +10,8 @@ import { readThrottleStats } from '../throttle/stats.js';
 import type { FailedItem, ReplayState } from './item-policy.js';
 import type { OutageStats } from './outage.js';
 import { readOutageStats } from './outage.js';
+import type { StepState } from './step-state.js';
+import { readStepState } from './step-state.js';
 
 /**
  * `iterating` until the enumerator is exhausted or `stop()` is called; `completing` once it is
@@ -62,6 +64,11 @@ export interface IterationState {
    * is then the number of records done.
    */
   replay?: ReplayState;
+  /**
+   * In a job made of `steps`: the step it is in; `cursor` is then that step's cursor. Steps before
+   * it are finished and never run again. Absent until the first step starts.
+   */
+  step?: StepState;
 }
 
 export function initialState(now: number): IterationState {
@@ -109,6 +116,12 @@ export function parseState(text: string, jobName: string, jobId: string): Iterat
       s[field] = 0;
   }
   if (s.failedItems !== undefined && !Array.isArray(s.failedItems)) s.failedItems = [];
+  if (s.step !== undefined) {
+    // Not bookkeeping: it says which step to run, so a damaged one is refused like the cursor.
+    const step = readStepState(s.step);
+    if (typeof step === 'string') throw corrupt(jobName, jobId, value, step);
+    s.step = step;
+  }
   return value as IterationState;
 }
 

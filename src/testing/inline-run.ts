@@ -7,7 +7,7 @@
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 
-import type { IterationJob, IterationJobDefinition } from '../define-job.js';
+import type { IterationJob, IterationJobDefinition, IterationStepsJob } from '../define-job.js';
 import type { IterationOptions } from '../options.js';
 import { resolveIterationOptions } from '../options.js';
 import type { RunHost } from '../runtime/host.js';
@@ -51,7 +51,10 @@ export class InlineRun<Params, Cursor> {
   #error: unknown;
   #summary: IterationSummary | undefined;
 
-  constructor(job: IterationJob<Params, unknown, Cursor>, options: InlineOptions<Params>) {
+  constructor(
+    job: IterationJob<Params, unknown, Cursor> | IterationStepsJob<Params>,
+    options: InlineOptions<Params>,
+  ) {
     const queueName = options.queueName ?? 'inline';
     const id = options.jobId ?? '1';
     this.#ref = { queueName, id };
@@ -318,6 +321,15 @@ function isDelayedError(error: unknown): boolean {
  */
 export function runInline<Params, Item, Cursor>(
   job: IterationJob<Params, Item, Cursor>,
+  options: InlineOptions<Params>,
+): InlineRun<Params, Cursor>;
+/** A job made of steps, run inline; its cursor is that of the step it is in. */
+export function runInline<Params>(
+  job: IterationStepsJob<Params>,
+  options: InlineOptions<Params>,
+): InlineRun<Params, unknown>;
+export function runInline<Params, Item, Cursor>(
+  job: IterationJob<Params, Item, Cursor> | IterationStepsJob<Params>,
   options: InlineOptions<Params>,
 ): InlineRun<Params, Cursor> {
   return new InlineRun(job, options);

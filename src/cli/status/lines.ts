@@ -44,9 +44,15 @@ export function plainLine(run: IterationRunInfo, detail = false): string {
       ['error', run.lastError],
       ['stale', run.staleReason],
       ['unknown_since', run.unknownSince],
+      ['step', run.step === undefined ? undefined : stepLabel(run.step)],
     );
   }
   return fields.map(([key, value]) => `${key}=${logfmtValue(value)}`).join(' ');
+}
+
+/** `export (1/3)`: the step's name and its place, counted from 1 for people. */
+function stepLabel(step: NonNullable<IterationRunInfo['step']>): string {
+  return `${step.name} (${step.index + 1}/${step.count})`;
 }
 
 function logfmtValue(value: string | number | undefined): string {
@@ -82,6 +88,7 @@ export function detailLines(
           `  skipped      ${run.skipped} failed item${run.skipped === 1 ? '' : 's'} (see \`failures ${run.jobId}\`)`,
         ]
       : []),
+    ...(run.step === undefined ? [] : [`  step         ${stepLabel(run.step)}`]),
     `  running time ${formatDuration(run.totalTimeMs)}`,
     `  attempts     ${run.attemptsMade} failed`,
     `  cursor       ${JSON.stringify(run.cursor)}`,

@@ -10,6 +10,7 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     bullState: 'active',
     cursor: { id: '26150' },
     processed: 26_150,
+    step: undefined,
     total: 50_000,
     percentage: 52.3,
     itemsPerSecond: 3_120.46,

@@ -1,0 +1,178 @@
+/**
+ * How a run builds its enumerator and runs an item: with the job's own `buildEnumerator` and
+ * `eachIteration`, or, in a job made of `steps`, through its steps in order. The run sees one
+ * enumerator either way; for steps it walks them from the stored step on: it builds each step's
+ * enumerator at the step's cursor and yields its pairs, calls a `run` step once, and between steps
+ * records the next step (cursor `null`) with a fenced checkpoint before it starts, so a finished
+ * step is never run again. An `isolated` step is reached by requeueing the job (reason `step`).
+ */
+import type { BuildEnumeratorArgs, IterationContext, IterationStep } from '../define-job.js';
+import { CheckpointError } from '../errors.js';
+import type { IterationEventName } from '../events.js';
+import { hasSteps } from '../steps-definition.js';
+import type { StopReason } from './interruption.js';
+import type { FailedItem } from './item-policy.js';
+import type { IterationState } from './state.js';
+
+/** What the steps read and do on their run. */
+export interface StepsRun {
+  readonly label: string;
+  readonly definition: { readonly name: string };
+  readonly ledger: { readonly state: IterationState };
+  readonly writer: { commit(): Promise<void> };
+  readonly context: IterationContext<unknown, unknown>;
+  readonly signal: AbortSignal;
+  /** True once `ctx.stop()` was called (or `maxItems` reached): no further step starts. */
+  readonly stopRequested: boolean;
+  interrupt(reason: StopReason, detail?: string): void;
+  emit(event: IterationEventName, extra: object): void;
+}
+
+/** The run's two seams: the enumerator (a replay's is built per record) and the work per item. */
+export interface RunPlan {
+  build(args: BuildEnumeratorArgs<unknown, unknown>, record?: FailedItem): unknown;
+  each(item: unknown): unknown;
+}
+
+interface PlainDefinition {
+  readonly name: string;
+  buildEnumerator(args: never): unknown;
+  eachIteration(item: never, ctx: never): unknown;
+}
+
+/** The plan of a run of `definition`, chosen once per run. */
+export function runPlan(definition: PlainDefinition, run: StepsRun): RunPlan {
+  if (hasSteps(definition)) {
+    const { steps } = definition as { readonly steps?: readonly IterationStep<unknown>[] };
+    const sequence = new StepSequence(steps!, run);
+    return {
+      build: (args, record) =>
+        record === undefined ? sequence.pairs(args) : sequence.replayed(args, record),
+      each: (item) => sequence.each(item),
+    };
+  }
+  return {
+    build(args) {
+      const stored = run.ledger.state.step;
+      if (stored !== undefined) throw stepGone(run, stored.name, []);
+      // Called on the definition: a method of it may use `this`.
+      return definition.buildEnumerator(args as never);
+    },
+    each: (item) => definition.eachIteration(item as never, run.context as never),
+  };
+}
+
+class StepSequence {
+  readonly #steps: readonly IterationStep<unknown>[];
+  readonly #run: StepsRun;
+  /** The iterating step whose items the loop is processing. */
+  #current: IterationStep<unknown> | undefined;
+  /** True once this run did work in a step: only then does an isolated step need a fresh run. */
+  #worked = false;
+
+  constructor(steps: readonly IterationStep<unknown>[], run: StepsRun) {
+    this.#steps = steps;
+    this.#run = run;
+  }
+
+  each(item: unknown): unknown {
+    return this.#current!.eachIteration!(item, this.#run.context);
+  }
+
+  /** Every step's pairs from the stored step and cursor on, recording each step as it starts. */
+  async *pairs(args: BuildEnumeratorArgs<unknown, unknown>): AsyncGenerator<unknown> {
+    const run = this.#run;
+    const stored = run.ledger.state.step;
+    let index = stored === undefined ? 0 : this.#find(stored.name);
+    // Before the first step (or in a state from before the job had steps): start it.
+    if (stored === undefined) await this.#start(0);
+    else this.#record(index);
+    for (;;) {
+      const step = this.#steps[index]!;
+      if (step.run !== undefined) {
+        this.#current = undefined;
+        await step.run(run.context);
+        this.#worked = true;
+      } else {
+        this.#current = step;
+        const source = await step.buildEnumerator!({ ...args, cursor: run.ledger.state.cursor });
+        if (source !== null && source !== undefined) {
+          for await (const pair of source as AsyncIterable<unknown>) {
+            yield pair;
+            this.#worked = true;
+          }
+        }
+      }
+      run.emit('iteration.stepCompleted', this.#figures(index));
+      index++;
+      // The loop sees a stop only between items: one asked for in a `run` step ends here.
+      if (index === this.#steps.length || run.stopRequested) return;
+      await this.#start(index);
+      if (this.#steps[index]!.isolated === true && this.#worked) {
+        run.interrupt('step', `requeued before isolated step "${this.#steps[index]!.name}"`);
+        throw run.signal.reason;
+      }
+    }
+  }
+
+  /** The enumerator of the step a replayed item was recorded in, at its recorded cursor. */
+  replayed(args: BuildEnumeratorArgs<unknown, unknown>, record: FailedItem): unknown {
+    const name = record.step ?? this.#steps[0]!.name;
+    const index = this.#find(name);
+    const step = this.#steps[index]!;
+    if (step.buildEnumerator === undefined) throw stepGone(this.#run, name, this.#steps);
+    this.#current = step;
+    this.#record(index);
+    return step.buildEnumerator(args);
+  }
+
+  /** Makes step `index` the job's step at cursor `null`, durably, before any of it runs. */
+  async #start(index: number): Promise<void> {
+    const run = this.#run;
+    this.#record(index);
+    if (index > 0) run.ledger.state.cursor = null;
+    await run.writer.commit();
+    // A lost lock or a shutdown during the write: leave before the step does anything.
+    if (run.signal.aborted) throw run.signal.reason;
+    run.emit('iteration.stepStarted', this.#figures(index));
+  }
+
+  #record(index: number): void {
+    const { state } = this.#run.ledger;
+    const { name } = this.#steps[index]!;
+    const count = this.#steps.length;
+    const stored = state.step;
+    if (stored?.name !== name || stored.index !== index || stored.count !== count) {
+      state.step = { name, index, count };
+    }
+  }
+
+  #find(name: string): number {
+    const index = this.#steps.findIndex((step) => step.name === name);
+    if (index === -1) throw stepGone(this.#run, name, this.#steps);
+    return index;
+  }
+
+  #figures(index: number): { step: string; index: number; count: number } {
+    return { step: this.#steps[index]!.name, index, count: this.#steps.length };
+  }
+}
+
+/** The stored step is not one the job has now: fail rather than restart or skip steps silently. */
+function stepGone(
+  run: StepsRun,
+  name: string,
+  steps: readonly IterationStep<unknown>[],
+): CheckpointError {
+  const now =
+    steps.length === 0
+      ? 'the job has no steps now'
+      : `its steps are ${steps.map((s) => `"${s.name}"`).join(', ')}`;
+  return new CheckpointError(
+    `${run.label} is stored in step "${name}", which no longer exists (${now}). A run in flight ` +
+      'cannot continue in a step that was removed or renamed, and starting over could repeat ' +
+      `finished steps. Deploy a definition that has step "${name}" until its runs are done, or ` +
+      'cancel this run and enqueue a new one.',
+    { jobName: run.definition.name, stored: run.ledger.state },
+  );
+}
