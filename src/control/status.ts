@@ -178,11 +178,13 @@ function isIteration(info: IterationRunInfo, job: Job): boolean {
   return info.updatedAt !== undefined || readProgress(job) !== undefined || info.processed > 0;
 }
 
-async function describeRun(
+/** @internal Exported for tests: `knownState` is the state a listing saw, possibly outdated. */
+export async function describeRun(
   queue: ControlQueue,
   job: Job,
   knownState?: JobState,
   staleAfterMs = STALE_AFTER_MS,
+  rechecked = false,
 ): Promise<IterationRunInfo> {
   const store = storeOf(queue);
   const ref = { queueName: queue.name, id: job.id! };
@@ -199,6 +201,14 @@ async function describeRun(
   const extras = progress as (Omit<IterationProgress, 'status'> & ProgressExtras) | undefined;
   const staleReason =
     bullState === 'active' ? await whyStale(queue, job, progress, staleAfterMs) : undefined;
+  if (staleReason !== undefined && !rechecked) {
+    // The job may have left `active` since its state was read (a pause parks it, a run ends and
+    // its worker releases the lock): a lock its owner released is not a stale job. Read it again.
+    const again = await findJob(queue, job.id!).catch(() => undefined);
+    if (again !== undefined && (await again.getState()) !== 'active') {
+      return describeRun(queue, again, undefined, staleAfterMs, true);
+    }
+  }
   const status =
     staleReason !== undefined ? 'stale' : statusOf(bullState, job, state, extras, control);
   const fresh = status === 'running' || status === 'pausing' || status === 'cancelling';
