@@ -1,0 +1,9 @@
+/**
+ * Partition planners for parallel runs: pure functions (or one query) that cut a collection into
+ * JSON bounds, one per partition, that the enumerator builders accept; and the split functions
+ * that rebalancing uses to cut a running partition's tail off.
+ */
+export type { ArrayPartitionsOptions, RangePartition, RangePartitionsOptions } from './range.js';
+export { arrayPartitions, rangePartitions } from './range.js';
+export type { SplitRangeOptions } from './split-range.js';
+export { splitRange } from './split-range.js';
