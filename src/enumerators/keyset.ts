@@ -81,7 +81,7 @@ function buildKeyset<Item>(
   source: 'keyset' | 'keysetBatches',
 ): IterationEnumerator<Item, KeysetCursor> {
   const spec = resolveKeysetOptions(options, source);
-  const start = keysetStart(options.cursor, spec.columns, source);
+  const start = keysetStart(options.cursor, spec.columns, source) ?? spec.after;
   // One plan per enumerator, made on first use by next() or size(), never by building it.
   let planned: Promise<KeysetPlan> | undefined;
   const plan = () =>
@@ -99,8 +99,8 @@ function buildKeyset<Item>(
           const rows =
             mode === 'exact'
               ? Number(
-                  (await checked(spec.query, ready.count, spec.values, 'counting', source)).rows[0]
-                    ?.n,
+                  (await checked(spec.query, ready.count, ready.countValues, 'counting', source))
+                    .rows[0]?.n,
                 )
               : ready.estimate;
           if (rows === undefined) return undefined;
