@@ -3,6 +3,8 @@
  * JSON bounds, one per partition, that the enumerator builders accept; and the split functions
  * that rebalancing uses to cut a running partition's tail off.
  */
+export type { CsvPartition, CsvPartitionsOptions } from './csv.js';
+export { csvPartitions } from './csv.js';
 export type { KeysetPartition, KeysetPartitionsOptions, KeysetSampling } from './keyset.js';
 export { keysetPartitions } from './keyset.js';
 export type { ArrayPartitionsOptions, RangePartition, RangePartitionsOptions } from './range.js';
