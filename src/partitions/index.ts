@@ -9,5 +9,7 @@ export type { KeysetPartition, KeysetPartitionsOptions, KeysetSampling } from '.
 export { keysetPartitions } from './keyset.js';
 export type { ArrayPartitionsOptions, RangePartition, RangePartitionsOptions } from './range.js';
 export { arrayPartitions, rangePartitions } from './range.js';
+export type { SplitKeysetOptions } from './split-keyset.js';
+export { splitKeyset } from './split-keyset.js';
 export type { SplitRangeOptions } from './split-range.js';
 export { splitRange } from './split-range.js';
