@@ -14,11 +14,12 @@ import { optionError, positiveInteger, safeInteger } from '../enumerators/valida
 /**
  * One partition of a keyset walk: the rows after `after` up to and including `until`, in the
  * walk's order; `null` for the open ends. Pass both to `keyset` or `keysetBatches`.
+ * A type alias, not an interface, so that it is assignable to `JsonValue`.
  */
-export interface KeysetPartition {
+export type KeysetPartition = {
   readonly after: KeysetCursor | null;
   readonly until: KeysetCursor | null;
-}
+};
 
 /** How boundaries are found. */
 export type KeysetSampling = 'bernoulli' | 'system' | 'exact';

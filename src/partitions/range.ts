@@ -11,13 +11,14 @@ import {
 } from '../enumerators/validate.js';
 import { EnumeratorError } from '../errors.js';
 
-/** One partition of an integer range: the numbers `from` to `to - 1`, as `range` and `array` take. */
-export interface RangePartition {
+/** One partition of an integer range: the numbers `from` to `to - 1`, as `range` and `array` take. * A type alias, not an interface, so that it is assignable to `JsonValue`.
+ */
+export type RangePartition = {
   /** First number (or array index) of the partition. */
   readonly from: number;
   /** End of the partition, excluded. */
   readonly to: number;
-}
+};
 
 export interface RangePartitionsOptions {
   /** First number of the range. @defaultValue 0 */
