@@ -12,7 +12,9 @@ import { csv } from '../enumerators/csv.js';
 import { optionError, optionsObject, positiveInteger } from '../enumerators/validate.js';
 import { EnumeratorError } from '../errors.js';
 
-/** One partition of a CSV file: the records that start in bytes `[start, end)`. * A type alias, not an interface, so that it is assignable to `JsonValue`.
+/**
+ * One partition of a CSV file: the records that start in bytes `[start, end)`. A type alias, not
+ * an interface, so that it is assignable to `JsonValue`.
  */
 export type CsvPartition = {
   /** Byte offset of the partition's first record (0 for the first partition, header included). */

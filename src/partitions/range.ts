@@ -11,7 +11,9 @@ import {
 } from '../enumerators/validate.js';
 import { EnumeratorError } from '../errors.js';
 
-/** One partition of an integer range: the numbers `from` to `to - 1`, as `range` and `array` take. * A type alias, not an interface, so that it is assignable to `JsonValue`.
+/**
+ * One partition of an integer range: the numbers `from` to `to - 1`, as `range` and `array` take.
+ * A type alias, not an interface, so that it is assignable to `JsonValue`.
  */
 export type RangePartition = {
   /** First number (or array index) of the partition. */
