@@ -119,6 +119,26 @@ describe.each(databases)('keysetPartitions on $name', (kind) => {
       expect(parts.flat()).toEqual(whole);
     });
 
+    it('samples the rows a filter keeps, its parameters bound before the sample ones', async () => {
+      const options = {
+        query: db.query,
+        table: ids,
+        columns: ['id'],
+        where: 'v <> $1',
+        values: [0],
+        sampleRows: 4000,
+      };
+      const before = db.statements.length;
+      const partitions = await keysetPartitions({ ...options, count: 4 });
+      expect(db.statements.slice(before).some((s) => s.includes('TABLESAMPLE'))).toBe(true);
+      const { parts, whole } = await walk(options, partitions);
+      expect(parts.flat()).toEqual(whole);
+      expect(whole.every((row) => row.v !== 0)).toBe(true);
+      const { min, max, mean } = spread(parts);
+      expect(min).toBeGreaterThanOrEqual(mean * 0.75);
+      expect(max).toBeLessThanOrEqual(mean * 1.25);
+    });
+
     it('splits the rows a filter keeps, and walks in descending order', async () => {
       const options = {
         query: db.query,
