@@ -40,7 +40,7 @@ export interface KeysetPartitionsOptions extends Omit<
    * `'bernoulli'` samples rows (reads the whole table once, balance as above), `'system'` samples
    * whole pages (reads only `sampleRows` worth of pages; coarser when keys cluster by page, as
    * serial ids do), `'exact'` ranks every row (a full ordered scan; sizes differ by at most one).
-   * A `sql` source is always ranked exactly. @defaultValue 'bernoulli'
+   * A `sql` source or a view is always ranked exactly. @defaultValue 'bernoulli'
    */
   readonly sampling?: KeysetSampling;
   /** Seed of the sample, so that planning again over the same table gives the same boundaries. @defaultValue 0 */
@@ -93,7 +93,7 @@ export async function keysetPartitions(
   if (count === 1) return [{ after: null, until: null }];
   const values: unknown[] = [...spec.values];
   let tableSample = '';
-  if (method !== 'exact' && spec.sql === undefined) {
+  if (method !== 'exact' && plan.sampleable) {
     const rows = plan.tableRows ?? (await countRows(spec.query, plan.from, source));
     if (rows > sample) {
       values.push((100 * sample) / rows, repeatable);

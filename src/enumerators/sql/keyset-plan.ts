@@ -43,6 +43,8 @@ export interface KeysetPlan {
   readonly estimate: number | undefined;
   /** The statistics' row count of the table, filter and bounds aside; for planners. */
   readonly tableRows: number | undefined;
+  /** Whether the source can be read with `TABLESAMPLE` (a table, not a view or query). */
+  readonly sampleable: boolean;
   /** The FROM text (table or wrapped sql), the filter and the ordering, for planners. */
   readonly from: string;
   readonly conditions: readonly string[];
@@ -134,6 +136,7 @@ export async function planKeyset(spec: KeysetSpec): Promise<KeysetPlan> {
         ? shape.estimate
         : undefined,
     tableRows: shape.estimate,
+    sampleable: shape.sampleable,
     from,
     conditions,
     orderBy,

@@ -275,6 +275,22 @@ describe.each(databases)('keysetPartitions on $name', (kind) => {
     expect(parts.map((part) => part.length)).toEqual([38, 37, 38, 37]);
   });
 
+  it('ranks a view whole, as TABLESAMPLE does not apply to it', async () => {
+    const base = table('kp_viewed');
+    const view = `${base}_v`;
+    await db.exec(`CREATE TABLE public.${base} (id int4 PRIMARY KEY)`);
+    await db.exec(`INSERT INTO public.${base} SELECT i FROM generate_series(1, 900) AS i`);
+    await db.exec(`CREATE VIEW public.${view} AS SELECT id FROM public.${base} WHERE id % 3 = 0`);
+    const options = { query: db.query, table: view, columns: ['id'], trustOrder: true };
+    const before = db.statements.length;
+    const partitions = await keysetPartitions({ ...options, count: 3, sampleRows: 10 });
+    expect(db.statements.slice(before).some((s) => s.includes('TABLESAMPLE'))).toBe(false);
+    const { parts, whole } = await walk(options, partitions);
+    expect(parts.flat()).toEqual(whole);
+    expect(parts.map((part) => part.length)).toEqual([100, 100, 100]);
+    await db.exec(`DROP VIEW public.${view}`);
+  });
+
   it('refuses bad options and bounds, naming the value and the fix', async () => {
     const bad = table('kp_bad');
     await db.exec(`CREATE TABLE public.${bad} (id int4 PRIMARY KEY, v text)`);
