@@ -51,7 +51,10 @@ export interface KeysetPlan {
   readonly orderBy: string;
   /** The select list of the key columns and their exact-text helpers, for planners. */
   readonly keySelect: string;
-  /** Parameters of a page: the user's values, then the key after which to read, then the limit. */
+  /**
+   * Parameters of a page: the user's values, the `until` bound's keys, the key after which to
+   * read, then the limit.
+   */
   pageValues(after: KeysetCursor | null): unknown[];
   /** The cursor after `row`; removes the helper columns the statements added to it. */
   cursorOf(row: Record<string, unknown>): KeysetCursor;
