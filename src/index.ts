@@ -122,6 +122,26 @@ export type {
 export type { JsonCompatible, JsonObject, JsonPrimitive, JsonValue } from './json.js';
 export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
+export type {
+  ArrayPartitionsOptions,
+  CsvPartition,
+  CsvPartitionsOptions,
+  KeysetPartition,
+  KeysetPartitionsOptions,
+  KeysetSampling,
+  RangePartition,
+  RangePartitionsOptions,
+  SplitKeysetOptions,
+  SplitRangeOptions,
+} from './partitions/index.js';
+export {
+  arrayPartitions,
+  csvPartitions,
+  keysetPartitions,
+  rangePartitions,
+  splitKeyset,
+  splitRange,
+} from './partitions/index.js';
 export type { RedisUrlOptions } from './redis-url.js';
 export { redactUrl, redisOptionsFromUrl } from './redis-url.js';
 export type { InterruptReason, StopReason } from './runtime/interruption.js';

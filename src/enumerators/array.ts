@@ -10,7 +10,14 @@ import { cursorError, isIndex, optionError } from './validate.js';
 export type ArrayCursor = number;
 
 export interface ArrayOptions {
-  /** The cursor the runtime passed: `null` (or omitted) to start at the first item. */
+  /**
+   * Index of the first item to enumerate, for a partition of the array (see `arrayPartitions`).
+   * @defaultValue 0
+   */
+  readonly from?: number;
+  /** Index after the last item to enumerate, excluded. @defaultValue items.length */
+  readonly to?: number;
+  /** The cursor the runtime passed: `null` (or omitted) to start at `from`. */
   readonly cursor?: unknown;
 }
 
@@ -19,6 +26,8 @@ export interface ArrayOptions {
  *
  * The array must be the same on every run (build it from the job's params, not from a query whose
  * result changes); a cursor past its end is refused, since it means the array changed under the job.
+ * With `from` and `to`, only the items at indexes `from` to `to - 1` are enumerated (a partition
+ * planned by `arrayPartitions`), and `size()` is `to - from`.
  *
  * @example
  * ```ts
@@ -27,6 +36,9 @@ export interface ArrayOptions {
  *   buildEnumerator: ({ params, cursor }) => array(params.ids, { cursor }),
  *   async eachIteration(id) { await reindex(id); },
  * });
+ * // One partition of a parallel run.
+ * buildEnumerator: ({ params, cursor, partition }) =>
+ *   array(params.ids, { from: partition.from, to: partition.to, cursor }),
  * ```
  */
 export function array<Item>(
@@ -34,22 +46,45 @@ export function array<Item>(
   options: ArrayOptions = {},
 ): IterationEnumerator<Item, ArrayCursor> {
   if (!Array.isArray(items)) throw optionError('array', 'items', items, 'an array');
-  const start = arrayStart('array', items.length, options.cursor);
+  const { from, to } = arrayBounds(items.length, options);
+  const start = arrayStart('array', to, options.cursor, from);
   return enumerable(
     async function* () {
-      for (let index = start; index < items.length; index++) {
+      for (let index = start; index < to; index++) {
         yield [items[index] as Item, index + 1] as const;
       }
     },
-    () => items.length,
+    () => to - from,
   );
 }
 
-/** Reads an index cursor for a collection of `length` items; shared with `once`. */
-export function arrayStart(source: string, length: number, cursor: unknown): number {
-  if (cursor === null || cursor === undefined) return 0;
-  if (!isIndex(cursor) || cursor > length) {
-    throw cursorError(source, cursor, `null or an integer from 0 to ${length} (the next index)`);
+function arrayBounds(length: number, options: ArrayOptions): { from: number; to: number } {
+  const from = options.from ?? 0;
+  const to = options.to ?? length;
+  if (!isIndex(from) || from > length) {
+    throw optionError('array', 'from', from, `an index from 0 to ${length} (the array's length)`);
+  }
+  if (!isIndex(to) || to < from || to > length) {
+    throw optionError(
+      'array',
+      'to',
+      to,
+      `an index from \`from\` (${from}) to ${length} (the array's length); a partition past ` +
+        `the end means the array changed since the partitions were planned`,
+    );
+  }
+  return { from, to };
+}
+
+/** Reads an index cursor for a collection of `length` items (from `from`); shared with `once`. */
+export function arrayStart(source: string, length: number, cursor: unknown, from = 0): number {
+  if (cursor === null || cursor === undefined) return from;
+  if (!isIndex(cursor) || cursor < from || cursor > length) {
+    throw cursorError(
+      source,
+      cursor,
+      `null or an integer from ${from} to ${length} (the next index)`,
+    );
   }
   return cursor;
 }

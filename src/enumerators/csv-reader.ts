@@ -52,6 +52,8 @@ export interface CsvReadPlan {
   readonly columns: CsvColumns | undefined;
   readonly parse: CsvParserOptions;
   readonly start: CsvCursor;
+  /** Byte offset where reading stops, excluded; `undefined` for the end of the file. */
+  readonly end?: number | undefined;
 }
 
 type CsvParse = typeof csvParse;
@@ -89,7 +91,8 @@ function withOffsets(module: CsvParse) {
 export function readCsv<Row>(plan: CsvReadPlan): AsyncIterator<EnumeratorPair<Row, CsvCursor>> {
   let opened: Promise<Puller<Parsed>> | undefined;
   let rows = plan.start.rows;
-  let done = false;
+  // A partition read to its end (or an empty one) opens nothing.
+  let done = plan.end !== undefined && plan.start.offset >= plan.end;
   return {
     async next() {
       if (done) return { done: true, value: undefined };
@@ -131,7 +134,11 @@ async function openAt(plan: CsvReadPlan): Promise<Puller<Parsed>> {
     }
   }
   options.columns = resuming ? await resumedColumns(plan) : firstColumns(plan);
-  const input = createReadStream(path, { start: start.offset });
+  // `end` of a read stream is inclusive.
+  const input = createReadStream(path, {
+    start: start.offset,
+    ...(plan.end === undefined ? {} : { end: plan.end - 1 }),
+  });
   const parser = input.pipe(new OffsetParser(options));
   // pipe() does not forward errors: a read error must end the iteration, not hang it.
   input.once('error', (error) => parser.destroy(error));
@@ -145,7 +152,7 @@ async function openAt(plan: CsvReadPlan): Promise<Puller<Parsed>> {
   };
 }
 
-async function checkFile({ source, path, start }: CsvReadPlan): Promise<void> {
+async function checkFile({ source, path, start, end }: CsvReadPlan): Promise<void> {
   let size: number;
   try {
     const stats = await stat(path);
@@ -166,6 +173,14 @@ async function checkFile({ source, path, start }: CsvReadPlan): Promise<void> {
         `${path} (${size} bytes), so the file was replaced or truncated since the cursor was ` +
         `saved. Restart the job from the beginning (cursor null) for the new file.`,
       { cursor: start },
+    );
+  }
+  if (end !== undefined && end > size) {
+    throw new EnumeratorError(
+      `${source}: the partition ends at byte ${end}, past the end of ${path} (${size} bytes): ` +
+        `the file was replaced or truncated since the partitions were planned. Plan them again ` +
+        `with csvPartitions for the new file.`,
+      { source },
     );
   }
 }

@@ -36,6 +36,17 @@ export interface CsvOptions {
    * `from_line`, `relax_column_count`, `encoding`, … `bom` defaults to true here.
    */
   readonly parse?: CsvParserOptions;
+  /**
+   * Byte offset where reading starts, for a partition of the file: a record start, as
+   * `csvPartitions` plans it (the header, if any, is still read from the top of the file).
+   * @defaultValue 0
+   */
+  readonly start?: number;
+  /**
+   * Byte offset where reading stops, excluded: the start of the next partition's first record.
+   * `null` (or omitted) reads to the end of the file.
+   */
+  readonly end?: number | null;
   /** The cursor the runtime passed: `null` (or omitted) to start at the first record. */
   readonly cursor?: unknown;
 }
@@ -65,6 +76,10 @@ const NOT_PASSED_THROUGH = [
  * mark is skipped. Records spanning several lines (quoted newlines) and CRLF line ends resume
  * correctly. `size()` is not offered: counting records means reading the whole file.
  *
+ * With `start` and `end` (a partition planned by `csvPartitions`), only the records that start in
+ * that byte range are read; both must be record starts, which only a parse from the top of the
+ * file can tell.
+ *
  * @example
  * ```ts
  * defineIterationJob({
@@ -73,6 +88,9 @@ const NOT_PASSED_THROUGH = [
  *     csv<{ email: string; name: string }>({ path: params.path, parse: { trim: true }, cursor }),
  *   async eachIteration(row) { await customers.upsert(row); },
  * });
+ * // One partition of a parallel run.
+ * buildEnumerator: ({ params, cursor, partition }) =>
+ *   csv({ path: params.path, start: partition.start, end: partition.end, cursor }),
  * ```
  */
 export function csv<Row = Record<string, string>>(
@@ -124,28 +142,44 @@ function buildCsv<Row>(options: CsvOptions, source: string): IterationEnumerator
       `absent: ${source} sets it itself (use \`header\` and \`columns\` for names)`,
     );
   }
-  const start = csvStart(source, options.cursor);
+  const { start, end } = csvBounds(source, options);
 
   if (typeof columns === 'function' && !header) {
     throw optionError(source, 'columns', columns, 'an array of names when `header` is false');
   }
 
-  return enumerable(() => readCsv<Row>({ source, path, header, columns, parse, start }));
+  return enumerable(() => readCsv<Row>({ source, path, header, columns, parse, start, end }));
 }
 
-function csvStart(source: string, cursor: unknown): CsvCursor {
-  if (cursor === null || cursor === undefined) return { offset: 0, rows: 0 };
+function csvBounds(
+  source: string,
+  options: CsvOptions,
+): { start: CsvCursor; end: number | undefined } {
+  const from = options.start ?? 0;
+  if (!isIndex(from)) {
+    throw optionError(source, 'start', from, 'a byte offset (an integer of 0 or more)');
+  }
+  const end = options.end ?? undefined;
+  if (end !== undefined && (!isIndex(end) || end < from)) {
+    throw optionError(source, 'end', end, `null or a byte offset of at least \`start\` (${from})`);
+  }
+  const cursor = options.cursor;
+  if (cursor === null || cursor === undefined) return { start: { offset: from, rows: 0 }, end };
   if (
     !isObject(cursor) ||
     !isIndex(cursor.offset) ||
     !isIndex(cursor.rows) ||
-    Object.keys(cursor).length !== 2
+    Object.keys(cursor).length !== 2 ||
+    cursor.offset < from ||
+    (end !== undefined && cursor.offset > end)
   ) {
+    const range =
+      end !== undefined ? `, from ${from} to ${end}` : from > 0 ? `, ${from} or more` : '';
     throw cursorError(
       source,
       cursor,
-      'null or { offset: <byte offset of the next record>, rows: <records done> }',
+      `null or { offset: <byte offset of the next record${range}>, rows: <records done> }`,
     );
   }
-  return cursor as unknown as CsvCursor;
+  return { start: cursor as unknown as CsvCursor, end };
 }

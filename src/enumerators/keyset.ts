@@ -32,6 +32,10 @@ export type { KeysetCursor } from './sql/keyset-plan.js';
  * row whose key changes may be visited twice or not at all. Each page is its own statement, so
  * pages do not share one snapshot.
  *
+ * With `after` and `until` (a partition planned by `keysetPartitions`), only the rows whose keys
+ * are after `after` and up to and including `until`, in the walk's order, are read; plan with the
+ * same `columns`, `order` and `where` as the enumerator uses.
+ *
  * @example
  * ```ts
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
@@ -49,6 +53,9 @@ export type { KeysetCursor } from './sql/keyset-plan.js';
  *     }),
  *   async eachIteration(user) { await backfill(user); },
  * });
+ * // One partition of a parallel run: { after, until } from keysetPartitions.
+ * buildEnumerator: ({ cursor, partition }) =>
+ *   keyset({ query, table: 'users', columns: ['id'], ...partition, cursor }),
  * ```
  */
 export function keyset<Row extends object = Record<string, unknown>>(
@@ -81,7 +88,7 @@ function buildKeyset<Item>(
   source: 'keyset' | 'keysetBatches',
 ): IterationEnumerator<Item, KeysetCursor> {
   const spec = resolveKeysetOptions(options, source);
-  const start = keysetStart(options.cursor, spec.columns, source);
+  const start = keysetStart(options.cursor, spec.columns, source) ?? spec.after;
   // One plan per enumerator, made on first use by next() or size(), never by building it.
   let planned: Promise<KeysetPlan> | undefined;
   const plan = () =>
@@ -99,8 +106,8 @@ function buildKeyset<Item>(
           const rows =
             mode === 'exact'
               ? Number(
-                  (await checked(spec.query, ready.count, spec.values, 'counting', source)).rows[0]
-                    ?.n,
+                  (await checked(spec.query, ready.count, ready.countValues, 'counting', source))
+                    .rows[0]?.n,
                 )
               : ready.estimate;
           if (rows === undefined) return undefined;

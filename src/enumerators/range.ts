@@ -29,6 +29,9 @@ export interface RangeOptions {
  * buildEnumerator: ({ cursor }) => range({ from: 0, to: 64, cursor }),
  * // Every tenth id, counting down.
  * buildEnumerator: ({ cursor }) => range({ from: 1000, to: 0, step: -10, cursor }),
+ * // One partition of a parallel run, planned by rangePartitions.
+ * buildEnumerator: ({ cursor, partition }) =>
+ *   range({ from: partition.from, to: partition.to, cursor }),
  * ```
  */
 export function range(options: RangeOptions): IterationEnumerator<number, RangeCursor> {

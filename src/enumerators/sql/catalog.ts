@@ -26,6 +26,8 @@ export interface SourceShape {
   readonly uniqueKeys: readonly (readonly string[])[] | undefined;
   /** Row count estimate from the statistics, `undefined` when never analyzed or not a table. */
   readonly estimate: number | undefined;
+  /** Whether `TABLESAMPLE` applies: a table, partitioned table or materialized view. */
+  readonly sampleable: boolean;
 }
 
 const RELATION_SQL = `
@@ -85,6 +87,7 @@ export async function describeRelation(
     label: kind === 'v' ? `view ${qualifiedName}` : label,
     columns,
     uniqueKeys,
+    sampleable: kind === 'r' || kind === 'p' || kind === 'm',
     estimate:
       (kind === 'r' || kind === 'p' || kind === 'm') && estimate >= 0
         ? Math.round(estimate)
@@ -111,7 +114,13 @@ export async function describeQuery(
   for (const field of result.fields) {
     columns.set(field.name, { name: field.name, type: field.dataTypeID, notNull: undefined });
   }
-  return { label: 'the sql query', columns, uniqueKeys: undefined, estimate: undefined };
+  return {
+    label: 'the sql query',
+    columns,
+    uniqueKeys: undefined,
+    estimate: undefined,
+    sampleable: false,
+  };
 }
 
 function parseJsonArray(value: unknown): string[] {

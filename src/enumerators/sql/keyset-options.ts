@@ -54,6 +54,17 @@ export interface KeysetOptions {
    * @defaultValue 'estimate'
    */
   readonly count?: 'estimate' | 'exact' | 'none';
+  /**
+   * Lower bound, excluded: the ordering columns' values of the row just before the first one to
+   * read, in the walk's order (a partition's start, as `keysetPartitions` plans it). `null` (or
+   * omitted) reads from the first row. A cursor, once saved, takes over from it.
+   */
+  readonly after?: KeysetCursor | null | undefined;
+  /**
+   * Upper bound, included: the ordering columns' values of the last row to read, in the walk's
+   * order (a partition's end). `null` (or omitted) reads to the last row.
+   */
+  readonly until?: KeysetCursor | null | undefined;
   /** The cursor the runtime passed: `null` (or omitted) to start from the first row. */
   readonly cursor?: unknown;
 }
@@ -128,7 +139,42 @@ export function resolveKeysetOptions(options: KeysetOptions, source: string): Ke
     values,
     batchSize: positiveInteger(source, 'batchSize', options.batchSize ?? 100),
     trustOrder: trustOrder === true,
+    after: keysetBound(options.after, columns, source, 'after'),
+    until: keysetBound(options.until, columns, source, 'until'),
   };
+}
+
+/** A partition bound: like a cursor in shape, but a bad one is a mistake in the options. */
+function keysetBound(
+  bound: unknown,
+  columns: readonly string[],
+  source: string,
+  name: string,
+): KeysetCursor | null {
+  if (bound === null || bound === undefined) return null;
+  const keys = isObject(bound) ? Object.keys(bound) : [];
+  if (
+    !isObject(bound) ||
+    keys.length !== columns.length ||
+    !columns.every((column) => Object.hasOwn(bound, column)) ||
+    !Object.values(bound).every(isKeyValue)
+  ) {
+    throw optionError(
+      source,
+      name,
+      bound,
+      `null or an object with exactly the ordering columns as keys (${columns
+        .map((c) => `"${c}"`)
+        .join(
+          ', ',
+        )}) and their values (strings, numbers or booleans), as keysetPartitions plans it`,
+    );
+  }
+  return bound as KeysetCursor;
+}
+
+function isKeyValue(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
 export function keysetStart(

@@ -29,14 +29,32 @@ export interface KeysetSpec {
   readonly values: readonly unknown[];
   readonly batchSize: number;
   readonly trustOrder: boolean;
+  /** Partition bounds in walk order: rows after `after`, up to and including `until`. */
+  readonly after: KeysetCursor | null;
+  readonly until: KeysetCursor | null;
 }
 
 export interface KeysetPlan {
   readonly firstPage: string;
   readonly nextPage: string;
   readonly count: string;
+  /** Parameters of `count`. */
+  readonly countValues: readonly unknown[];
   readonly estimate: number | undefined;
-  /** Parameters of a page: the user's values, then the key after which to read, then the limit. */
+  /** The statistics' row count of the table, filter and bounds aside; for planners. */
+  readonly tableRows: number | undefined;
+  /** Whether the source can be read with `TABLESAMPLE` (a table, not a view or query). */
+  readonly sampleable: boolean;
+  /** The FROM text (table or wrapped sql), the filter and the ordering, for planners. */
+  readonly from: string;
+  readonly conditions: readonly string[];
+  readonly orderBy: string;
+  /** The select list of the key columns and their exact-text helpers, for planners. */
+  readonly keySelect: string;
+  /**
+   * Parameters of a page: the user's values, the `until` bound's keys, the key after which to
+   * read, then the limit.
+   */
   pageValues(after: KeysetCursor | null): unknown[];
   /** The cursor after `row`; removes the helper columns the statements added to it. */
   cursorOf(row: Record<string, unknown>): KeysetCursor;
@@ -83,22 +101,61 @@ export async function planKeyset(spec: KeysetSpec): Promise<KeysetPlan> {
   const keys = spec.columns.map(quoteIdentifier);
   const direction = spec.descending ? 'DESC' : 'ASC';
   const orderBy = ` ORDER BY ${keys.map((key) => `${key} ${direction}`).join(', ')}`;
-  const userCount = spec.values.length;
-  const keyParams = keys.map((_, index) => `$${userCount + index + 1}`);
-  const after = `(${keys.join(', ')}) ${spec.descending ? '<' : '>'} (${keyParams.join(', ')})`;
-  const where = (condition: string) =>
-    filter === '' ? ` WHERE ${condition}` : ` WHERE ${filter} AND ${condition}`;
   const names = spec.columns;
+  // Parameters: the user's values, the upper bound's keys, the lower bound's (or cursor's) keys,
+  // then the limit.
+  const params = (first: number) => keys.map((_, index) => `$${first + index}`);
+  const userCount = spec.values.length;
+  const untilCount = spec.until === null ? 0 : keys.length;
+  const row = `(${keys.join(', ')})`;
+  const conditions = [
+    ...(filter === '' ? [] : [filter]),
+    ...(spec.until === null
+      ? []
+      : [`${row} ${spec.descending ? '>=' : '<='} (${params(userCount + 1).join(', ')})`]),
+  ];
+  const after = `${row} ${spec.descending ? '<' : '>'} (${params(userCount + untilCount + 1).join(', ')})`;
+  const where = (all: readonly string[]) => (all.length === 0 ? '' : ` WHERE ${all.join(' AND ')}`);
+  const keysOf = (bound: KeysetCursor | null) =>
+    bound === null ? [] : names.map((name) => bound[name]);
+  const bounded = [...spec.values, ...keysOf(spec.until)];
+  const limit = (afterKeys: number) => ` LIMIT $${userCount + untilCount + afterKeys + 1}`;
+  for (const [name, bound] of [
+    ['after', spec.after],
+    ['until', spec.until],
+  ] as const) {
+    if (bound !== null) checkBound(bound, name, keyColumns, spec.source);
+  }
 
   return {
-    firstPage: `${select}${filter === '' ? '' : ` WHERE ${filter}`}${orderBy} LIMIT $${userCount + 1}`,
-    nextPage: `${select}${where(after)}${orderBy} LIMIT $${userCount + keys.length + 1}`,
-    count: `SELECT count(*)::float8 AS n FROM ${from}${filter === '' ? '' : ` WHERE ${filter}`}`,
-    estimate: spec.where === undefined ? shape.estimate : undefined,
+    firstPage: `${select}${where(conditions)}${orderBy}${limit(0)}`,
+    nextPage: `${select}${where([...conditions, after])}${orderBy}${limit(keys.length)}`,
+    count: `SELECT count(*)::float8 AS n FROM ${from}${where(
+      spec.after === null ? conditions : [...conditions, after],
+    )}`,
+    countValues: [...bounded, ...keysOf(spec.after)],
+    estimate:
+      spec.where === undefined && spec.after === null && spec.until === null
+        ? shape.estimate
+        : undefined,
+    tableRows: shape.estimate,
+    sampleable: shape.sampleable,
+    from,
+    conditions,
+    orderBy,
+    keySelect: [
+      ...keys,
+      ...keyColumns.flatMap((column, index) => {
+        const helper = helpers[index];
+        return helper === undefined
+          ? []
+          : [`${textExpression(column.name, column.type)} AS ${quoteIdentifier(helper)}`];
+      }),
+    ].join(', '),
     pageValues: (cursor) =>
       cursor === null
-        ? [...spec.values, spec.batchSize]
-        : [...spec.values, ...names.map((name) => cursor[name]), spec.batchSize],
+        ? [...bounded, spec.batchSize]
+        : [...bounded, ...keysOf(cursor), spec.batchSize],
     cursorOf: cursorMaker(names, helpers, spec.source),
     checkCursor(cursor) {
       keyColumns.forEach((column) =>
@@ -137,6 +194,28 @@ function cursorMaker(
     }
     return cursor;
   };
+}
+
+/** A bound that does not fit the column types is a mistake in the options, not a stale cursor. */
+function checkBound(
+  bound: KeysetCursor,
+  name: string,
+  columns: readonly SourceColumn[],
+  source: string,
+): void {
+  for (const column of columns) {
+    try {
+      checkKey(bound[column.name], column.name, column.type, bound, source);
+    } catch {
+      throw new EnumeratorError(
+        `${source}: expected \`${name}\` to hold a value of the type of "${column.name}" ` +
+          `(type oid ${column.type}), got ${JSON.stringify(bound[column.name])} in ` +
+          `${JSON.stringify(bound)}. Plan the partitions again with keysetPartitions over the ` +
+          `same columns.`,
+        { source },
+      );
+    }
+  }
 }
 
 function findColumn(shape: SourceShape, name: string, source: string): SourceColumn {

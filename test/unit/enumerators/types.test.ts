@@ -4,6 +4,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { IterationEnumerator } from '../../../src/enumerator.js';
 import type {
   ArrayCursor,
+  ArrayOptions,
   CsvCursor,
   KeysetCursor,
   NestedCursor,
@@ -72,7 +73,8 @@ describe('builder types', () => {
 
   it('accept whatever cursor the runtime hands over', () => {
     const cursor = null as unknown;
-    expectTypeOf(array).parameter(1).toEqualTypeOf<{ readonly cursor?: unknown } | undefined>();
+    expectTypeOf(array).parameter(1).toEqualTypeOf<ArrayOptions | undefined>();
+    expectTypeOf<ArrayOptions['cursor']>().toEqualTypeOf<unknown>();
     array([1], { cursor });
     keyset({ query, table: 't', columns: ['id'], cursor });
     csv({ path: 'a.csv', cursor });
