@@ -4,6 +4,7 @@
  */
 export type { BackendChoice } from './backend-choice.js';
 export { BACKEND_ENV } from './backend-choice.js';
+export { CLUSTER_PREFIX, RedisClusterError } from './backends/redis-cluster.js';
 export type { BackendKind, Connection, ConnectOptions } from './connect.js';
 export { connect } from './connect.js';
 export type {
@@ -83,6 +84,7 @@ export { paginated } from './enumerators/paginated.js';
 export type { RangeCursor, RangeOptions } from './enumerators/range.js';
 export { range, times } from './enumerators/range.js';
 export type {
+  RedisClusterScanClient,
   RedisKeysCursor,
   RedisKeysOptions,
   RedisScanClient,
@@ -118,8 +120,13 @@ export type {
 export type { JsonCompatible, JsonObject, JsonPrimitive, JsonValue } from './json.js';
 export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
-export type { RedisUrlOptions } from './redis-url.js';
-export { redactUrl, redisOptionsFromUrl } from './redis-url.js';
+export type { RedisClusterNode, RedisClusterUrlOptions, RedisUrlOptions } from './redis-url.js';
+export {
+  isRedisClusterUrl,
+  redactUrl,
+  redisClusterOptionsFromUrl,
+  redisOptionsFromUrl,
+} from './redis-url.js';
 export type { InterruptReason, StopReason } from './runtime/interruption.js';
 export { IterationInterrupt } from './runtime/interruption.js';
 export type { FailedItem, ItemErrorPolicy } from './runtime/item-policy.js';
