@@ -27,6 +27,7 @@ import { track } from '../../support/lifecycle.js';
 import { uniqueQueueName } from '../../support/names.js';
 import { redisClusterUrls } from '../../support/servers.js';
 import { stopSchedules } from '../../unit/enumerators/support.js';
+import { cli } from '../cli/support.js';
 import { tracked } from '../throttle/helpers.js';
 
 /** `host:port` of the master serving `key`. */
@@ -236,6 +237,25 @@ describe('Redis Cluster: connect()', () => {
       await queue.obliterate({ force: true });
       await queue.close();
       await backend.close();
+    }
+  });
+
+  it('the CLI takes the node list from BULLMQ_ITERATION_REDIS_URL: status lists the run', async () => {
+    const queueName = uniqueQueueName('cli');
+    const queue = b.queue(queueName);
+    const c = counter({ total: 12 });
+    const worker = iterationWorker(b, queueName, [c.job]);
+    try {
+      const job = await c.job.enqueue(queue, {});
+      await completion(worker, job.id!);
+      const env = { BULLMQ_ITERATION_REDIS_URL: redisClusterUrls().join(',') };
+      const result = await cli(['status', '-q', queueName, '--json'], { env });
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout)).toEqual([
+        expect.objectContaining({ jobId: job.id, status: 'completed', processed: 12 }),
+      ]);
+    } finally {
+      await worker.close();
     }
   });
 
