@@ -3,7 +3,7 @@
 // list of node URLs. The core runtime and control suites also run on the cluster (withCluster).
 import { randomBytes } from 'node:crypto';
 
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -120,6 +120,29 @@ describe('Redis Cluster: hash-tagged prefixes', () => {
       expect(new Set(homes).size).toBe(3);
     } finally {
       await Promise.all(runs.map(({ worker }) => worker.close()));
+    }
+  });
+
+  it("BullMQ flows (parent and children in one queue) complete under the helpers' prefix", async () => {
+    // What parallel runs build on: a FlowProducer needs the same hash-tagged prefix.
+    const queueName = uniqueQueueName('flow');
+    const flows = track(new FlowProducer({ connection: b.connection, prefix: b.prefix }));
+    const worker = b.worker(queueName, async (job) =>
+      job.name === 'parent' ? Object.values(await job.getChildrenValues()).length : job.data,
+    );
+    try {
+      const done = new Promise<unknown>((resolve, reject) => {
+        worker.on('completed', (job, result) => job.name === 'parent' && resolve(result));
+        worker.on('failed', (_job, error) => reject(error));
+      });
+      await flows.add({
+        name: 'parent',
+        queueName,
+        children: range(3).map((n) => ({ name: 'child', queueName, data: n })),
+      });
+      expect(await done).toBe(3);
+    } finally {
+      await worker.close();
     }
   });
 
