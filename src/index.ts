@@ -4,7 +4,7 @@
  */
 export type { BackendChoice } from './backend-choice.js';
 export { BACKEND_ENV } from './backend-choice.js';
-export { CLUSTER_PREFIX, RedisClusterError } from './backends/redis-cluster.js';
+export { CLUSTER_PREFIX } from './backends/redis-cluster.js';
 export type { BackendKind, Connection, ConnectOptions } from './connect.js';
 export { connect } from './connect.js';
 export type {
@@ -105,6 +105,7 @@ export {
   ItemFailuresExceededError,
   IterationDefinitionError,
   ParamsError,
+  RedisClusterError,
   RunControlError,
   TransientError,
   UnknownJobError,

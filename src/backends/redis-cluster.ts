@@ -10,6 +10,8 @@
  *   arbitrary node of a cluster; the health checks and `redisKeys` run them on every master.
  */
 
+import { RedisClusterError } from '../errors.js';
+
 /** The default BullMQ prefix, and the hash-tagged one the library proposes for a cluster. */
 export const DEFAULT_PREFIX = 'bull';
 export const CLUSTER_PREFIX = '{bull}';
@@ -42,19 +44,6 @@ export function hashTag(key: string): string | undefined {
   const close = key.indexOf('}', open + 1);
   if (close < 0 || close === open + 1) return undefined;
   return key.slice(open + 1, close);
-}
-
-/** A connection or prefix that cannot work on a Redis Cluster. */
-export class RedisClusterError extends TypeError {
-  override readonly name = 'RedisClusterError';
-  readonly prefix: string;
-  readonly queueName: string;
-
-  constructor(message: string, options: { prefix: string; queueName: string }) {
-    super(message);
-    this.prefix = options.prefix;
-    this.queueName = options.queueName;
-  }
 }
 
 /**

@@ -8,7 +8,6 @@ import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { RedisClusterError } from '../../../src/backends/redis-cluster.js';
 import { runWithInterruptions } from '../../../src/enumerators/testing.js';
 import type { IterationSummary } from '../../../src/index.js';
 import {
@@ -17,6 +16,7 @@ import {
   IterationWorker,
   listRuns,
   pauseRun,
+  RedisClusterError,
   redisKeys,
 } from '../../../src/index.js';
 import { redisLatency, redisMemory } from '../../../src/throttle/index.js';

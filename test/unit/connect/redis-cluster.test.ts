@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 
 import {
   hashTag,
-  RedisClusterError,
   requireClusterPrefix,
   requireOneSlot,
 } from '../../../src/backends/redis-cluster.js';
+import { RedisClusterError } from '../../../src/errors.js';
 import {
   isRedisClusterUrl,
   redactUrl,
