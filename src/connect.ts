@@ -9,21 +9,34 @@
  */
 import type { QueueOptions } from 'bullmq';
 import { createPostgresBackend, Queue, runMigrations } from 'bullmq';
+import type { Cluster } from 'ioredis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
 import { chooseBackend } from './backend-choice.js';
+import { CLUSTER_PREFIX, requireClusterPrefix } from './backends/redis-cluster.js';
+import { clusterConnection, pingCluster } from './connect-cluster.js';
 import type { AnyIterationJob } from './define-job.js';
 import { createEmbeddedBackend, startEmbeddedPostgres } from './embedded/pglite-server.js';
 import type { RedisUrlOptions } from './redis-url.js';
-import { redactUrl, redisOptionsFromUrl } from './redis-url.js';
+import {
+  isRedisClusterUrl,
+  redactUrl,
+  redisClusterOptionsFromUrl,
+  redisOptionsFromUrl,
+} from './redis-url.js';
 import type { IterationWorkerOptions } from './worker.js';
 import { IterationWorker } from './worker.js';
 
 export type BackendKind = 'redis' | 'postgres' | 'embedded';
 
 export interface ConnectOptions {
-  /** Redis URL; wins over every environment variable. @defaultValue env.BULLMQ_ITERATION_REDIS_URL */
+  /**
+   * Redis URL; wins over every environment variable. Several comma-separated URLs name the nodes
+   * of a Redis Cluster (`redis://10.0.0.1:7000,redis://10.0.0.2:7000`): queues and workers then
+   * share one ioredis `Cluster` and default to the hash-tagged prefix `{bull}`.
+   * @defaultValue env.BULLMQ_ITERATION_REDIS_URL
+   */
   readonly redisUrl?: string | undefined;
   /** PostgreSQL URL; wins over every environment variable. @defaultValue env.BULLMQ_ITERATION_DATABASE_URL */
   readonly databaseUrl?: string | undefined;
@@ -45,7 +58,8 @@ export interface ConnectOptions {
   readonly connectTimeoutMs?: number;
 }
 
-type QueueConnection = RedisUrlOptions | string;
+/** Redis options, a PostgreSQL URL, or the shared ioredis `Cluster` of a cluster URL list. */
+type QueueConnection = RedisUrlOptions | string | Cluster;
 
 export interface Connection {
   readonly kind: BackendKind;
@@ -65,7 +79,7 @@ export interface Connection {
     jobs: readonly AnyIterationJob[],
     options?: Omit<IterationWorkerOptions, 'connection'>,
   ): IterationWorker;
-  /** Stops the embedded database, if any. Close queues and workers first. */
+  /** Stops the embedded database, if any, or closes the shared `Cluster`. Close queues and workers first. */
   close(): Promise<void>;
 }
 
@@ -93,6 +107,16 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     },
     env,
   );
+  if (choice.kind === 'redis' && isRedisClusterUrl(choice.url)) {
+    const options = redisClusterOptionsFromUrl(choice.url, choice.from);
+    const description = `Redis Cluster ${redactUrl(choice.url)}`;
+    await pingCluster(options, description, timeoutMs);
+    const cluster = clusterConnection(options);
+    const close = async () => {
+      await cluster.quit().catch(() => cluster.disconnect());
+    };
+    return bind('redis', description, choice.from, cluster, undefined, undefined, close);
+  }
   if (choice.kind === 'redis') {
     const connection = redisOptionsFromUrl(choice.url, choice.from);
     const description = redactUrl(choice.url);
@@ -146,6 +170,11 @@ function bind(
   databaseUrl: string | undefined,
   close: () => Promise<void>,
 ): Connection {
+  // BullMQ's default prefix `bull` cannot work on a cluster (see backends/redis-cluster.ts).
+  const defaults =
+    typeof connection === 'object' && 'isCluster' in connection && connection.isCluster
+      ? { prefix: CLUSTER_PREFIX }
+      : {};
   return {
     kind,
     description,
@@ -153,14 +182,18 @@ function bind(
     databaseUrl,
     connection,
     backendFactory,
-    queue: (name, queueOptions = {}) =>
-      new Queue(name, { ...queueOptions, connection } as QueueOptions, backendFactory as never),
+    queue: (name, queueOptions = {}) => {
+      const options = { ...defaults, ...queueOptions, connection };
+      requireClusterPrefix(connection, options.prefix, name, `Queue "${name}"`);
+      return new Queue(name, options as QueueOptions, backendFactory as never);
+    },
     worker: (name, jobs, workerOptions = {}) =>
       new IterationWorker(
         name,
         jobs,
         {
           ...(kind === 'embedded' ? EMBEDDED_WORKER_DEFAULTS : {}),
+          ...defaults,
           ...workerOptions,
           connection,
         } as IterationWorkerOptions,

@@ -172,3 +172,20 @@ export class ItemFailuresExceededError extends Error {
     this.processed = options.processed;
   }
 }
+
+/**
+ * A queue's prefix cannot work on a Redis Cluster: `<prefix>:<queue>` has no hash tag, so its keys
+ * would spread over slots. Thrown when an IterationWorker is created, and by status and control
+ * functions before they touch the queue.
+ */
+export class RedisClusterError extends TypeError {
+  override readonly name = 'RedisClusterError';
+  readonly prefix: string;
+  readonly queueName: string;
+
+  constructor(message: string, options: { prefix: string; queueName: string }) {
+    super(message);
+    this.prefix = options.prefix;
+    this.queueName = options.queueName;
+  }
+}

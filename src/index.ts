@@ -4,6 +4,7 @@
  */
 export type { BackendChoice } from './backend-choice.js';
 export { BACKEND_ENV } from './backend-choice.js';
+export { CLUSTER_PREFIX } from './backends/redis-cluster.js';
 export type { BackendKind, Connection, ConnectOptions } from './connect.js';
 export { connect } from './connect.js';
 export type {
@@ -86,6 +87,7 @@ export { paginated } from './enumerators/paginated.js';
 export type { RangeCursor, RangeOptions } from './enumerators/range.js';
 export { range, times } from './enumerators/range.js';
 export type {
+  RedisClusterScanClient,
   RedisKeysCursor,
   RedisKeysOptions,
   RedisScanClient,
@@ -106,6 +108,7 @@ export {
   ItemFailuresExceededError,
   IterationDefinitionError,
   ParamsError,
+  RedisClusterError,
   RunControlError,
   TransientError,
   UnknownJobError,
@@ -142,8 +145,13 @@ export {
   splitKeyset,
   splitRange,
 } from './partitions/index.js';
-export type { RedisUrlOptions } from './redis-url.js';
-export { redactUrl, redisOptionsFromUrl } from './redis-url.js';
+export type { RedisClusterNode, RedisClusterUrlOptions, RedisUrlOptions } from './redis-url.js';
+export {
+  isRedisClusterUrl,
+  redactUrl,
+  redisClusterOptionsFromUrl,
+  redisOptionsFromUrl,
+} from './redis-url.js';
 export type { InterruptReason, StopReason } from './runtime/interruption.js';
 export { IterationInterrupt } from './runtime/interruption.js';
 export type { FailedItem, ItemErrorPolicy } from './runtime/item-policy.js';

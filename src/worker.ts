@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 
 import type { Requeue } from './backends/for-backend.js';
 import { checkpointStoreFor, requeueFor } from './backends/for-backend.js';
+import { requireClusterPrefix } from './backends/redis-cluster.js';
 import type { CheckpointStore } from './backends/store.js';
 import type { AnyIterationJob, IterationJobDefinition } from './define-job.js';
 import { IterationDefinitionError, UnknownJobError } from './errors.js';
@@ -79,6 +80,7 @@ export class IterationWorker<
     const owner = `IterationWorker for queue "${queueName}"`;
     const definitions = buildRegistry(jobs, owner);
     const iteration = resolveIterationOptions(options, owner);
+    requireClusterPrefix(options.connection, options.prefix, queueName, owner);
     // Validates the throttle of definitions that did not come from defineIterationJob, and combines
     // each job's with the worker's once, before any job runs.
     const throttles = [...definitions.values()].map((d) => throttleFor(d, iteration.throttle));

@@ -4,10 +4,13 @@
  * The state lives in a field of the job's own hash (`<prefix>:<queue>:<id>`), so it disappears with
  * the job when BullMQ removes it, and a Lua script writes it only while the job's lock key holds the
  * writer's token. Both keys share the `<prefix>:<queue>` part, so on Redis Cluster they land in the
- * same slot whenever the prefix is hash-tagged, as BullMQ itself requires.
+ * same slot whenever the prefix is hash-tagged, as BullMQ itself requires; the store checks that
+ * once per client and refuses an untagged prefix with the fix (see redis-cluster.ts). Each script
+ * touches only the keys of one job; no command here spans jobs.
  */
 import type { RedisClient, RedisQueueBackend } from 'bullmq';
 
+import { isRedisCluster, requireQualifiedOneSlot } from './redis-cluster.js';
 import type { CheckpointStore, JobRef } from './store.js';
 
 /** Name of the job-hash field that holds the iteration state. */
@@ -48,7 +51,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async load(job: JobRef): Promise<string | undefined> {
-    const client = await this.#backend.client;
+    const client = this.#ready ?? (await this.#client());
     const value = await client.hget(this.#jobKey(job), REDIS_STATE_FIELD);
     return value ?? undefined;
   }
@@ -67,17 +70,18 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async loadControl(job: JobRef): Promise<string | undefined> {
-    const client = await this.#backend.client;
+    const client = this.#ready ?? (await this.#client());
     return (await client.hget(this.#jobKey(job), REDIS_CONTROL_FIELD)) ?? undefined;
   }
 
   async setControl(job: JobRef, json: string | null): Promise<void> {
-    const client = await this.#client();
+    const client = this.#ready ?? (await this.#client());
     await client.runCommand(CONTROL_COMMAND, [this.#jobKey(job), REDIS_CONTROL_FIELD, json ?? '']);
   }
 
   async #client(): Promise<RedisClient> {
     const client = await this.#backend.client;
+    if (isRedisCluster(client)) requireQualifiedOneSlot(this.#backend.qualifiedName);
     if (!defined.has(client)) {
       client.defineCommand(SAVE_COMMAND, { numberOfKeys: 2, lua: SAVE_SCRIPT });
       client.defineCommand(CONTROL_COMMAND, { numberOfKeys: 1, lua: CONTROL_SCRIPT });

@@ -24,7 +24,8 @@ export const TARGET_OPTIONS = {
 
 export const TARGET_HELP = `Queue and connection:
   -q, --queue <name>        queue to use (default: $BULLMQ_ITERATION_QUEUE, else "maintenance")
-  --redis-url <url>         Redis, e.g. redis://localhost:6379/0
+  --redis-url <url>         Redis, e.g. redis://localhost:6379/0; a Redis Cluster as
+                            comma-separated node URLs, redis://h1:7000,redis://h2:7000
                             (default: $BULLMQ_ITERATION_REDIS_URL)
   --database-url <url>      PostgreSQL, e.g. postgres://user:pass@host/db
                             (default: $BULLMQ_ITERATION_DATABASE_URL)
@@ -116,7 +117,10 @@ function resolveSource(
     );
   }
   const protocols = choice.kind === 'redis' ? REDIS_PROTOCOLS : PG_PROTOCOLS;
-  return { ...choice, url: checkUrl(choice.from, choice.url, protocols) };
+  // Several comma-separated Redis URLs name the nodes of a Redis Cluster: each must be a URL.
+  const urls = choice.kind === 'redis' ? choice.url.split(',') : [choice.url];
+  for (const url of urls) checkUrl(choice.from, url.trim(), protocols);
+  return choice;
 }
 
 /** The `--verbose` line: backend, the setting that chose it, and the queue. */
@@ -157,5 +161,5 @@ function urlExample(protocols: readonly string[]): string {
 
 /** Messages may be pasted into tickets: never repeat a password, even from a malformed URL. */
 function maskPassword(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/g, '//$1:***@');
 }

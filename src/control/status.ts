@@ -15,7 +15,7 @@ import { isLockHeld } from './job-lock.js';
 import type { ControlRequest } from './request.js';
 import { parseControl } from './request.js';
 import type { ControlQueue } from './target.js';
-import { findJob, storeOf } from './target.js';
+import { findJob, requireUsableQueue, storeOf } from './target.js';
 
 /**
  * - `waiting`: in the queue, not started yet (or between runs, due now).
@@ -158,6 +158,7 @@ export async function listRuns(
   queue: ControlQueue,
   options: ListRunsOptions = {},
 ): Promise<IterationRunInfo[]> {
+  await requireUsableQueue(queue, 'listRuns');
   const limit = options.limit ?? 100;
   const names = new Set(options.names ?? []);
   const runs: IterationRunInfo[] = [];

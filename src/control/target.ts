@@ -1,7 +1,9 @@
 /** What the control and status functions need of a queue: BullMQ's `Queue`, on either backend. */
 import type { Job, JobState, QueueBase } from 'bullmq';
+import { RedisQueueBackend } from 'bullmq';
 
 import { checkpointStoreFor } from '../backends/for-backend.js';
+import { isRedisCluster, requireQualifiedOneSlot } from '../backends/redis-cluster.js';
 import type { CheckpointStore } from '../backends/store.js';
 import { RunControlError } from '../errors.js';
 
@@ -22,7 +24,19 @@ export function storeOf(queue: ControlQueue): CheckpointStore {
   return store;
 }
 
+/**
+ * Refuses a queue on a Redis Cluster whose keys would spread over hash slots, before BullMQ's
+ * first multi-key script fails with CROSSSLOT.
+ */
+export async function requireUsableQueue(queue: ControlQueue, owner: string): Promise<void> {
+  const backend = queue.getBackend();
+  if (backend instanceof RedisQueueBackend && isRedisCluster(await backend.client)) {
+    requireQualifiedOneSlot(backend.qualifiedName, `${owner} on queue "${queue.name}"`);
+  }
+}
+
 export async function findJob(queue: ControlQueue, jobId: string): Promise<Job> {
+  await requireUsableQueue(queue, 'bullmq-iteration');
   const job = await queue.getJob(jobId);
   if (job === undefined || job === null) {
     throw new RunControlError(

@@ -50,6 +50,8 @@ const TRANSIENT_MESSAGES = [
   /max retries per request/i, // ioredis MaxRetriesPerRequestError
   /^(LOADING|READONLY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BUSY)\b/, // Redis replies while unavailable
   /^Command timed out/i, // ioredis commandTimeout
+  // ioredis Cluster while a failover or a restart changes the topology
+  /^(Failed to refresh slots cache|None of startup nodes is available|Too many Cluster redirections)/,
   /did not finish within \d+ ms$/, // src/runtime/timeout.ts
 ];
 

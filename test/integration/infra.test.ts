@@ -3,9 +3,23 @@
 import { type Job, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 
-import { backendByName, backends, type BackendUnderTest } from '../support/backends.js';
+import {
+  backendByName,
+  backends,
+  type BackendUnderTest,
+  clusterBackend,
+} from '../support/backends.js';
 import { isTracked, ResourceRegistry, testResources } from '../support/lifecycle.js';
 import { uniqueQueueName } from '../support/names.js';
+
+describe('redis-cluster', () => {
+  it('has three masters sharing every slot, cluster_state ok', async () => {
+    const info = (await clusterBackend.redis().cluster('INFO')) as string;
+    expect(info).toMatch(/cluster_state:ok/);
+    expect(info).toMatch(/cluster_size:3\r?\n/);
+    expect(info).toMatch(/cluster_slots_ok:16384/);
+  });
+});
 
 describe.each(backends)('$name', (b) => {
   it('is reachable, with BullMQ ready to use', async () => {

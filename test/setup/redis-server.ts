@@ -60,7 +60,16 @@ export async function startRedis(): Promise<StartedServer> {
   }
 }
 
-async function spawnRedis(binary: string, port: number, dir: string): Promise<ChildProcess> {
+/**
+ * Spawns redis-server on loopback `port` with persistence off, and waits until it answers PING.
+ * `extraArgs` add settings (cluster mode); the child is killed when this process exits.
+ */
+export async function spawnRedis(
+  binary: string,
+  port: number,
+  dir: string,
+  extraArgs: readonly string[] = [],
+): Promise<ChildProcess> {
   const child = spawn(
     binary,
     [
@@ -79,6 +88,7 @@ async function spawnRedis(binary: string, port: number, dir: string): Promise<Ch
       dir,
       '--daemonize',
       'no',
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -165,7 +175,7 @@ async function pingUrl(url: string): Promise<void> {
   }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   // No pid means spawn itself failed: there is nothing to stop and 'exit' would never come.
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

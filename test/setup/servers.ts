@@ -6,12 +6,16 @@ import type { TestProject } from 'vitest/node';
 import { startPglite } from './pglite-server.js';
 import { startPostgres } from './postgres-server.js';
 import type { StartedServer } from './process.js';
+import type { StartedCluster } from './redis-cluster.js';
+import { startRedisCluster } from './redis-cluster.js';
 import { startRedis } from './redis-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** `redis://` URL of the Redis server for this run. */
     redisUrl: string;
+    /** `redis://` URLs of the three masters of this run's Redis Cluster. */
+    redisClusterUrls: string[];
     /** `postgres://` URL of the PostgreSQL server for this run, BullMQ schema migrated. */
     postgresUrl: string;
     /** `postgres://` URL of the PGlite socket server for this run, BullMQ schema migrated. */
@@ -21,8 +25,13 @@ declare module 'vitest' {
 
 export default async function setup({ provide }: TestProject): Promise<() => Promise<void>> {
   const startedAt = Date.now();
-  // In parallel: initdb and PGlite's WebAssembly start-up each take about a second.
-  const results = await Promise.allSettled([startRedis(), startPostgres(), startPglite()]);
+  // In parallel: initdb, PGlite's WebAssembly start-up and joining the cluster take a second or two.
+  const results = await Promise.allSettled([
+    startRedis(),
+    startPostgres(),
+    startPglite(),
+    startRedisCluster(),
+  ]);
   const started = results.flatMap((result) =>
     result.status === 'fulfilled' ? [result.value] : [],
   );
@@ -37,12 +46,18 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
     throw new AggregateError(failures, failures.map(describeError).join('\n'));
   }
 
-  const [redis, postgres, pglite] = started as [StartedServer, StartedServer, StartedServer];
+  const [redis, postgres, pglite, cluster] = started as [
+    StartedServer,
+    StartedServer,
+    StartedServer,
+    StartedCluster,
+  ];
   for (const server of started) console.log(`[servers] ${server.description}`);
   console.log(`[servers] ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
   provide('redisUrl', redis.url);
   provide('postgresUrl', postgres.url);
   provide('pgliteUrl', pglite.url);
+  provide('redisClusterUrls', [...cluster.nodeUrls]);
   return teardown;
 }
 

@@ -1,5 +1,6 @@
 // The backend matrix: every integration behaviour runs against Redis, PostgreSQL and the embedded
-// PGlite default. Use it as `describe.each(backends)('$name', (b) => { ... })`.
+// PGlite default. Use it as `describe.each(backends)('$name', (b) => { ... })`. The core runtime
+// and control behaviours also run on a Redis Cluster of three masters: `withCluster`.
 import {
   createPostgresBackend,
   type IQueueBackend,
@@ -15,15 +16,15 @@ import {
   Worker,
   type WorkerOptions,
 } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 
 import { createEmbeddedBackend } from '../../src/embedded/pglite-server.js';
 import { redisOptionsFromUrl } from '../../src/redis-url.js';
 import { isTracked, track } from './lifecycle.js';
-import { pgliteUrl, postgresUrl, redisUrl } from './servers.js';
+import { pgliteUrl, postgresUrl, redisClusterUrls, redisUrl } from './servers.js';
 
-export type BackendName = 'redis' | 'postgres' | 'pglite';
+export type BackendName = 'redis' | 'redis-cluster' | 'postgres' | 'pglite';
 
 // BullMQ's classes are invariant in their connection type (it appears in both argument and
 // property positions), so no type but `any` is shared by the Redis and PostgreSQL variants.
@@ -85,7 +86,7 @@ interface BackendHelpers {
    * @example
    * new IterationWorker(name, jobs, { ...b.workerDefaults, connection: b.connection }, b.backendFactory);
    */
-  readonly workerDefaults: Readonly<Pick<WorkerOptions, 'drainDelay'>>;
+  readonly workerDefaults: Readonly<Pick<WorkerOptions, 'drainDelay' | 'prefix'>>;
   /** QueueEvents options the helpers apply by default here; same reason as `workerDefaults`. */
   readonly queueEventsDefaults: Readonly<Pick<QueueEventsOptions, 'blockingTimeout'>>;
   /** BullMQ QueueEvents on this backend, closed after the test. */
@@ -94,6 +95,8 @@ interface BackendHelpers {
 
 export interface RedisBackendUnderTest extends BackendHelpers {
   readonly name: 'redis';
+  /** BullMQ's key prefix the helpers use: the default, `bull`. */
+  readonly prefix: 'bull';
   /** ioredis options for this run's server, `maxRetriesPerRequest: null` as BullMQ wants. */
   readonly connection: RedisOptions;
   /** Redis is BullMQ's default backend: no factory. */
@@ -120,7 +123,27 @@ export interface PostgresBackendUnderTest extends BackendHelpers {
   ): Promise<pg.QueryResult<Row>>;
 }
 
+export interface RedisClusterBackendUnderTest extends BackendHelpers {
+  readonly name: 'redis-cluster';
+  /**
+   * BullMQ's key prefix the helpers use (also in `workerDefaults`): hash-tagged, so every key of
+   * a queue lands in one slot, as BullMQ's and the library's Lua scripts need.
+   */
+  readonly prefix: '{bull}';
+  /**
+   * An ioredis `Cluster` on this run's three masters, shared by everything one test creates and
+   * closed after it (BullMQ never closes a connection it was handed).
+   */
+  readonly connection: Cluster;
+  readonly backendFactory: undefined;
+  /** The same `Cluster` as `connection`, to inspect storage; closed after the test. */
+  redis(): Cluster;
+}
+
+/** The backends of the main matrix. */
 export type BackendUnderTest = RedisBackendUnderTest | PostgresBackendUnderTest;
+/** A backend of the matrix or the Redis Cluster. */
+export type AnyBackendUnderTest = BackendUnderTest | RedisClusterBackendUnderTest;
 
 // Helpers are closures rather than methods so that `const { queue } = b` works too. The URLs are
 // read lazily: they exist once the global setup has run, not when this module loads.
@@ -128,6 +151,7 @@ function redisBackend(): RedisBackendUnderTest {
   const connection = () => redisOptionsFromUrl(redisUrl());
   return {
     name: 'redis',
+    prefix: 'bull',
     get connection() {
       return connection();
     },
@@ -147,6 +171,50 @@ function redisBackend(): RedisBackendUnderTest {
         const client = new Redis(connection());
         return track(client, { name: 'raw redis client', close: () => closeRedis(client) });
       }),
+  };
+}
+
+/**
+ * The Redis Cluster entry. Each test gets one `Cluster` client (its queues and workers share it;
+ * BullMQ duplicates it for a worker's blocking connection), closed after the test.
+ */
+function clusterBackend_(): RedisClusterBackendUnderTest {
+  const prefix = '{bull}';
+  const cluster = () =>
+    reusedWithinTest('redis cluster', () => {
+      const client = new Cluster(
+        redisClusterUrls().map((url) => {
+          const { host, port } = redisOptionsFromUrl(url);
+          return { host, port };
+        }),
+        // BullMQ workers block on Redis; they need unlimited retries per request.
+        { redisOptions: { maxRetriesPerRequest: null } },
+      );
+      return track(client, { name: 'redis cluster client', close: () => closeRedis(client) });
+    });
+  const defaults = { prefix } as const;
+  return {
+    name: 'redis-cluster',
+    prefix,
+    get connection() {
+      return cluster();
+    },
+    backendFactory: undefined,
+    workerDefaults: defaults,
+    queueEventsDefaults: {},
+    queue: <D, R>(name: string, opts?: Omit<QueueOptions, 'connection'>) =>
+      trackQueue(
+        new Queue<D, R, string, D, R, string>(name, {
+          ...defaults,
+          ...opts,
+          connection: cluster() as never,
+        }),
+      ),
+    worker: (name, processor, opts) =>
+      track(new Worker(name, processor, { ...defaults, ...opts, connection: cluster() as never })),
+    queueEvents: (name, opts) =>
+      track(new QueueEvents(name, { ...defaults, ...opts, connection: cluster() as never })),
+    redis: () => cluster(),
   };
 }
 
@@ -213,6 +281,18 @@ export const backends: readonly BackendUnderTest[] = [
 ];
 
 /**
+ * The Redis Cluster of three masters, for the behaviours that must hold beyond one Redis node (the
+ * core runtime, control, parallel runs). Use `withCluster` to run a matrix suite on it too.
+ *
+ * @example
+ * describe.each(withCluster)('checkpoints on $name', (b) => { ... });
+ */
+export const clusterBackend: RedisClusterBackendUnderTest = clusterBackend_();
+
+/** The main matrix plus the Redis Cluster. */
+export const withCluster: readonly AnyBackendUnderTest[] = [...backends, clusterBackend];
+
+/**
  * One backend of the matrix, typed by its name.
  *
  * @example
@@ -221,11 +301,13 @@ export const backends: readonly BackendUnderTest[] = [
  */
 export function backendByName<N extends BackendName>(
   name: N,
-): Extract<BackendUnderTest, { name: N }> {
-  const found = backends.find((backend) => backend.name === name);
+): Extract<AnyBackendUnderTest, { name: N }> {
+  const found = withCluster.find((backend) => backend.name === name);
   if (!found)
-    throw new TypeError(`Expected a backend name (redis, postgres, pglite), got \`${name}\``);
-  return found as Extract<BackendUnderTest, { name: N }>;
+    throw new TypeError(
+      `Expected a backend name (redis, redis-cluster, postgres, pglite), got \`${name}\``,
+    );
+  return found as Extract<AnyBackendUnderTest, { name: N }>;
 }
 
 function trackQueue<D, R>(queue: AnyQueue<D, R>): AnyQueue<D, R> {
@@ -242,7 +324,7 @@ function trackQueue<D, R>(queue: AnyQueue<D, R>): AnyQueue<D, R> {
   });
 }
 
-async function closeRedis(client: Redis): Promise<void> {
+async function closeRedis(client: Redis | Cluster): Promise<void> {
   if (client.status === 'end') return;
   await client.quit().catch(() => client.disconnect());
 }

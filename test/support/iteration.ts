@@ -8,13 +8,13 @@ import { pino } from 'pino';
 import type { AnyIterationJob, IterationWorkerOptions } from '../../src/index.js';
 import { IterationWorker } from '../../src/index.js';
 import type { IterationState } from '../../src/runtime/state.js';
-import type { BackendUnderTest } from './backends.js';
+import type { AnyBackendUnderTest } from './backends.js';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** An IterationWorker on `b`, silent and without process signal handlers. */
 export function iterationWorker(
-  b: BackendUnderTest,
+  b: AnyBackendUnderTest,
   queueName: string,
   jobs: readonly AnyIterationJob[],
   options: Omit<IterationWorkerOptions, 'connection'> = {},
@@ -35,12 +35,12 @@ export function iterationWorker(
 
 /** The iteration state stored for a job, read straight from Redis or PostgreSQL. */
 export async function storedState(
-  b: BackendUnderTest,
+  b: AnyBackendUnderTest,
   queueName: string,
   jobId: string,
 ): Promise<IterationState | undefined> {
-  if (b.name === 'redis') {
-    const raw = await b.redis().hget(`bull:${queueName}:${jobId}`, 'iteration:state');
+  if (b.name === 'redis' || b.name === 'redis-cluster') {
+    const raw = await b.redis().hget(`${b.prefix}:${queueName}:${jobId}`, 'iteration:state');
     return raw === null ? undefined : (JSON.parse(raw) as IterationState);
   }
   const { rows } = await b.sql<{ state: IterationState }>(
@@ -52,12 +52,13 @@ export async function storedState(
 
 /** Replaces the job's lock token, as if another worker had taken the job over. */
 export async function stealLock(
-  b: BackendUnderTest,
+  b: AnyBackendUnderTest,
   queueName: string,
   jobId: string,
 ): Promise<void> {
-  if (b.name === 'redis') {
-    await b.redis().set(`bull:${queueName}:${jobId}:lock`, 'another-worker-token', 'PX', 60_000);
+  if (b.name === 'redis' || b.name === 'redis-cluster') {
+    const key = `${b.prefix}:${queueName}:${jobId}:lock`;
+    await b.redis().set(key, 'another-worker-token', 'PX', 60_000);
     return;
   }
   await b.sql(
@@ -68,12 +69,12 @@ export async function stealLock(
 
 /** The raw lock token of a job (undefined when unlocked). */
 export async function lockToken(
-  b: BackendUnderTest,
+  b: AnyBackendUnderTest,
   queueName: string,
   jobId: string,
 ): Promise<string | undefined> {
-  if (b.name === 'redis') {
-    return (await b.redis().get(`bull:${queueName}:${jobId}:lock`)) ?? undefined;
+  if (b.name === 'redis' || b.name === 'redis-cluster') {
+    return (await b.redis().get(`${b.prefix}:${queueName}:${jobId}:lock`)) ?? undefined;
   }
   const { rows } = await b.sql<{ lock_token: string | null }>(
     'SELECT lock_token FROM bullmq.job WHERE queue = $1 AND id = $2',

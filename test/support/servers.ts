@@ -16,6 +16,17 @@ export function pgliteUrl(): string {
   return provided('pgliteUrl');
 }
 
+/** `redis://` URLs of the three masters of this run's Redis Cluster. */
+export function redisClusterUrls(): string[] {
+  const urls = inject('redisClusterUrls');
+  if (!urls?.length) {
+    throw new Error(
+      'No redisClusterUrls were provided: servers are only started for the `integration` project (test/integration/**).',
+    );
+  }
+  return urls;
+}
+
 function provided(key: 'redisUrl' | 'postgresUrl' | 'pgliteUrl'): string {
   const url = inject(key);
   if (!url) {

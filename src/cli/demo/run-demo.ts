@@ -55,6 +55,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const startedAt = Date.now();
   say(`- starting the ${STARTING[options.kind]} …`);
   const backend = await options.open();
+  if (typeof backend.connection === 'object' && 'isCluster' in backend.connection) {
+    await backend.close();
+    throw new CliError(
+      `The demo's worker processes run on one Redis server, not on a Redis Cluster (${backend.description}). ` +
+        'Give it a single redis:// URL, or run it on the embedded database.',
+      ExitCode.usage,
+    );
+  }
   say(`  queues on ${backend.description} (from ${options.selectedBy ?? backend.selectedBy})`);
 
   // The rows to backfill live in PostgreSQL: the embedded one, or the one given.

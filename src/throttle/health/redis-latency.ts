@@ -1,9 +1,12 @@
 /**
  * Redis command latency: the round trip of one PING. It includes the network and this process's
- * own event-loop delay, which is the latency BullMQ and the jobs experience too.
+ * own event-loop delay, which is the latency BullMQ and the jobs experience too. On a Redis
+ * Cluster every master is pinged (at once) and the slowest counts: a PING sent through the cluster
+ * client would reach one arbitrary node.
  */
 import { performance } from 'node:perf_hooks';
 
+import { mastersOf } from '../../backends/redis-cluster.js';
 import { formatDuration } from '../duration.js';
 import { conditionName, positiveMs } from '../validate.js';
 import { createHealthCheck } from './cached-check.js';
@@ -16,7 +19,10 @@ export interface RedisPingClient {
 
 /** Options of {@link redisLatency}. */
 export interface RedisLatencyOptions extends HealthCheckTiming {
-  /** An ioredis client. A busy shared connection adds its queue to the reading: that is intended. */
+  /**
+   * An ioredis client or `Cluster` (every master is pinged). A busy shared connection adds its
+   * queue to the reading: that is intended.
+   */
   readonly redis: RedisPingClient;
   /** Unhealthy above this round trip. @defaultValue 100 */
   readonly maxLatencyMs?: number;
@@ -39,9 +45,18 @@ export function redisLatency(options: RedisLatencyOptions): HealthCheck {
   const maxLatencyMs = positiveMs(options.maxLatencyMs ?? 100, where('maxLatencyMs'));
   const { redis } = options;
   const probe = async () => {
-    const startedAt = performance.now();
-    await redis.ping();
-    return decideRedisLatency({ latencyMs: performance.now() - startedAt }, { maxLatencyMs });
+    const masters = await mastersOf(redis);
+    const latencies = await Promise.all(
+      masters.map(async (node) => {
+        const startedAt = performance.now();
+        await node.ping();
+        return performance.now() - startedAt;
+      }),
+    );
+    const verdict = decideRedisLatency({ latencyMs: Math.max(...latencies) }, { maxLatencyMs });
+    return masters.length === 1
+      ? verdict
+      : { ...verdict, detail: `${verdict.detail}, slowest of ${masters.length} masters` };
   };
   return createHealthCheck(name, probe, options, 'redisLatency()');
 }

@@ -1,7 +1,10 @@
 /**
  * Redis memory in use against `maxmemory`, from `INFO memory`. Near the limit Redis evicts keys
- * or refuses writes (BullMQ's own included), so batch jobs should stop adding load first.
+ * or refuses writes (BullMQ's own included), so batch jobs should stop adding load first. On a
+ * Redis Cluster every master is read and the fullest counts: each has its own `maxmemory`, and a
+ * full one refuses the writes of every queue whose slot it serves.
  */
+import { mastersOf } from '../../backends/redis-cluster.js';
 import { formatBytes, formatShare } from '../duration.js';
 import { conditionName, share } from '../validate.js';
 import { createHealthCheck } from './cached-check.js';
@@ -22,7 +25,7 @@ export interface RedisMemoryReading {
 
 /** Options of {@link redisMemory}. */
 export interface RedisMemoryOptions extends HealthCheckTiming {
-  /** An ioredis client; a dedicated connection is not needed. */
+  /** An ioredis client or `Cluster` (every master is read); a dedicated connection is not needed. */
   readonly redis: RedisInfoClient;
   /** Unhealthy above this share of `maxmemory`. @defaultValue 0.9 */
   readonly maxShare?: number;
@@ -44,9 +47,23 @@ export function redisMemory(options: RedisMemoryOptions): HealthCheck {
   const name = conditionName(options.name ?? 'redis-memory', where('name'));
   const maxShare = share(options.maxShare ?? 0.9, where('maxShare'));
   const { redis } = options;
-  const probe = async () =>
-    decideRedisMemory(readRedisMemory(await redis.info('memory')), { maxShare });
+  const probe = async () => {
+    const masters = await mastersOf(redis);
+    const readings = await Promise.all(
+      masters.map(async (node) => readRedisMemory(await node.info('memory'))),
+    );
+    const verdict = decideRedisMemory(fullest(readings), { maxShare });
+    return masters.length === 1
+      ? verdict
+      : { ...verdict, detail: `${verdict.detail}, fullest of ${masters.length} masters` };
+  };
   return createHealthCheck(name, probe, options, 'redisMemory()');
+}
+
+/** The reading closest to its `maxmemory` (a node without a limit counts as empty). */
+function fullest(readings: readonly RedisMemoryReading[]): RedisMemoryReading {
+  const share = (r: RedisMemoryReading) => (r.maxMemory > 0 ? r.usedMemory / r.maxMemory : -1);
+  return readings.reduce((worst, reading) => (share(reading) > share(worst) ? reading : worst));
 }
 
 /**

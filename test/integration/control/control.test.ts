@@ -11,7 +11,7 @@ import {
   resumeRun,
   RunControlError,
 } from '../../../src/index.js';
-import { backends } from '../../support/backends.js';
+import { withCluster } from '../../support/backends.js';
 import {
   completion,
   eventually,
@@ -25,7 +25,7 @@ import { uniqueQueueName } from '../../support/names.js';
 
 const fast = { controlPollIntervalMs: 100, progressIntervalMs: 100 };
 
-describe.each(backends)('run control on $name', (b) => {
+describe.each(withCluster)('run control on $name', (b) => {
   it('pause parks a running job without holding its slot; resume continues from the cursor', async () => {
     const queueName = uniqueQueueName('pause');
     const queue = b.queue(queueName);

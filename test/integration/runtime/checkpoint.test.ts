@@ -1,7 +1,7 @@
 // Checkpoints: saved after every item, flushed before any move, and fenced by the job's lock.
 import { describe, expect, it } from 'vitest';
 
-import { backends } from '../../support/backends.js';
+import { withCluster } from '../../support/backends.js';
 import {
   completion,
   iterationWorker,
@@ -13,7 +13,7 @@ import {
 import { counter, duplicates, range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 
-describe.each(backends)('checkpoints on $name', (b) => {
+describe.each(withCluster)('checkpoints on $name', (b) => {
   it('strict mode: each item starts only after the previous cursor is durable', async () => {
     const queueName = uniqueQueueName('strict');
     const queue = b.queue(queueName);

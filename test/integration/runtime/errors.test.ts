@@ -2,12 +2,12 @@
 // once/every-run promises, and a throwing callback never enqueues a job twice.
 import { describe, expect, it } from 'vitest';
 
-import { backends } from '../../support/backends.js';
+import { withCluster } from '../../support/backends.js';
 import { completion, iterationWorker, nextEvent, storedState } from '../../support/iteration.js';
 import { counter, range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 
-describe.each(backends)('errors on $name', (b) => {
+describe.each(withCluster)('errors on $name', (b) => {
   it('a throwing item fails the attempt; the retry resumes at that item, not before', async () => {
     const queueName = uniqueQueueName('retry');
     const queue = b.queue(queueName);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { InterruptReason } from '../../../src/index.js';
-import { backends } from '../../support/backends.js';
+import { withCluster } from '../../support/backends.js';
 import {
   completion,
   iterationWorker,
@@ -14,7 +14,7 @@ import {
 import { counter, duplicates, range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 
-describe.each(backends)('interruption on $name', (b) => {
+describe.each(withCluster)('interruption on $name', (b) => {
   it('close() checkpoints, runs onShutdown, requeues the job unchanged; the next worker resumes', async () => {
     const queueName = uniqueQueueName('shutdown');
     const queue = b.queue(queueName);

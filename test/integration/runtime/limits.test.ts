@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { InterruptReason } from '../../../src/index.js';
-import { backends } from '../../support/backends.js';
+import { withCluster } from '../../support/backends.js';
 import { completion, iterationWorker, storedState } from '../../support/iteration.js';
 import { counter, range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
@@ -14,7 +14,7 @@ interface Interrupted {
   readonly processedThisRun: number;
 }
 
-describe.each(backends)('run limits on $name', (b) => {
+describe.each(withCluster)('run limits on $name', (b) => {
   it('maxItemsPerRun requeues after N items, counting no attempt, until the job is done', async () => {
     const queueName = uniqueQueueName('max-items-per-run');
     const queue = b.queue(queueName);

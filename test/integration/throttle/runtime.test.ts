@@ -10,13 +10,13 @@ import type {
   IterationThrottledEvent,
 } from '../../../src/index.js';
 import { exponentialBackoff, healthCheck } from '../../../src/index.js';
-import { backends } from '../../support/backends.js';
+import { withCluster } from '../../support/backends.js';
 import { completion, eventually, iterationWorker, storedState } from '../../support/iteration.js';
 import { range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 import { capturingLogger, recordingLogger, tracked, watchedJob } from './helpers.js';
 
-describe.each(backends)('throttling on $name', (b) => {
+describe.each(withCluster)('throttling on $name', (b) => {
   it('throttles while a flag is set and completes once it clears, every item fetched and processed once', async () => {
     const queueName = uniqueQueueName('throttle-flag');
     const queue = b.queue(queueName);

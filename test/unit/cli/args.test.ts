@@ -190,4 +190,19 @@ describe('resolveTarget', () => {
     );
     expect(usage(() => resolve({ timeout: '0' }))).toContain('--timeout expects a whole number');
   });
+
+  it('takes comma-separated Redis URLs as the nodes of a cluster, checking each', () => {
+    const list = 'redis://u:one@a:7000,redis://u:two@b:7001';
+    expect(resolve({ 'redis-url': list }).source).toEqual({
+      kind: 'redis',
+      url: list,
+      from: '--redis-url',
+    });
+    expect(describeTarget(resolve({ 'redis-url': list }))).toContain(
+      'Redis at redis://u:***@a:7000,redis://u:***@b:7001 (from --redis-url)',
+    );
+    expect(() => resolve({ 'redis-url': 'redis://a:7000,postgres://b' })).toThrow(
+      '--redis-url must start with redis:// or rediss://',
+    );
+  });
 });

@@ -94,3 +94,93 @@ describe('redisKeys', () => {
     );
   });
 });
+
+/**
+ * A fake Redis Cluster: three masters, each a `fakeRedis` over its own keys, serving slot ranges
+ * that start at 0, 5461 and 10923. `failover(i)` gives master i a new address (its replica took
+ * over with the same keys and slots).
+ */
+function fakeCluster(keysByMaster: readonly (readonly string[])[]) {
+  const starts = [0, 5461, 10923];
+  const masters = keysByMaster.map((keys, i) =>
+    Object.assign(fakeRedis(keys), { options: { host: '10.0.0.1', port: 7000 + i } }),
+  );
+  const owners = Array.from(
+    { length: 16_384 },
+    (_, slot) => starts.filter((start) => start <= slot).length - 1,
+  );
+  const table = () =>
+    owners.map((owner) => {
+      const { host, port } = masters[owner]!.options;
+      return [`${host}:${port}`];
+    });
+  const cluster = {
+    isCluster: true as const,
+    slots: table(),
+    // Listed out of slot order: the scan order comes from the slots, not from this list.
+    nodes: () => [masters[2]!, masters[0]!, masters[1]!],
+    failover(i: number) {
+      masters[i]!.options = { host: '10.0.0.2', port: 7000 + i };
+      cluster.slots = table();
+    },
+  };
+  return cluster;
+}
+
+describe('redisKeys on a Redis Cluster', () => {
+  const keys = [
+    ['a:1', 'a:2', 'a:3'],
+    ['a:4', 'b:1', 'a:5', 'a:6'],
+    ['a:7', 'a:8'],
+  ];
+
+  it('scans every master in slot order; each cursor names the master', async () => {
+    const redis = fakeCluster(keys);
+    const run = await runWithInterruptions(
+      (cursor) => redisKeys({ redis, match: 'a:*', count: 2, cursor }),
+      [],
+    );
+    expect(run.items).toEqual(['a:1', 'a:2', 'a:3', 'a:4', 'a:5', 'a:6', 'a:7', 'a:8']);
+    expect(run.cursors[2]).toEqual({ slot: 5461, node: '10.0.0.1:7001', scan: '0', done: [] });
+    expect(run.cursors.at(-1)).toEqual({
+      slot: 10923,
+      node: '10.0.0.1:7002',
+      scan: '0',
+      done: ['a:7', 'a:8'],
+    });
+  });
+
+  it('resumes anywhere, each key once (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), stopSchedules(10), async (count, stops) => {
+        const redis = fakeCluster(keys);
+        const run = await runWithInterruptions(
+          (cursor) => redisKeys({ redis, match: 'a:*', count, cursor }),
+          stops,
+        );
+        expect(run.items).toEqual(['a:1', 'a:2', 'a:3', 'a:4', 'a:5', 'a:6', 'a:7', 'a:8']);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('after a failover the new master is scanned from its start: keys may come twice, none is missed', async () => {
+    const redis = fakeCluster(keys);
+    const build = (cursor: unknown) => redisKeys({ redis, match: 'a:*', count: 2, cursor });
+    const first = await runWithInterruptions(build, [5]);
+    // Stopped inside the second master's scan, past its first reply.
+    expect(first.starts[1]).toMatchObject({ slot: 5461, node: '10.0.0.1:7001', scan: '2' });
+    redis.failover(1);
+    const again = await runWithInterruptions((cursor) => build(cursor ?? first.starts[1]), []);
+    expect(again.items).toEqual(['a:4', 'a:5', 'a:6', 'a:7', 'a:8']);
+    expect(again.cursors[0]).toMatchObject({ node: '10.0.0.2:7001' });
+  });
+
+  it('refuses a single-server cursor, and a cluster cursor on a single server', () => {
+    expect(() => redisKeys({ redis: fakeCluster(keys), cursor: { scan: '0', done: [] } })).toThrow(
+      /\{ slot: <lowest slot of the master>, node: "<host:port>".*a Redis Cluster cursor/,
+    );
+    const cursor = { slot: 0, node: '10.0.0.1:7000', scan: '0', done: [] };
+    expect(() => redisKeys({ redis: fakeRedis([]), cursor })).toThrow(CursorError);
+  });
+});

@@ -1,4 +1,5 @@
 // Pins the public types of the builders: what a job definition infers from them.
+import { Cluster } from 'ioredis';
 import { describe, expectTypeOf, it } from 'vitest';
 
 import type { IterationEnumerator } from '../../../src/enumerator.js';
@@ -63,6 +64,12 @@ describe('builder types', () => {
     expectTypeOf(redisKeys({ redis })).toEqualTypeOf<
       IterationEnumerator<string, RedisKeysCursor>
     >();
+    // An ioredis Cluster fits as it is; the cursor type stays the same.
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true });
+    expectTypeOf(redisKeys({ redis: cluster })).toEqualTypeOf<
+      IterationEnumerator<string, RedisKeysCursor>
+    >();
+    void cluster.disconnect();
     expectTypeOf(
       nested([
         (cursor) => array([[1, 2]], { cursor }),

@@ -32,6 +32,13 @@ describe('isTransientError', () => {
     ],
     ['Redis loading its dataset', new Error('LOADING Redis is loading the dataset in memory')],
     ['Redis replica read-only', new Error("READONLY You can't write against a read only replica.")],
+    ['Redis Cluster failing over', new Error('CLUSTERDOWN The cluster is down')],
+    ['ioredis Cluster: no slots', new Error('Failed to refresh slots cache.')],
+    ['ioredis Cluster: no node', new Error('None of startup nodes is available')],
+    [
+      'ioredis Cluster: redirections',
+      new Error('Too many Cluster redirections. Last error: Error: Connection is closed.'),
+    ],
     ['a call that did not settle', new Error('requeue did not finish within 10000 ms')],
     ['a marked error', new TransientError('billing answered 503')],
     ['a cause chain', new Error('page read failed', { cause: withCode('x', 'ECONNREFUSED') })],
