@@ -79,7 +79,9 @@ describe('runLoop', () => {
     } finally {
       clearInterval(timer);
     }
-    expect(ticks).toBeGreaterThanOrEqual(6);
+    // Without the time-based yield the timer never fires before the loop ends (0 ticks); with it,
+    // a turn every few items. The threshold is low because a loaded machine may starve the timer.
+    expect(ticks).toBeGreaterThanOrEqual(2);
   });
 
   it('reads a clock that moves on while the main thread is busy', async () => {
@@ -87,9 +89,11 @@ describe('runLoop', () => {
     // Let the ticker thread start.
     await new Promise((r) => setTimeout(r, 100));
     const before = coarseNow();
-    busy(60);
-    const after = coarseNow();
-    expect(after - before).toBeGreaterThanOrEqual(60 - 3 * TICK_MS);
-    expect(after - before).toBeLessThan(1_000);
+    const spinUntil = performance.now() + 10_000;
+    let after = before;
+    // The main thread spins without yielding: only the ticker thread can move the clock. (A
+    // bound on wall time, not a timing assertion: a loaded machine may be slow to schedule it.)
+    while (after - before < 4 * TICK_MS && performance.now() < spinUntil) after = coarseNow();
+    expect(after - before).toBeGreaterThanOrEqual(4 * TICK_MS);
   });
 });
