@@ -45,6 +45,7 @@ export type {
   IterationContext,
   IterationJob,
   IterationJobDefinition,
+  ItemContext,
   JsonChecked,
   MaybePromise,
 } from './define-job.js';
@@ -202,6 +203,19 @@ export {
   throttleHealthChecks,
   warmUpThrottle,
 } from './throttle/index.js';
+export type { Transactional } from './transactional/adapter.js';
+export { TransactionMisuseError } from './transactional/errors.js';
+export { idempotencyKey } from './transactional/idempotency.js';
+export type {
+  IsolationLevel,
+  ResolvedTransactionalOptions,
+  TransactionalOptions,
+} from './transactional/options.js';
+export { TRANSACTIONAL_DEFAULTS } from './transactional/options.js';
+export type { PgTxClient, PgTxPool } from './transactional/pg.js';
+export { pgTransactions } from './transactional/pg.js';
+export type { PgliteTx, PgliteTxDatabase } from './transactional/pglite.js';
+export { pgliteTransactions } from './transactional/pglite.js';
 export type {
   IterationWorkerListener,
   IterationWorkerOptions,
