@@ -12,13 +12,24 @@ export interface TxResult {
   readonly affected: number;
 }
 
+/** A statement with its bound values. */
+export interface Statement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
 /** One open transaction on one connection. */
 export interface TxSession<Tx> {
   /** The driver's client inside this transaction (wrapped before the step sees it). */
   readonly client: Tx;
   query(text: string, values: readonly unknown[]): Promise<TxResult>;
-  /** Commits; rejects when the server rolled the transaction back instead. */
-  commit(): Promise<void>;
+  /**
+   * Runs `last` (the fenced cursor write), then COMMIT, and gives the connection back. Drivers that
+   * can pipeline send both in one round trip: `last` raises an error when it must not commit (see
+   * fence.ts), which turns the COMMIT into a rollback. Rejects with `last`'s error, or when the
+   * server rolled the transaction back.
+   */
+  commit(last?: Statement): Promise<void>;
   /** Rolls back and gives the connection back; never rejects (a broken connection is dropped). */
   rollback(): Promise<void>;
 }

@@ -2,13 +2,15 @@
  * The fence in the data database. A run takes the job there when it starts: one statement bumps
  * the job's epoch and returns the cursor stored with it. Every item's transaction then advances the
  * cursor only `WHERE epoch = <ours>`; when another run has claimed the job since, that updates no
- * row and the transaction is rolled back, effects and all.
+ * row, the statement raises, and the transaction is rolled back, effects and all.
  *
  *   run A: claim → epoch 7 ─ item ─ item ─ (frozen) ·········· wakes: UPDATE … epoch = 7 → 0 rows
  *   run B:                          claim → epoch 8 ─ item ─ item ─ …     (A rolls back, stops)
  */
+import { quoteIdentifier } from '../enumerators/sql/identifier.js';
 import type { JsonValue } from '../json.js';
-import type { Transactional, TxSession } from './adapter.js';
+import type { Statement, Transactional } from './adapter.js';
+import { FENCED_OUT } from './schema.js';
 
 /** What a claim returns: the run's epoch and the job's committed position. */
 export interface Claimed {
@@ -46,9 +48,13 @@ export class Fence {
         cursor = CASE WHEN $5::text = 'fresh' THEN excluded.cursor ELSE c.cursor END,
         processed = CASE WHEN $5::text = 'fresh' THEN excluded.processed ELSE c.processed END
       RETURNING c.epoch::text AS epoch, c.cursor, c.processed::text AS processed`;
-    this.#advance = `UPDATE ${table} SET cursor = $4::text::jsonb,
-      processed = processed + $5::text::bigint, updated_at = now()
-      WHERE queue = $1 AND job_id = $2 AND epoch = $3::text::bigint`;
+    // One statement: the fenced write, and an error (FENCED_OUT) when it moved no row.
+    this.#advance = `WITH moved AS (
+        UPDATE ${table} SET cursor = $4::text::jsonb,
+          processed = processed + $5::text::bigint, updated_at = now()
+        WHERE queue = $1 AND job_id = $2 AND epoch = $3::text::bigint RETURNING 1)
+      SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN true
+        ELSE ${quoteIdentifier(adapter.options.schema)}.fenced_out($6) END AS moved`;
   }
 
   /** Takes the job in the data database; returns its committed cursor and processed count. */
@@ -70,15 +76,26 @@ export class Fence {
     };
   }
 
-  /** Inside the item's transaction: true when the cursor moved, false when another run owns it. */
-  async advance(session: TxSession<unknown>, cursor: JsonValue, items: number): Promise<boolean> {
-    const result = await session.query(this.#advance, [
-      this.#queue,
-      this.#jobId,
-      this.#epoch,
-      JSON.stringify(cursor),
-      String(items),
-    ]);
-    return result.affected === 1;
+  /**
+   * The cursor write of an item's transaction, run right before its COMMIT: it fails with
+   * {@link FENCED_OUT} when another run has claimed the job since this one did.
+   */
+  advance(cursor: JsonValue, items: number): Statement {
+    return {
+      text: this.#advance,
+      values: [
+        this.#queue,
+        this.#jobId,
+        this.#epoch,
+        JSON.stringify(cursor),
+        String(items),
+        `${this.#queue}/${this.#jobId}`,
+      ],
+    };
   }
+}
+
+/** True for the error of a fenced-out cursor write. */
+export function isFencedOut(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === FENCED_OUT;
 }

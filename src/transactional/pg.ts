@@ -93,18 +93,27 @@ function session<Client extends PgTxClient>(client: Client): TxSession<Client> {
       const result = await client.query(text, [...values]);
       return { rows: result.rows, affected: result.rowCount ?? 0 };
     },
-    async commit() {
+    async commit(last) {
       done = true;
-      let result;
-      try {
-        result = await client.query('COMMIT');
-      } catch (error) {
-        client.release(error instanceof Error ? error : true);
-        throw error;
+      // pg ≥ 8.16 pipelines a client whose `pipeline` is set: the cursor write and COMMIT then
+      // share one round trip, which makes the fence cost one statement, not one round trip.
+      // The client is idle here (the guard saw every query of the step answered), and the flag
+      // stays set until both are answered, as pg's pipeline mode requires.
+      const pipelined = last !== undefined && 'pipeline' in client;
+      const flags = client as { pipeline?: boolean };
+      if (pipelined) flags.pipeline = true;
+      const wrote = last === undefined ? undefined : client.query(last.text, [...last.values]);
+      const committed = client.query('COMMIT');
+      const [written, result] = await Promise.allSettled([wrote, committed]);
+      if (pipelined) flags.pipeline = false;
+      if (result.status === 'rejected') {
+        client.release(result.reason instanceof Error ? result.reason : true);
+        throw result.reason;
       }
       client.release();
+      if (written.status === 'rejected') throw written.reason;
       // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not with an error.
-      if (result.command === 'ROLLBACK') throw new Error('the transaction was rolled back');
+      if (result.value.command === 'ROLLBACK') throw new Error('the transaction was rolled back');
     },
     async rollback() {
       if (done) return;

@@ -114,7 +114,16 @@ function session<Tx extends PgliteTx>(
       const result = await tx.query(text, [...values]);
       return { rows: result.rows, affected: result.affectedRows ?? 0 };
     },
-    async commit() {
+    async commit(last) {
+      if (last !== undefined) {
+        try {
+          await tx.query(last.text, [...last.values]);
+        } catch (error) {
+          decide(false);
+          await ended().catch(() => undefined);
+          throw error;
+        }
+      }
       decide(true);
       await ended();
     },

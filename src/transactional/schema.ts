@@ -10,9 +10,20 @@ import type { Transactional } from './adapter.js';
 /** Key of the advisory lock taken while the table is created: any constant shared by all workers. */
 const MIGRATION_LOCK = 'bullmq-iteration:transactional';
 
+/** SQLSTATE the fence raises when another run owns the job (see fence.ts). */
+export const FENCED_OUT = 'BQ001';
+
 export function ddl(table: string, schema: string): readonly string[] {
   return [
     `CREATE SCHEMA IF NOT EXISTS ${schema}`,
+    // Raised by the cursor write of a run that no longer owns its job: an error, not an empty
+    // result, so the COMMIT sent right behind it (pipelined) rolls back instead.
+    `CREATE OR REPLACE FUNCTION ${schema}.fenced_out(job text) RETURNS boolean
+      LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN
+        RAISE EXCEPTION 'bullmq-iteration: another run claimed job % in the data database', job
+          USING ERRCODE = '${FENCED_OUT}';
+      END $$`,
     `CREATE TABLE IF NOT EXISTS ${table} (
       queue text NOT NULL,
       job_id text NOT NULL,
@@ -47,9 +58,10 @@ export function ensureTable(adapter: Transactional<unknown>): Promise<void> {
   let ready = ensured.get(adapter);
   if (ready === undefined) {
     ready = (async () => {
-      const { rows } = await adapter.query('SELECT to_regclass($1) IS NOT NULL AS present', [
-        adapter.options.table,
-      ]);
+      const { rows } = await adapter.query(
+        'SELECT to_regclass($1) IS NOT NULL AND to_regprocedure($2) IS NOT NULL AS present',
+        [adapter.options.table, `${quoteIdentifier(adapter.options.schema)}.fenced_out(text)`],
+      );
       if (rows[0]?.present === true) return;
       if (!adapter.options.createTable) throw missingTable(adapter.options.table);
       await migrate(adapter);

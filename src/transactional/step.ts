@@ -23,7 +23,7 @@ import type { IterationState } from '../runtime/state.js';
 import { describeError, isTransientError } from '../runtime/transient.js';
 import type { Transactional, TxSession } from './adapter.js';
 import { TransactionMisuseError } from './errors.js';
-import { Fence } from './fence.js';
+import { Fence, isFencedOut } from './fence.js';
 import { ensureTable } from './schema.js';
 import { TxGuard } from './tx-guard.js';
 
@@ -132,17 +132,8 @@ export class TransactionalStep {
       }
       guard.close();
       run.tx = undefined;
-      const moved = await this.#advance(session, last, pairs.length);
-      if (!moved) {
-        ended = true;
-        await session.rollback();
-        run.loseLock(
-          'another run claimed the job in the data database; its items were rolled back',
-        );
-        throw run.signal.reason;
-      }
       ended = true;
-      await infra(session.commit(), 'committing');
+      await this.#commit(session, last, pairs.length);
     } finally {
       guard.close();
       run.tx = undefined;
@@ -150,20 +141,26 @@ export class TransactionalStep {
     }
   }
 
-  async #advance(session: TxSession<unknown>, last: JsonValue, items: number): Promise<boolean> {
+  /** Writes the cursor behind the fence and commits; a fenced-out run stops as lock-lost. */
+  async #commit(session: TxSession<unknown>, last: JsonValue, items: number): Promise<void> {
+    const run = this.#run;
     try {
-      return await this.#fence.advance(session, last, items);
+      await session.commit(this.#fence.advance(last, items));
     } catch (error) {
+      if (isFencedOut(error)) {
+        run.loseLock('another run claimed the job in the data database; its item was rolled back');
+        throw run.signal.reason;
+      }
       if ((error as { code?: unknown }).code === '25P02') {
         throw new TransactionMisuseError(
-          `A statement on ctx.tx failed inside the step of ${this.#run.label} and the step went on ` +
+          `A statement on ctx.tx failed inside the step of ${run.label} and the step went on ` +
             'without throwing, so PostgreSQL aborted the item’s transaction and its cursor cannot ' +
             'be written. Let the error propagate (the item is rolled back and retried), or wrap the ' +
             'statement in a SAVEPOINT and roll back to it.',
-          this.#run.definition.name,
+          run.definition.name,
         );
       }
-      return infra(Promise.reject(error), 'writing the cursor');
+      return infra(Promise.reject(error), 'committing the item');
     }
   }
 }
