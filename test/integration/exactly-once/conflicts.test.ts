@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { BuildEnumeratorArgs } from '../../../src/index.js';
 import { defineIterationJob, pgTransactions } from '../../../src/index.js';
 import { backendByName } from '../../support/backends.js';
-import { type DataDb,dataDb } from '../../support/data-db.js';
+import { type DataDb, dataDb } from '../../support/data-db.js';
 import { completion, iterationWorker } from '../../support/iteration.js';
 import { uniqueQueueName } from '../../support/names.js';
 

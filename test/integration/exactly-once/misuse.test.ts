@@ -7,7 +7,7 @@ import type { BuildEnumeratorArgs, ItemContext } from '../../../src/index.js';
 import { defineIterationJob, pgTransactions, TransactionMisuseError } from '../../../src/index.js';
 import type { PgTxClient } from '../../../src/transactional/pg.js';
 import { backendByName } from '../../support/backends.js';
-import { type DataDb,dataDb } from '../../support/data-db.js';
+import { type DataDb, dataDb } from '../../support/data-db.js';
 import { completion, iterationWorker } from '../../support/iteration.js';
 import { uniqueQueueName } from '../../support/names.js';
 
