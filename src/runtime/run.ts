@@ -28,7 +28,7 @@ import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import type { Transactional } from '../transactional/adapter.js';
 import { idempotencyKey } from '../transactional/idempotency.js';
-import { TransactionalStep } from '../transactional/step.js';
+import { queueCheckpointIntervalMs, TransactionalStep } from '../transactional/step.js';
 import { CheckpointUnavailableError, CheckpointWriter } from './checkpoint-writer.js';
 import { createContext } from './context.js';
 import { ControlWatch } from './control-watch.js';
@@ -142,7 +142,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
           { err: error, attempt, delayMs },
           `checkpoint write failed (${describeError(error)}); retrying with the newest state`,
         ),
-      minIntervalMs: options.checkpointIntervalMs,
+      minIntervalMs: queueCheckpointIntervalMs(definition, options.checkpointIntervalMs),
       retryWindowMs: options.transientRetryMs,
       maxLagItems: options.maxCheckpointLagItems,
       maxLagMs: options.maxCheckpointLagMs,

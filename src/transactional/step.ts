@@ -27,6 +27,23 @@ import { Fence, isFencedOut } from './fence.js';
 import { ensureTable } from './schema.js';
 import { TxGuard } from './tx-guard.js';
 
+/**
+ * Shortest time between two queue-side checkpoints of a transactional job. Its cursor is committed
+ * with every item in the data database, which a resume reads; the queue-side copy only feeds
+ * progress and status, so writing it after every item would spend the queue's server (on the
+ * PostgreSQL backend, often the data database itself) on a redundant write.
+ */
+export const TRANSACTIONAL_CHECKPOINT_INTERVAL_MS = 250;
+
+export function queueCheckpointIntervalMs(
+  definition: { readonly transactional?: unknown },
+  intervalMs: number,
+): number {
+  return definition.transactional === undefined
+    ? intervalMs
+    : Math.max(intervalMs, TRANSACTIONAL_CHECKPOINT_INTERVAL_MS);
+}
+
 /** What the transactional step reads and sets on its run. */
 export interface TransactionalRun {
   readonly job: Job;

@@ -17,6 +17,8 @@ export const STORM_TIMING = { LOCK_DURATION_MS: 1_000, STALLED_INTERVAL_MS: 500 
 export interface StormOptions {
   readonly transactional: boolean;
   readonly total: number;
+  /** `itemsPerTransaction` of the transactional job. @defaultValue 1 */
+  readonly itemsPerTransaction?: number;
 }
 
 export class Storm {
@@ -33,6 +35,7 @@ export class Storm {
       SCHEMA: db.schema,
       TOTAL: options.total,
       TRANSACTIONAL: options.transactional ? '1' : '0',
+      ITEMS_PER_TX: options.itemsPerTransaction ?? 1,
       ...STORM_TIMING,
     };
   }
