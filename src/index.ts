@@ -41,11 +41,11 @@ export type {
   ChosenCursor,
   DefinitionInput,
   EnqueueTarget,
+  ItemContext,
   IterationCallback,
   IterationContext,
   IterationJob,
   IterationJobDefinition,
-  ItemContext,
   JsonChecked,
   MaybePromise,
 } from './define-job.js';
@@ -212,7 +212,7 @@ export type {
   TransactionalOptions,
 } from './transactional/options.js';
 export { TRANSACTIONAL_DEFAULTS } from './transactional/options.js';
-export type { PgTxClient, PgTxPool } from './transactional/pg.js';
+export type { PgTxClient, PgTxPool, PoolClientOf } from './transactional/pg.js';
 export { pgTransactions } from './transactional/pg.js';
 export type { PgliteTx, PgliteTxDatabase } from './transactional/pglite.js';
 export { pgliteTransactions } from './transactional/pglite.js';

@@ -19,9 +19,24 @@ export interface PgTxClient {
 }
 
 /** The part of a `pg` `Pool` the adapter uses; `ctx.tx` has the type of its clients. */
-export interface PgTxPool<Client extends PgTxClient> {
-  connect(): Promise<Client>;
+export interface PgTxPool {
+  connect(): Promise<PgTxClient>;
 }
+
+/**
+ * The client type of a pool, for `ctx.tx`. A `pg.Pool`'s `connect` is overloaded, and TypeScript
+ * infers from the last overload only, the callback form: the client is read from there, and from
+ * the promise form for pools that have only that.
+ */
+export type PoolClientOf<P> = P extends {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any matches every callback form
+  connect(callback: (error: any, client: infer C, done: any) => void): void;
+}
+  ? unknown extends C
+    ? PromisedClient<P>
+    : NonNullable<C>
+  : PromisedClient<P>;
+type PromisedClient<P> = P extends { connect(): Promise<infer C> } ? C : never;
 
 /**
  * Transactional mode over a `pg.Pool` of the database the items write to: each item's effects and
@@ -43,10 +58,15 @@ export interface PgTxPool<Client extends PgTxClient> {
  * });
  * ```
  */
-export function pgTransactions<Client extends PgTxClient>(
-  pool: PgTxPool<Client>,
+export function pgTransactions<Pool extends PgTxPool>(
+  pool: Pool,
   options?: TransactionalOptions,
-): Transactional<Client> {
+): Transactional<PoolClientOf<Pool>> {
+  return adapterOver(pool, options) as unknown as Transactional<PoolClientOf<Pool>>;
+}
+
+function adapterOver(pool: PgTxPool, options?: TransactionalOptions): Transactional<PgTxClient> {
+  type Client = PgTxClient;
   if (typeof (pool as { connect?: unknown } | null)?.connect !== 'function') {
     throw new TypeError(
       `pgTransactions expects a pg.Pool (an object with connect()), got ${String(pool)}. ` +
