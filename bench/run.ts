@@ -1,8 +1,8 @@
 // `npm run bench`: starts private Redis, PostgreSQL and PGlite servers (as the test setup does),
 // measures everything side by side in one run, prints it and writes docs/benchmarks.md.
-//   npm run bench [-- --quick] [--rounds N] [--no-write]
+//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once]
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -18,12 +18,16 @@ import type { Result } from './enumerators/index.js';
 import { runEnumeratorBenchmarks } from './enumerators/index.js';
 import type { BackendTarget, RuntimeResult, RuntimeSizes } from './runtime.js';
 import { benchmarkRuntime, runtimeRunner } from './runtime.js';
+import type { TransactionalResult } from './transactional.js';
+import { benchmarkTransactional, renderTransactional } from './transactional.js';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    // Measures one section and replaces only that section of docs/benchmarks.md.
+    only: { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -57,26 +61,47 @@ try {
       quick ? { fast: 100_000, slow: 300 } : { fast: 1_000_000, slow: 1_000 },
     ],
   ];
-  const runtime: RuntimeResult[] = [];
-  for (const [target, sizes] of targets) {
-    runtime.push(...(await benchmarkRuntime(target, sizes, rounds, progress)));
-  }
-  progress('enumerators: keyset over PostgreSQL and CSV');
-  const enumerators = await runEnumeratorBenchmarks({
-    postgresUrl: postgres!.url,
-    rows: quick ? 200_000 : 1_000_000,
-    // Ratios of runs of a few seconds swing with the machine; more pairs give a steadier median.
-    rounds: quick ? rounds : Math.max(rounds, 5),
-    // The jobs' queue lives on Redis; the rows they read, in PostgreSQL or a file.
-    runtime: runtimeRunner(targets[0]![0]),
-  });
-  progress('done');
-  process.stderr.write('\n');
-  const report = render(machine, runtime, enumerators);
-  console.log(report);
-  if (!values['no-write']) {
-    writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report);
-    console.log('\nwritten to docs/benchmarks.md');
+  const exactlyOnce = () =>
+    benchmarkTransactional(
+      targets[0]![0],
+      postgres!.url,
+      quick ? { perItem: 1_000, batched: 20_000 } : { perItem: 5_000, batched: 200_000 },
+      quick ? rounds : Math.max(rounds, 5),
+      progress,
+    );
+  if (values.only === 'exactly-once') {
+    const section = [...renderTransactional(await exactlyOnce()), ...sectionMachine(machine)];
+    progress('done');
+    process.stderr.write('\n');
+    console.log(section.join('\n'));
+    if (!values['no-write']) {
+      const file = new URL('../docs/benchmarks.md', import.meta.url);
+      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), section));
+      console.log('\nwritten to docs/benchmarks.md (its exactly-once section)');
+    }
+  } else {
+    const runtime: RuntimeResult[] = [];
+    for (const [target, sizes] of targets) {
+      runtime.push(...(await benchmarkRuntime(target, sizes, rounds, progress)));
+    }
+    progress('enumerators: keyset over PostgreSQL and CSV');
+    const enumerators = await runEnumeratorBenchmarks({
+      postgresUrl: postgres!.url,
+      rows: quick ? 200_000 : 1_000_000,
+      // Ratios of runs of a few seconds swing with the machine; more pairs give a steadier median.
+      rounds: quick ? rounds : Math.max(rounds, 5),
+      // The jobs' queue lives on Redis; the rows they read, in PostgreSQL or a file.
+      runtime: runtimeRunner(targets[0]![0]),
+    });
+    const transactional = await exactlyOnce();
+    progress('done');
+    process.stderr.write('\n');
+    const report = render(machine, runtime, enumerators, transactional);
+    console.log(report);
+    if (!values['no-write']) {
+      writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report);
+      console.log('\nwritten to docs/benchmarks.md');
+    }
   }
 } finally {
   await Promise.all(servers.map((s) => s.stop()));
@@ -111,7 +136,12 @@ function rate(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-function render(machine: Machine, runtime: RuntimeResult[], enumerators: Result[]): string {
+function render(
+  machine: Machine,
+  runtime: RuntimeResult[],
+  enumerators: Result[],
+  transactional: readonly TransactionalResult[],
+): string {
   const out: string[] = [
     '# Benchmarks',
     '',
@@ -155,6 +185,21 @@ function render(machine: Machine, runtime: RuntimeResult[], enumerators: Result[
         `| ${r.name} | ${rate(r.rows)} | ${rate(r.rowsPerSecond)} | ${r.ratio === undefined ? '(baseline)' : `${(r.ratio * 100).toFixed(0)}%`} |`,
     ),
     '',
+    ...renderTransactional(transactional),
   );
   return out.join('\n');
+}
+
+/** A section measured alone says on what, since the machine section above is another run's. */
+function sectionMachine(machine: Machine): string[] {
+  return ['Measured alone (`npm run bench -- --only exactly-once`) on:', '', ...machine.lines, ''];
+}
+
+/** `text` with its `## Exactly-once` section replaced by `section` (appended when missing). */
+function replaceSection(text: string, section: readonly string[]): string {
+  const start = text.indexOf('## Exactly-once');
+  if (start === -1) return `${text.trimEnd()}\n\n${section.join('\n')}`;
+  const next = text.indexOf('\n## ', start + 1);
+  const rest = next === -1 ? '' : text.slice(next + 1);
+  return `${text.slice(0, start)}${section.join('\n')}\n${rest}`;
 }

@@ -16,6 +16,7 @@ import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
+import type { Transactional } from './transactional/adapter.js';
 import { validateDefinition } from './validate-definition.js';
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -59,6 +60,24 @@ export interface IterationContext<Params, Cursor> {
   stop(): void;
 }
 
+/** What `eachIteration` receives: the run's context plus the item in hand. */
+export interface ItemContext<Params, Cursor, Tx = undefined> extends IterationContext<
+  Params,
+  Cursor
+> {
+  /**
+   * The driver's client inside this item's open transaction, for jobs with `transactional` (the
+   * cursor is committed in it too); `undefined` otherwise. Use it only inside the step, and never
+   * begin, commit or roll back on it. See the exactly-once guide.
+   */
+  readonly tx: Tx;
+  /**
+   * The same string on every try of this item (retries, resumes, crashes): the job id and the
+   * item's cursor. Hand it to external services that drop repeated keys (an `Idempotency-Key`).
+   */
+  readonly idempotencyKey: string;
+}
+
 /** The value `buildEnumerator` may return; `null`/`undefined` means there is nothing to do. */
 export type BuiltEnumerator<Item, Cursor> = EnumeratorSource<Item, Cursor> | null | undefined;
 
@@ -67,7 +86,7 @@ export type IterationCallback<Params, Cursor> = (
   ctx: IterationContext<Params, Cursor>,
 ) => MaybePromise<void>;
 
-export interface IterationJobDefinition<Params, Item, Cursor> {
+export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined> {
   /** The BullMQ job name; unique among the jobs of one worker. */
   readonly name: string;
   /**
@@ -84,7 +103,19 @@ export interface IterationJobDefinition<Params, Item, Cursor> {
     args: BuildEnumeratorArgs<Params, Cursor>,
   ): MaybePromise<BuiltEnumerator<Item, Cursor>>;
   /** The work for one item. Throwing fails the attempt; the retry starts again at this item. */
-  eachIteration(item: Item, ctx: IterationContext<Params, Cursor>): MaybePromise<void>;
+  eachIteration(item: Item, ctx: ItemContext<Params, Cursor, Tx>): MaybePromise<void>;
+  /**
+   * Commit each item's effects and its cursor in one transaction of the database the items write
+   * to, so no item is applied twice or skipped, whatever crashes (see the exactly-once guide).
+   * @defaultValue none: the cursor is checkpointed on the queue's backend after the item
+   *
+   * @example
+   * ```ts
+   * transactional: pgTransactions(pool),
+   * async eachIteration(user, ctx) { await ctx.tx.query('UPDATE users SET … WHERE id = $1', [user.id]); },
+   * ```
+   */
+  readonly transactional?: Transactional<Tx>;
   /**
    * Checks and types the job's data before a run (and before `enqueue` writes it). Throw to reject
    * it: the job then fails without retry, with your message.
@@ -211,9 +242,9 @@ export interface EnqueueTarget<Params> {
 }
 
 /** A defined iteration job: its definition plus helpers to enqueue it. */
-export interface IterationJob<Params, Item, Cursor> {
+export interface IterationJob<Params, Item, Cursor, Tx = undefined> {
   readonly name: string;
-  readonly definition: IterationJobDefinition<Params, Item, Cursor>;
+  readonly definition: IterationJobDefinition<Params, Item, Cursor, Tx>;
   /**
    * Adds a run of this job to `queue`. The job's data is `params`, untouched: a plain
    * `queue.add(job.name, params)` is equivalent.
@@ -274,8 +305,8 @@ export type JsonChecked<Params, Cursor> = [Params] extends [JsonCompatible<Param
  * (`ArgCursor`, `unknown` unless annotated) so that TypeScript infers the job's cursor from the
  * enumerator it returns instead of fixing it to `unknown` when it types the argument.
  */
-export interface DefinitionInput<Params, Item, Cursor, ArgCursor> extends Omit<
-  IterationJobDefinition<Params, Item, ChosenCursor<ArgCursor, Cursor>>,
+export interface DefinitionInput<Params, Item, Cursor, ArgCursor, Tx = undefined> extends Omit<
+  IterationJobDefinition<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>,
   'buildEnumerator'
 > {
   buildEnumerator(
@@ -305,16 +336,17 @@ export function defineIterationJob<
   Item = unknown,
   Cursor = unknown,
   ArgCursor = unknown,
+  Tx = undefined,
 >(
-  definition: DefinitionInput<Params, Item, Cursor, ArgCursor> &
+  definition: DefinitionInput<Params, Item, Cursor, ArgCursor, Tx> &
     JsonChecked<Params, ChosenCursor<ArgCursor, Cursor>>,
-): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>>;
+): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>;
 export function defineIterationJob<Params = Record<string, unknown>>(
   definition: StepsJobDefinition<Params> & JsonChecked<Params, null>,
 ): IterationStepsJob<Params>;
-export function defineIterationJob<Params, Item, Cursor, ArgCursor>(
-  definition: DefinitionInput<Params, Item, Cursor, ArgCursor> | StepsJobDefinition<Params>,
-): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>> | IterationStepsJob<Params> {
+export function defineIterationJob<Params, Item, Cursor, ArgCursor, Tx>(
+  definition: DefinitionInput<Params, Item, Cursor, ArgCursor, Tx> | StepsJobDefinition<Params>,
+): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx> | IterationStepsJob<Params> {
   const throttle = validateDefinition(definition);
   const frozen = Object.freeze({ ...definition });
   resolvedThrottles.set(frozen, throttle);
@@ -330,7 +362,7 @@ export function defineIterationJob<Params, Item, Cursor, ArgCursor>(
       const jobOptions = { ...frozen.defaultJobOptions, ...options };
       return (await queue.add(frozen.name, data, jobOptions)) as unknown as Job<Params>;
     },
-  }) as unknown as IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>>;
+  }) as unknown as IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>;
 }
 
 /**

@@ -42,6 +42,7 @@ export type {
   ChosenCursor,
   DefinitionInput,
   EnqueueTarget,
+  ItemContext,
   IterationCallback,
   IterationContext,
   IterationJob,
@@ -235,6 +236,19 @@ export {
   throttleHealthChecks,
   warmUpThrottle,
 } from './throttle/index.js';
+export type { Transactional } from './transactional/adapter.js';
+export { TransactionMisuseError } from './transactional/errors.js';
+export { idempotencyKey } from './transactional/idempotency.js';
+export type {
+  IsolationLevel,
+  ResolvedTransactionalOptions,
+  TransactionalOptions,
+} from './transactional/options.js';
+export { TRANSACTIONAL_DEFAULTS } from './transactional/options.js';
+export type { PgTxClient, PgTxPool, PoolClientOf } from './transactional/pg.js';
+export { pgTransactions } from './transactional/pg.js';
+export type { PgliteTx, PgliteTxDatabase } from './transactional/pglite.js';
+export { pgliteTransactions } from './transactional/pglite.js';
 export type {
   IterationWorkerListener,
   IterationWorkerOptions,

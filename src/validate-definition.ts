@@ -11,6 +11,7 @@ import { hasSteps, validateSteps } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
+import { validateTransactional } from './transactional/validate.js';
 
 const EXAMPLE = `Example:
   defineIterationJob({
@@ -68,5 +69,6 @@ export function validateDefinition(definition: unknown): ResolvedThrottle {
   validateCheckpointMode(d.checkpointMode, `iteration job "${name}"`);
   validateLimits(d, `iteration job "${name}"`);
   itemPolicyOf(d as { name: string; itemErrors?: unknown });
+  validateTransactional(d, name);
   return resolveThrottle(d.throttle as ThrottleOption | undefined, { jobName: name });
 }

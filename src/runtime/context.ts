@@ -5,7 +5,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
-import type { IterationContext } from '../define-job.js';
+import type { ItemContext } from '../define-job.js';
 import type { IterationState } from './state.js';
 
 /** What the context reads from its run. */
@@ -16,10 +16,13 @@ export interface ContextSource {
   readonly totalTimeMs: number;
   readonly logger: Logger;
   readonly signal: AbortSignal;
+  /** `ctx.tx`: the item's transaction client of a transactional job. */
+  readonly tx: unknown;
+  readonly idempotencyKey: string;
   stopRequested: boolean;
 }
 
-export function createContext(run: ContextSource): IterationContext<unknown, unknown> {
+export function createContext(run: ContextSource): ItemContext<unknown, unknown, unknown> {
   return Object.freeze({
     get params() {
       return run.params;
@@ -53,6 +56,12 @@ export function createContext(run: ContextSource): IterationContext<unknown, unk
     },
     get signal() {
       return run.signal;
+    },
+    get tx() {
+      return run.tx;
+    },
+    get idempotencyKey() {
+      return run.idempotencyKey;
     },
     stop() {
       run.stopRequested = true;

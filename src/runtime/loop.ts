@@ -34,8 +34,8 @@ export interface LoopRun<Item> {
   readonly throttling: boolean;
   /** True when a throttle condition holds now; a promise only when a check had to be awaited. */
   checkThrottle(): boolean | Promise<boolean>;
-  /** Runs `eachIteration` for one item. */
-  step(item: Item): unknown;
+  /** Runs `eachIteration` for one item; `cursor` is the position after it. */
+  step(item: Item, cursor: JsonValue): unknown;
   /** Records a finished item and the cursor after it. */
   advance(cursor: JsonValue): void;
   /**
@@ -92,7 +92,7 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
       const problem = describeNonJson(cursor, 'cursor');
       if (problem !== undefined) throw badCursor(cursor, problem, run.label);
       inStep = true;
-      const pending = run.step(pair[0] as Item);
+      const pending = run.step(pair[0] as Item, cursor as JsonValue);
       if (isThenable(pending)) await pending;
       inStep = false;
       run.advance(cursor as JsonValue);

@@ -26,6 +26,9 @@ import type {
 } from '../define-job.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
+import type { Transactional } from '../transactional/adapter.js';
+import { idempotencyKey } from '../transactional/idempotency.js';
+import { queueCheckpointIntervalMs, TransactionalStep } from '../transactional/step.js';
 import { CheckpointUnavailableError, CheckpointWriter } from './checkpoint-writer.js';
 import { createContext } from './context.js';
 import { ControlWatch } from './control-watch.js';
@@ -99,10 +102,14 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
    * Runs one item: `eachIteration` itself, or through the item guard when the job has
    * `itemErrors`. Chosen once, so a job without them pays nothing per item for the option.
    */
-  readonly step: (item: unknown) => unknown;
+  readonly step: (item: unknown, cursor: JsonValue) => unknown;
   /** `eachIteration` of the job, or of its current step in a job made of `steps`. */
   readonly eachIteration: (item: unknown) => unknown;
   readonly #plan: RunPlan;
+  /** `ctx.tx` while a transactional item runs; the cursor after the item in hand. */
+  tx: unknown;
+  itemCursor: JsonValue | undefined;
+  readonly #transactional: TransactionalStep | undefined;
   readonly #maxRecorded: number;
   /** Set by the guard when the item in hand was skipped; `advance` records it. */
   skippedItem: SkippedItem | undefined;
@@ -140,7 +147,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
           { err: error, attempt, delayMs },
           `checkpoint write failed (${describeError(error)}); retrying with the newest state`,
         ),
-      minIntervalMs: options.checkpointIntervalMs,
+      minIntervalMs: queueCheckpointIntervalMs(definition, options.checkpointIntervalMs),
       retryWindowMs: options.transientRetryMs,
       maxLagItems: options.maxCheckpointLagItems,
       maxLagMs: options.maxCheckpointLagMs,
@@ -162,8 +169,15 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     const policy = itemPolicyOf(definition);
     const guard = policy === undefined ? undefined : new ItemGuard(policy, this);
     this.#plan = runPlan(definition, this);
-    this.eachIteration = this.#plan.each;
-    this.step = guard === undefined ? this.#plan.each : (item) => guard.step(item);
+    const each = this.#plan.each;
+    this.eachIteration = each;
+    const adapter = definition.transactional as Transactional<unknown> | undefined;
+    this.#transactional = adapter && new TransactionalStep(adapter, this);
+    this.step =
+      this.#transactional?.step ??
+      (guard === undefined
+        ? (item, cursor) => ((this.itemCursor = cursor), each(item))
+        : (item, cursor) => ((this.itemCursor = cursor), guard.step(item)));
     this.#maxRecorded = policy?.maxRecorded ?? 0;
   }
 
@@ -285,6 +299,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     if (stored !== undefined) {
       ledger.adopt(parseState(stored, this.definition.name, String(this.job.id)));
     }
+    // Transactional jobs: the cursor committed with the effects is the one to resume at.
+    await this.#transactional?.claim(ledger.state);
     this.loaded = true;
     const { state } = ledger;
     // An operator's request waiting for the job is served before any callback runs.
@@ -372,7 +388,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
         replay === undefined ? await enumeratorSize(source, this.logger) : replay.items.length;
     }
     await this.progress.publish('running');
-    const end = await runLoop(source, this);
+    const end = await runLoop(this.#transactional?.source(source) ?? source, this);
     if (end === 'exhausted' && this.ledger.processedThisRun === 0) {
       this.emit('iteration.noItems', {});
     }
@@ -474,5 +490,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   }
   get totalTimeMs(): number {
     return this.ledger.totalTimeMs;
+  }
+  get idempotencyKey(): string {
+    return idempotencyKey(String(this.job.id), this.itemCursor);
   }
 }

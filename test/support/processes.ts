@@ -15,8 +15,12 @@ export interface WorkerProcess {
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'worker-process.ts');
 const running = new Set<ChildProcess>();
 
-export function spawnWorker(env: Record<string, string | number>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+/** Spawns the worker fixture (or another fixture file: `script`) with `env` added. */
+export function spawnWorker(
+  env: Record<string, string | number>,
+  script: string = fixture,
+): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: {
       ...process.env,
       ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),

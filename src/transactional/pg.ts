@@ -1,0 +1,166 @@
+/**
+ * `pgTransactions(pool)`: transactional mode over a `pg` pool. Each item's transaction runs on a
+ * connection checked out of the pool for that item (or group) and released right after its
+ * COMMIT; `ctx.tx` is that `PoolClient`, wrapped only to catch misuse (see tx-guard.ts).
+ */
+import type { ClientGuard, Transactional, TxResult, TxSession } from './adapter.js';
+import { beginStatement } from './adapter.js';
+import type { TransactionalOptions } from './options.js';
+import { resolveTransactionalOptions } from './options.js';
+import { migrate } from './schema.js';
+
+/** The part of a `pg` `PoolClient` the adapter uses. */
+export interface PgTxClient {
+  query(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null; command?: string }>;
+  release(destroy?: boolean | Error): void;
+}
+
+/** The part of a `pg` `Pool` the adapter uses; `ctx.tx` has the type of its clients. */
+export interface PgTxPool {
+  connect(): Promise<PgTxClient>;
+}
+
+/**
+ * The client type of a pool, for `ctx.tx`. A `pg.Pool`'s `connect` is overloaded, and TypeScript
+ * infers from the last overload only, the callback form: the client is read from there, and from
+ * the promise form for pools that have only that.
+ */
+export type PoolClientOf<P> = P extends {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any matches every callback form
+  connect(callback: (error: any, client: infer C, done: any) => void): void;
+}
+  ? unknown extends C
+    ? PromisedClient<P>
+    : NonNullable<C>
+  : PromisedClient<P>;
+type PromisedClient<P> = P extends { connect(): Promise<infer C> } ? C : never;
+
+/**
+ * Transactional mode over a `pg.Pool` of the database the items write to: each item's effects and
+ * its cursor commit in one transaction, so a crash, a lost lock or a frozen worker never applies an
+ * item twice nor skips one. `ctx.tx` is the item's `PoolClient`.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * defineIterationJob({
+ *   name: 'backfill-plans',
+ *   transactional: pgTransactions(pool),
+ *   buildEnumerator: ({ cursor }) =>
+ *     keysetBatches({ query: pgQuery(pool), table: 'users', columns: ['id'], batchSize: 500, cursor }),
+ *   async eachIteration(users, ctx) {
+ *     await ctx.tx.query('UPDATE users SET plan = $1 WHERE id = ANY($2)', ['pro', users.map((u) => u.id)]);
+ *   },
+ * });
+ * ```
+ */
+export function pgTransactions<Pool extends PgTxPool>(
+  pool: Pool,
+  options?: TransactionalOptions,
+): Transactional<PoolClientOf<Pool>> {
+  return adapterOver(pool, options) as unknown as Transactional<PoolClientOf<Pool>>;
+}
+
+function adapterOver(pool: PgTxPool, options?: TransactionalOptions): Transactional<PgTxClient> {
+  type Client = PgTxClient;
+  if (typeof (pool as { connect?: unknown } | null)?.connect !== 'function') {
+    throw new TypeError(
+      `pgTransactions expects a pg.Pool (an object with connect()), got ${String(pool)}. ` +
+        'E.g. pgTransactions(new pg.Pool({ connectionString: process.env.DATABASE_URL })).',
+    );
+  }
+  const resolved = resolveTransactionalOptions(options, 'pgTransactions');
+  const begin = beginStatement(resolved);
+  const adapter: Transactional<Client> = {
+    driver: 'pg',
+    options: resolved,
+    migrate: () => migrate(adapter as Transactional<unknown>),
+    async query(text, values) {
+      const client = await pool.connect();
+      try {
+        const result = await client.query(text, [...values]);
+        client.release();
+        return { rows: result.rows, affected: result.rowCount ?? 0 };
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+    },
+    async begin() {
+      const client = await pool.connect();
+      try {
+        await client.query(begin);
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+      return session(client);
+    },
+    wrap: (s, guard) => wrapClient(s.client, guard),
+  };
+  return adapter;
+}
+
+function session<Client extends PgTxClient>(client: Client): TxSession<Client> {
+  let done = false;
+  return {
+    client,
+    async query(text, values): Promise<TxResult> {
+      const result = await client.query(text, [...values]);
+      return { rows: result.rows, affected: result.rowCount ?? 0 };
+    },
+    async commit(last) {
+      done = true;
+      // pg ≥ 8.16 pipelines a client whose `pipeline` is set: the cursor write and COMMIT then
+      // share one round trip, which makes the fence cost one statement, not one round trip.
+      // The client is idle here (the guard saw every query of the step answered), and the flag
+      // stays set until both are answered, as pg's pipeline mode requires.
+      const pipelined = last !== undefined && 'pipeline' in client;
+      const flags = client as { pipeline?: boolean };
+      if (pipelined) flags.pipeline = true;
+      const wrote = last === undefined ? undefined : client.query(last.text, [...last.values]);
+      const committed = client.query('COMMIT');
+      const [written, result] = await Promise.allSettled([wrote, committed]);
+      if (pipelined) flags.pipeline = false;
+      if (result.status === 'rejected') {
+        client.release(result.reason instanceof Error ? result.reason : true);
+        throw result.reason;
+      }
+      client.release();
+      if (written.status === 'rejected') throw written.reason;
+      // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not with an error.
+      if (result.value.command === 'ROLLBACK') throw new Error('the transaction was rolled back');
+    },
+    async rollback() {
+      if (done) return;
+      done = true;
+      try {
+        await client.query('ROLLBACK');
+        client.release();
+      } catch {
+        client.release(true);
+      }
+    },
+  };
+}
+
+/** The client with its statements shown to the guard and `release` refused. */
+function wrapClient<Client extends PgTxClient>(client: Client, guard: ClientGuard): Client {
+  const query = (config: unknown, ...rest: unknown[]) => {
+    const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
+    if (typeof text === 'string') guard.statement(text);
+    return guard.track((client.query as (...args: unknown[]) => unknown)(config, ...rest));
+  };
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'query') return query;
+      if (property === 'release') return () => guard.refuse('release');
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+}
