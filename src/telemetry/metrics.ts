@@ -23,6 +23,14 @@ import type { RunEventPayload } from './run-span.js';
 /** Buckets for item durations in milliseconds, from cache hits to slow remote calls. */
 const ITEM_BUCKETS_MS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50, 100, 500, 1_000, 5_000, 10_000];
 
+/**
+ * How long an ended run keeps being reported as inactive (`run.active` 0, no lag). The SDK keeps
+ * reporting the last value of a series nobody observes any more, so an ended run must say so
+ * itself; past this window its series are left to the SDK. Bounded in count as well.
+ */
+const ENDED_REPORT_MS = 10 * 60_000;
+const ENDED_REPORT_MAX = 10_000;
+
 /** One run being measured. */
 export interface MeasuredRun {
   readonly run: ObservedRun;
@@ -38,6 +46,8 @@ export class IterationMetrics {
   readonly #queueName: string;
   readonly #sampleIntervalMs: number;
   readonly #active = new Set<MeasuredRun>();
+  /** Runs that ended, by job: their per-run attributes and when they ended (ENDED_REPORT_MS). */
+  readonly #ended = new Map<string, { readonly attributes: Attributes; readonly at: number }>();
   /** Items finished by runs that ended, by job name: the base of the processed counter. */
   readonly #finished = new Map<string, number>();
   readonly #itemDuration: Histogram;
@@ -49,6 +59,7 @@ export class IterationMetrics {
   readonly #lagTime: ObservableGauge;
   readonly #runProcessed: ObservableGauge;
   readonly #runTotal: ObservableGauge;
+  readonly #runActive: ObservableGauge;
   readonly #observables: Observable[];
   readonly #observe = (result: BatchObservableResult) => this.#collect(result);
 
@@ -93,7 +104,12 @@ export class IterationMetrics {
       description: 'Items in the collection of a running job, when its enumerator can count them',
       unit: '{item}',
     });
+    this.#runActive = meter.createObservableGauge(METRIC.runActive, {
+      description: 'Whether a run of the job is in progress on this worker (1) or ended (0)',
+      unit: '{run}',
+    });
     this.#observables = [
+      this.#runActive,
       this.#processed,
       this.#lagItems,
       this.#lagTime,
@@ -114,6 +130,8 @@ export class IterationMetrics {
         histogram.record(ms, attributes),
       ),
     };
+    // A new run of the same job reports as active again, not as ended.
+    this.#ended.delete(endedKey(run));
     this.#active.add(measured);
     return measured;
   }
@@ -141,6 +159,15 @@ export class IterationMetrics {
       (this.#finished.get(name) ?? 0) + measured.run.ledger.processedThisRun,
     );
     this.#runs.add(1, { ...measured.attributes, [ATTR.status]: outcome });
+    const now = Date.now();
+    const key = endedKey(measured.run);
+    this.#ended.delete(key);
+    this.#ended.set(key, { attributes: measured.runAttributes, at: now });
+    // Oldest first (insertion order): drop what is past the window or over the bound.
+    for (const [oldKey, { at }] of this.#ended) {
+      if (now - at < ENDED_REPORT_MS && this.#ended.size <= ENDED_REPORT_MAX) break;
+      this.#ended.delete(oldKey);
+    }
   }
 
   close(): void {
@@ -155,10 +182,16 @@ export class IterationMetrics {
       const { ledger, writer } = run;
       const name = run.definition.name;
       processed.set(name, (processed.get(name) ?? 0) + ledger.processedThisRun);
+      result.observe(this.#runActive, 1, runAttributes);
       result.observe(this.#lagItems, writer.lagItems, runAttributes);
       result.observe(this.#lagTime, writer.lagMs(now), runAttributes);
       result.observe(this.#runProcessed, ledger.state.processed, runAttributes);
       if (ledger.total !== undefined) result.observe(this.#runTotal, ledger.total, runAttributes);
+    }
+    for (const { attributes } of this.#ended.values()) {
+      result.observe(this.#runActive, 0, attributes);
+      result.observe(this.#lagItems, 0, attributes);
+      result.observe(this.#lagTime, 0, attributes);
     }
     for (const [name, count] of processed) {
       result.observe(this.#processed, count, {
@@ -167,4 +200,8 @@ export class IterationMetrics {
       });
     }
   }
+}
+
+function endedKey(run: ObservedRun): string {
+  return `${run.definition.name}\u0000${String(run.job.id)}`;
 }

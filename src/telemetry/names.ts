@@ -44,6 +44,7 @@ export const METRIC = {
   runs: 'bullmq.iteration.runs',
   runProcessed: 'bullmq.iteration.run.processed',
   runTotal: 'bullmq.iteration.run.total',
+  runActive: 'bullmq.iteration.run.active',
 } as const;
 
 /**

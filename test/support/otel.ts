@@ -85,3 +85,20 @@ export function valueWhere(points: MetricPoint[], match: Attributes): number | u
   const hits = points.filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v));
   return hits.length === 0 ? undefined : hits.reduce((sum, p) => sum + p.value, 0);
 }
+
+/**
+ * Registers the harness's providers and an AsyncLocalStorage context manager as the process's
+ * global OpenTelemetry, as an SDK's start() does; returns the function that unregisters them.
+ */
+export async function registerGlobally(otel: OtelHarness): Promise<() => void> {
+  const { context, metrics, trace } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(otel.tracerProvider);
+  metrics.setGlobalMeterProvider(otel.meterProvider);
+  return () => {
+    context.disable();
+    trace.disable();
+    metrics.disable();
+  };
+}
