@@ -5,17 +5,41 @@
  */
 import { IterationDefinitionError } from '../errors.js';
 
-/** What the library needs of an OpenTelemetry `TracerProvider` (any SDK's fits). */
+/**
+ * What the library needs of an OpenTelemetry `TracerProvider` (any SDK's fits).
+ *
+ * @example
+ * ```ts
+ * const tracerProvider: TracerProviderLike = new BasicTracerProvider({ spanProcessors });
+ * ```
+ */
 export interface TracerProviderLike {
   getTracer(name: string, version?: string): unknown;
 }
 
-/** What the library needs of an OpenTelemetry `MeterProvider` (any SDK's fits). */
+/**
+ * What the library needs of an OpenTelemetry `MeterProvider` (any SDK's fits).
+ *
+ * @example
+ * ```ts
+ * const meterProvider: MeterProviderLike = new MeterProvider({ readers: [prometheusExporter] });
+ * ```
+ */
 export interface MeterProviderLike {
   getMeter(name: string, version?: string): unknown;
 }
 
-/** Explicit OpenTelemetry providers, for a worker that should not use the global ones. */
+/**
+ * Explicit OpenTelemetry providers, for a worker that should not use the global ones.
+ *
+ * @example
+ * ```ts
+ * new IterationWorker('maintenance', jobs, {
+ *   connection,
+ *   openTelemetry: { tracerProvider, meterProvider, itemSampleIntervalMs: 250 },
+ * });
+ * ```
+ */
 export interface IterationTelemetryOptions {
   /** Where run spans go. @defaultValue the global tracer provider of `@opentelemetry/api` */
   readonly tracerProvider?: TracerProviderLike;
@@ -105,7 +129,14 @@ function describe(value: unknown): string {
     : `${typeof value} ${String(value)}`;
 }
 
-/** The worker option that turns telemetry on or off (see {@link IterationTelemetryOption}). */
+/**
+ * The worker option that turns telemetry on or off (see {@link IterationTelemetryOption}).
+ *
+ * @example
+ * ```ts
+ * new IterationWorker('maintenance', jobs, { connection, openTelemetry: false });
+ * ```
+ */
 export interface TelemetryWorkerOptions {
   /**
    * OpenTelemetry spans and metrics for every run: see the observability guide.
