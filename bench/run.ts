@@ -3,7 +3,7 @@
 //   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { createPostgresBackend } from 'bullmq';
@@ -18,6 +18,8 @@ import type { Result } from './enumerators/index.js';
 import { runEnumeratorBenchmarks } from './enumerators/index.js';
 import type { BackendTarget, RuntimeResult, RuntimeSizes } from './runtime.js';
 import { benchmarkRuntime, runtimeRunner } from './runtime.js';
+import type { TelemetryResult } from './telemetry.js';
+import { benchmarkTelemetry } from './telemetry.js';
 import type { TransactionalResult } from './transactional.js';
 import { benchmarkTransactional, renderTransactional } from './transactional.js';
 
@@ -84,6 +86,13 @@ try {
     for (const [target, sizes] of targets) {
       runtime.push(...(await benchmarkRuntime(target, sizes, rounds, progress)));
     }
+    // Paired rounds on Redis: the ratio to the off variant of the same round is what can be compared.
+    const telemetry = await benchmarkTelemetry(
+      targets[0]![0],
+      quick ? 200_000 : 3_000_000,
+      quick ? rounds : Math.max(rounds, 5),
+      progress,
+    );
     progress('enumerators: keyset over PostgreSQL and CSV');
     const enumerators = await runEnumeratorBenchmarks({
       postgresUrl: postgres!.url,
@@ -96,7 +105,7 @@ try {
     const transactional = await exactlyOnce();
     progress('done');
     process.stderr.write('\n');
-    const report = render(machine, runtime, enumerators, transactional);
+    const report = render(machine, runtime, telemetry, enumerators, transactional);
     console.log(report);
     if (!values['no-write']) {
       writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report);
@@ -127,6 +136,7 @@ async function describeMachine(redisUrl: string, postgresUrl: string): Promise<M
     lines: [
       `- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
       `- Node ${process.version}, BullMQ ${bullmq}, Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'}, PostgreSQL ${rows[0]?.server_version ?? '?'} (fsync off, as in tests), PGlite in the benchmark's own process`,
+      `- Load: 1-minute load average ${loadavg()[0]!.toFixed(2)} on ${cpu.length} cores when the run started; the machine is shared with other work, which only ever slows a round down: compare ratios within a table`,
       `- Date: ${new Date().toISOString().slice(0, 10)}; rounds: ${rounds} per figure, best round kept${quick ? ' (quick run: fewer items)' : ''}`,
     ],
   };
@@ -139,6 +149,7 @@ function rate(n: number): string {
 function render(
   machine: Machine,
   runtime: RuntimeResult[],
+  telemetry: TelemetryResult[],
   enumerators: Result[],
   transactional: readonly TransactionalResult[],
 ): string {
@@ -174,6 +185,16 @@ function render(
     out.push('');
   }
   out.push(
+    '## OpenTelemetry overhead: the coalesced no-op loop on Redis',
+    '',
+    'The same job as the coalesced runtime row above, three ways, in alternating order over paired rounds: with `openTelemetry: false`; with the default (`auto`) and `@opentelemetry/api` installed but no SDK registered, which is what a user without an SDK gets (no span, no instrument, no sampling timer); and, for information, with a real SDK receiving the run span and the metrics (item durations sampled every 100 ms). "vs off" is the median over rounds of the off variant\'s time over this variant\'s time in the same round: 1.00× means no difference.',
+    '',
+    '| variant | items | items/s (best round) | vs off (median of paired rounds) |',
+    '|---|---:|---:|---:|',
+    ...telemetry.map(
+      (r) => `| ${r.name} | ${rate(r.items)} | ${rate(r.perSecond)} | ${r.ratio.toFixed(2)}× |`,
+    ),
+    '',
     '## Enumerators: rows per second against the bare loops they replace',
     '',
     'One million rows of a PostgreSQL table (keyset, 1,000 rows per statement) and of a generated CSV file with quoted multi-line fields. Each enumerator is measured twice against the same bare loop: drained by a plain `for await` loop, and as the enumerator of an iteration job on a worker (queue on Redis), with its cursor checked and checkpointed after every row. The ratio is the median over rounds of paired runs.',

@@ -50,6 +50,7 @@ export async function iterationRun(
   target: BackendTarget,
   items: number,
   mode: CheckpointMode,
+  workerOptions: Record<string, unknown> = {},
 ): Promise<number> {
   let first = 0;
   let last = 0;
@@ -67,16 +68,21 @@ export async function iterationRun(
       });
     },
   });
-  return runOneJob(target, job, async (worker) => {
-    await new Promise<void>((resolve, reject) => {
-      worker.once('iteration.completed', (e) => {
-        if (e.processed !== items) reject(new Error(`processed ${e.processed} of ${items}`));
-        resolve();
+  return runOneJob(
+    target,
+    job,
+    async (worker) => {
+      await new Promise<void>((resolve, reject) => {
+        worker.once('iteration.completed', (e) => {
+          if (e.processed !== items) reject(new Error(`processed ${e.processed} of ${items}`));
+          resolve();
+        });
+        worker.once('iteration.failed', (e) => reject(e.error));
       });
-      worker.once('iteration.failed', (e) => reject(e.error));
-    });
-    return (last - first) / 1000;
-  });
+      return (last - first) / 1000;
+    },
+    workerOptions,
+  );
 }
 
 /**
@@ -87,6 +93,7 @@ async function runOneJob<T>(
   target: BackendTarget,
   job: AnyIterationJob & { enqueue(queue: Queue, params: object): Promise<unknown> },
   measure: (worker: IterationWorker) => Promise<T>,
+  workerOptions: Record<string, unknown> = {},
 ): Promise<T> {
   const queueName = `bench-${job.name}-${Date.now()}`;
   const queue = new Queue(
@@ -99,6 +106,7 @@ async function runOneJob<T>(
     [job],
     {
       ...target.workerOptions,
+      ...workerOptions,
       connection: target.connection,
       logger,
       handleSignals: false,

@@ -33,11 +33,16 @@ import type { IterationSummary } from './runtime/ledger.js';
 import { IterationRun } from './runtime/run.js';
 import { throttleFor } from './runtime/throttle-gate.js';
 import { handleSignalsFor } from './signals.js';
+import type { ResolvedTelemetryOption, TelemetryWorkerOptions } from './telemetry/options.js';
+import { resolveTelemetryOption } from './telemetry/options.js';
+import { WorkerTelemetry } from './telemetry/worker-telemetry.js';
 import { warmUpThrottle } from './throttle/evaluate.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 
 /** BullMQ's WorkerOptions plus the iteration options. */
-export type IterationWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> & IterationOptions;
+export type IterationWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> &
+  IterationOptions &
+  TelemetryWorkerOptions;
 
 /** BullMQ's worker events plus the `iteration.*` lifecycle events. */
 export type IterationWorkerListener = WorkerListener<unknown, IterationSummary, string> &
@@ -70,6 +75,9 @@ export class IterationWorker<
   #shuttingDown = false;
   #deadline: NodeJS.Timeout | undefined;
   #unregisterSignals: (() => void) | undefined;
+  readonly #telemetryOption: ResolvedTelemetryOption;
+  /** Started on the first job: see src/telemetry/. */
+  #telemetry: Promise<WorkerTelemetry | undefined> | undefined;
 
   constructor(
     queueName: string,
@@ -81,6 +89,7 @@ export class IterationWorker<
     const definitions = buildRegistry(jobs, owner);
     const iteration = resolveIterationOptions(options, owner);
     requireClusterPrefix(options.connection, options.prefix, queueName, owner);
+    const telemetryOption = resolveTelemetryOption(options.openTelemetry, owner);
     // Validates the throttle of definitions that did not come from defineIterationJob, and combines
     // each job's with the worker's once, before any job runs.
     const throttles = [...definitions.values()].map((d) => throttleFor(d, iteration.throttle));
@@ -100,6 +109,7 @@ export class IterationWorker<
       maxCheckpointLagItems: _maxCheckpointLagItems,
       maxCheckpointLagMs: _maxCheckpointLagMs,
       unknownJobGraceMs: _unknownJobGraceMs,
+      openTelemetry: _openTelemetry,
       ...workerOptions
     } = options;
     const self: { worker?: IterationWorker<B, C> } = {};
@@ -110,6 +120,7 @@ export class IterationWorker<
     super(queueName, processor, bullOptions as WorkerOptions<never>, backendFactory as never);
     self.worker = this;
     this.iteration = iteration;
+    this.#telemetryOption = telemetryOption;
     this.definitions = definitions;
     this.logger = (logger ?? defaultLogger()).child({ queue: queueName });
     this.#warmUp(throttles);
@@ -142,6 +153,7 @@ export class IterationWorker<
       await super.close(force);
     } finally {
       clearTimeout(this.#deadline);
+      void this.#telemetry?.then((telemetry) => telemetry?.close());
       this.#unregisterSignals?.();
       this.#unregisterSignals = undefined;
     }
@@ -178,14 +190,26 @@ export class IterationWorker<
     if (token === undefined) {
       throw new Error(`BullMQ gave iteration job "${job.name}" (id ${job.id}) no lock token`);
     }
+    const telemetry = await (this.#telemetry ??= this.#startTelemetry());
     const run = new IterationRun(this.#host(), definition, job, token, signal);
     this.#runs.add(run);
     if (this.#shuttingDown) run.interrupt('shutdown');
     try {
-      return await run.execute();
+      return await (telemetry === undefined
+        ? run.execute()
+        : telemetry.observe(run, () => run.execute()));
     } finally {
       this.#runs.delete(run);
     }
+  }
+
+  #startTelemetry(): Promise<WorkerTelemetry | undefined> {
+    return WorkerTelemetry.start(this.#telemetryOption, this.name, this, this.logger).catch(
+      (error: unknown) => {
+        this.logger.warn({ err: error }, 'OpenTelemetry could not start; runs are not traced');
+        return undefined;
+      },
+    );
   }
 
   #host(): RunHost {

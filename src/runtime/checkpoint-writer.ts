@@ -63,6 +63,8 @@ export class CheckpointWriter {
   #durable = 0;
   /** When the write in flight (or the first failed try of the one being retried) started. */
   #busySince = 0;
+  /** When the newest durable checkpoint's snapshot was taken (`coarseNow()`; the run's start before any). */
+  #durableAt = coarseNow();
   /** Wakes a retry that waits out its backoff, when the writer is closed meanwhile. */
   #wakeRetry: (() => void) | undefined;
   readonly #opts: CheckpointWriterOptions;
@@ -97,6 +99,15 @@ export class CheckpointWriter {
   /** Items finished since the newest durable checkpoint. */
   get lagItems(): number {
     return this.#marked - this.#durable;
+  }
+
+  /**
+   * Milliseconds between the newest finished item (taken as `now`, a `coarseNow()` reading) and the
+   * snapshot of the newest durable checkpoint; 0 when every finished item is durable. Read by
+   * metrics, never by the loop.
+   */
+  lagMs(now: number): number {
+    return this.#marked > this.#durable ? Math.max(0, now - this.#durableAt) : 0;
   }
 
   /** Records that the state changed; starts a background write when none is in flight. */
@@ -179,6 +190,7 @@ export class CheckpointWriter {
     for (let attempt = 1; ; attempt++) {
       this.#dirty = false;
       const covers = this.#marked;
+      const takenAt = coarseNow();
       let saved: boolean;
       try {
         // The newest state on every try: a retry after an outage writes where the loop is now.
@@ -208,6 +220,7 @@ export class CheckpointWriter {
       }
       this.#writes++;
       this.#durable = covers;
+      this.#durableAt = takenAt;
       return;
     }
   }

@@ -50,6 +50,7 @@ describe('the packed package', () => {
       kind: 'redis',
       selectedBy: 'BULLMQ_ITERATION_REDIS_URL',
       testing: 'function',
+      throttle: ['function', 'function'],
     });
     // The embedded default, asked for without PGlite installed, names the package to install.
     expect(result.embedded).toContain(
@@ -106,6 +107,7 @@ describe('the packed package', () => {
       processed: 2,
       kind: 'embedded',
       inline: 'completed',
+      healthCheck: 'custom',
     });
   });
 });

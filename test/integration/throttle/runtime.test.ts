@@ -9,7 +9,8 @@ import type {
   IterationSummary,
   IterationThrottledEvent,
 } from '../../../src/index.js';
-import { exponentialBackoff, healthCheck } from '../../../src/index.js';
+import { exponentialBackoff } from '../../../src/index.js';
+import { healthCheck } from '../../../src/throttle/index.js';
 import { withCluster } from '../../support/backends.js';
 import { completion, eventually, iterationWorker, storedState } from '../../support/iteration.js';
 import { range } from '../../support/jobs.js';

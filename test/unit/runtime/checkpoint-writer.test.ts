@@ -235,4 +235,27 @@ describe('CheckpointWriter', () => {
     // Nothing in flight: the store keeps up, whatever the clock says.
     expect(writer.behind(coarseNow() + 10_000)).toBe(false);
   });
+
+  it('tells its lag in ms: the age of the newest durable snapshot while items past it are unwritten', async () => {
+    const { store, writer, advance } = setup();
+    const now = coarseNow();
+    expect(writer.lagMs(now + 5_000)).toBe(0);
+    const before = coarseNow();
+    // The write starts here, and its snapshot is taken now: between `before` and `takenAt`.
+    advance(1);
+    // Nothing durable yet: the lag counts from the writer's start.
+    expect(writer.lagMs(now + 5_000)).toBeGreaterThanOrEqual(5_000);
+    const takenAt = coarseNow();
+    await store.land();
+    // Every marked item is durable: no lag, whatever the clock says.
+    expect(writer.lagMs(takenAt + 60_000)).toBe(0);
+    advance(2);
+    advance(3);
+    expect(writer.lagItems).toBe(2);
+    expect(writer.lagMs(takenAt + 1_000)).toBeGreaterThanOrEqual(1_000);
+    expect(writer.lagMs(takenAt + 1_000)).toBeLessThanOrEqual(1_000 + takenAt - before);
+    await store.land();
+    await store.land();
+    expect(writer.lagMs(coarseNow() + 60_000)).toBe(0);
+  });
 });

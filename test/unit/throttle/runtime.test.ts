@@ -7,12 +7,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { BuildEnumeratorArgs, IterationWorkerOptions } from '../../../src/index.js';
 import {
   defineIterationJob,
-  healthCheck,
   IterationDefinitionError,
   IterationWorker,
-  NO_THROTTLE,
-  NO_THROTTLE_STATS,
-  resolveThrottle,
 } from '../../../src/index.js';
 import { CheckpointWriter } from '../../../src/runtime/checkpoint-writer.js';
 import type { LoopRun } from '../../../src/runtime/loop.js';
@@ -25,6 +21,12 @@ import {
   throttleFor,
   ThrottleGate,
 } from '../../../src/runtime/throttle-gate.js';
+import {
+  healthCheck,
+  NO_THROTTLE,
+  NO_THROTTLE_STATS,
+  resolveThrottle,
+} from '../../../src/throttle/index.js';
 import { recordingLogger } from './helpers.js';
 
 const job = { id: '7', name: 'j' } as unknown as Job;

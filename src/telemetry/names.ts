@@ -1,0 +1,64 @@
+/**
+ * The names this library gives its spans, span events, attributes and metrics: one list, so the
+ * observability guide, the code and the tests cannot drift apart. Attribute keys shared with
+ * BullMQ's own spans (`bullmq.queue.name`, `bullmq.job.name`, `bullmq.job.id`) are spelled as
+ * BullMQ spells them, so one query finds both.
+ */
+
+/** Instrumentation scope of the tracer and the meter. */
+export const INSTRUMENTATION_NAME = 'bullmq-iteration';
+
+/** The span of one run is named `iteration.run <job name>`. */
+export const RUN_SPAN_PREFIX = 'iteration.run';
+
+export const ATTR = {
+  queue: 'bullmq.queue.name',
+  jobName: 'bullmq.job.name',
+  jobId: 'bullmq.job.id',
+  /** Items finished by this run. */
+  items: 'bullmq.iteration.items',
+  /** Items finished over the life of the job, at the end of the run. */
+  processed: 'bullmq.iteration.processed',
+  /** How the run ended: see {@link RunOutcome}. */
+  outcome: 'bullmq.iteration.outcome',
+  /** Why it was interrupted (`shutdown`, `max-runtime`, ...), when it was. */
+  interruptReason: 'bullmq.iteration.interrupt.reason',
+  /** The throttle condition that held, and what it saw, when the run was throttled. */
+  throttleCondition: 'bullmq.iteration.throttle.condition',
+  throttleReason: 'bullmq.iteration.throttle.reason',
+  throttleDelayMs: 'bullmq.iteration.throttle.delay_ms',
+  /** An operator's reason for a pause or a cancel. */
+  controlReason: 'bullmq.iteration.control.reason',
+  /** Status of a finished run, on the `runs` counter. */
+  status: 'bullmq.iteration.status',
+} as const;
+
+/** Metric names (OpenTelemetry spelling; the observability guide lists the Prometheus ones). */
+export const METRIC = {
+  itemsProcessed: 'bullmq.iteration.items.processed',
+  itemDuration: 'bullmq.iteration.item.duration',
+  checkpointLagItems: 'bullmq.iteration.checkpoint.lag.items',
+  checkpointLagTime: 'bullmq.iteration.checkpoint.lag.time',
+  throttledTime: 'bullmq.iteration.throttled.time',
+  interruptions: 'bullmq.iteration.interruptions',
+  runs: 'bullmq.iteration.runs',
+  runProcessed: 'bullmq.iteration.run.processed',
+  runTotal: 'bullmq.iteration.run.total',
+  runActive: 'bullmq.iteration.run.active',
+} as const;
+
+/**
+ * How a run ended, on its span (`bullmq.iteration.outcome`) and on the `runs` counter
+ * (`bullmq.iteration.status`). `requeue-failed`: the job could not be moved back to its queue and
+ * is left to BullMQ's stalled check.
+ */
+export type RunOutcome =
+  | 'completed'
+  | 'cancelled'
+  | 'interrupted'
+  | 'throttled'
+  | 'recovering'
+  | 'paused'
+  | 'lock-lost'
+  | 'failed'
+  | 'requeue-failed';
