@@ -62,6 +62,11 @@ export interface IterationState {
    * is then the number of records done.
    */
   replay?: ReplayState;
+  /**
+   * Set on the parent job of a parallel run once its partitions are planned: the plan, one JSON
+   * value per partition, stored before any partition job is added (see src/parallel/).
+   */
+  parallel?: { readonly plan: JsonValue[] };
 }
 
 export function initialState(now: number): IterationState {
