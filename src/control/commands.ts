@@ -8,6 +8,7 @@ import type { Job } from 'bullmq';
 
 import { RunControlError } from '../errors.js';
 import { PARK_DELAY_MS } from '../runtime/run.js';
+import { moveDelayedPartitions } from './partition-moves.js';
 import type { ControlAction } from './request.js';
 import { parseControl, serializeControl } from './request.js';
 import type { IterationRunInfo } from './status.js';
@@ -37,6 +38,8 @@ export async function pauseRun(
   const job = await request(queue, jobId, 'pause', options);
   // A job waiting in the delayed set is parked right away instead of when it next comes due.
   if ((await job.getState()) === 'delayed') await quietly(job.changeDelay(PARK_DELAY_MS));
+  // A parallel run: its partitions obey the parent's request; delayed ones are parked now.
+  await moveDelayedPartitions(queue, jobId, (child) => child.changeDelay(PARK_DELAY_MS));
   return getRun(queue, jobId);
 }
 
@@ -58,6 +61,8 @@ export async function resumeRun(queue: ControlQueue, jobId: string): Promise<Ite
   }
   await store.setControl(ref, null);
   if ((await job.getState()) === 'delayed') await quietly(job.promote());
+  // Parked partitions of a parallel run wake up; one paused on its own parks again.
+  await moveDelayedPartitions(queue, jobId, (child) => child.promote());
   return getRun(queue, jobId);
 }
 
@@ -73,6 +78,7 @@ export async function cancelRun(
 ): Promise<IterationRunInfo> {
   const job = await request(queue, jobId, 'cancel', options);
   if ((await job.getState()) === 'delayed') await quietly(job.promote());
+  await moveDelayedPartitions(queue, jobId, (child) => child.promote());
   return getRun(queue, jobId);
 }
 
