@@ -54,4 +54,37 @@ describe.each(backends)('parallel run on $name', (b) => {
       await Promise.all(pool.map((w) => w.close()));
     }
   });
+
+  it('a worker closed mid-run (a deploy) hands its partitions over: every item still exactly once', async () => {
+    const queueName = uniqueQueueName('parallel-deploy');
+    const queue = b.queue(queueName);
+    const c = parallelCounter({ total: 600, partitions: 6, stepMs: 2 });
+    const [leaving, ...staying] = workers(b, queueName, c.job, 3);
+    const interrupted: unknown[] = [];
+    leaving!.on('iteration.interrupted', (event) => interrupted.push(event));
+    try {
+      const parent = await c.job.enqueue(queue, {});
+      await eventually(() => (c.seen.length >= 60 ? true : undefined), 'items to run');
+      expect(leaving!.activeRuns).toBeGreaterThan(0);
+      await leaving!.close();
+      expect(interrupted.length).toBeGreaterThan(0);
+      const summary = await eventually(
+        async () => {
+          const job = await queue.getJob(parent.id!);
+          return (await job?.getState()) === 'completed'
+            ? (job!.returnvalue as IterationSummary)
+            : undefined;
+        },
+        'the parent to complete',
+        60_000,
+      );
+      expect(duplicates(c.seen)).toEqual([]);
+      expect([...c.seen].sort((x, y) => x - y)).toEqual(range(600));
+      expect(summary).toMatchObject({ outcome: 'completed', processed: 600 });
+      expect(summary.timesInterrupted).toBeGreaterThanOrEqual(interrupted.length);
+      expect(c.calls).toMatchObject({ start: 1, complete: 1 });
+    } finally {
+      await Promise.all([leaving!, ...staying].map((w) => w.close()));
+    }
+  });
 });
