@@ -2,7 +2,7 @@
 // workers, every item exactly once, onStart and onComplete once, the parent's summary summed.
 import { describe, expect, it } from 'vitest';
 
-import { getRun, type IterationSummary } from '../../../src/index.js';
+import { getRun, type IterationSummary, type ParallelProgress } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import { eventually } from '../../support/iteration.js';
 import { duplicates, range } from '../../support/jobs.js';
@@ -85,6 +85,38 @@ describe.each(backends)('parallel run on $name', (b) => {
       expect(c.calls).toMatchObject({ start: 1, complete: 1 });
     } finally {
       await Promise.all([leaving!, ...staying].map((w) => w.close()));
+    }
+  });
+
+  it("the parent's progress is the run's aggregate while it runs (what bull-board's ring shows)", async () => {
+    const queueName = uniqueQueueName('parallel-progress');
+    const queue = b.queue(queueName);
+    const c = parallelCounter({ total: 600, partitions: 3, stepMs: 3 });
+    const pool = workers(b, queueName, c.job, 2, { progressIntervalMs: 100 });
+    try {
+      const parent = await c.job.enqueue(queue, {});
+      const midway = await eventually(async () => {
+        const progress = (await queue.getJob(parent.id!))?.progress as ParallelProgress | undefined;
+        return typeof progress === 'object' && progress.processed >= 60 ? progress : undefined;
+      }, 'the parent to show partitions progress');
+      expect(midway).toMatchObject({ status: 'running', total: 600, partitions: { count: 3 } });
+      expect(midway.progress).toBeGreaterThan(0);
+      expect(midway.progress).toBeLessThan(100);
+      // Summed from what the partitions published: never ahead of what they processed.
+      expect(midway.processed).toBeLessThanOrEqual(c.seen.length);
+      await eventually(
+        async () => ((await parent.getState()) === 'completed' ? true : undefined),
+        'the run',
+        40_000,
+      );
+      expect((await queue.getJob(parent.id!))?.progress).toMatchObject({
+        status: 'completed',
+        progress: 100,
+        processed: 600,
+        partitions: { count: 3, finished: 3 },
+      });
+    } finally {
+      await Promise.all(pool.map((w) => w.close()));
     }
   });
 });
