@@ -221,7 +221,8 @@ export interface IterationJob<Params, Item, Cursor> {
   readonly definition: IterationJobDefinition<Params, Item, Cursor>;
   /**
    * Adds a run of this job to `queue`. The job's data is `params`, untouched: a plain
-   * `queue.add(job.name, params)` is equivalent.
+   * `queue.add(job.name, params)` is equivalent. For a job with `partitions`, the job returned is
+   * the run's parent: it completes once every partition completed.
    *
    * @example
    * ```ts

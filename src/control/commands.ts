@@ -23,7 +23,8 @@ export interface ControlOptions {
 
 /**
  * Pauses a run: a running job stops at its next item boundary, saves its cursor and parks without
- * holding a worker slot; a waiting or delayed job parks before it starts again. Idempotent.
+ * holding a worker slot; a waiting or delayed job parks before it starts again. Idempotent. On
+ * the parent of a parallel run, every partition pauses (those added later too).
  *
  * @example
  * ```ts
@@ -45,7 +46,7 @@ export async function pauseRun(
 
 /**
  * Resumes a paused run (or withdraws a pause not yet served): it continues from its cursor as
- * soon as a worker is free. Throws `RunControlError` (`not-paused`) when no pause is in force.
+ * soon as a worker is free; on a parallel run's parent, every partition parked by its pause does. Throws `RunControlError` (`not-paused`) when no pause is in force.
  */
 export async function resumeRun(queue: ControlQueue, jobId: string): Promise<IterationRunInfo> {
   const job = await findJob(queue, jobId);
@@ -69,7 +70,9 @@ export async function resumeRun(queue: ControlQueue, jobId: string): Promise<Ite
 /**
  * Cancels a run: a running job stops at its next item boundary, runs `onShutdown` and ends with
  * outcome `cancelled` (BullMQ completes it: no retry, no failure); its cursor stays stored for
- * inspection. A delayed or paused job is woken so a worker ends it promptly.
+ * inspection. A delayed or paused job is woken so a worker ends it promptly. On the parent of a
+ * parallel run, every partition is cancelled, pending ones are never started, and the run ends
+ * `cancelled` once its partitions have stopped.
  */
 export async function cancelRun(
   queue: ControlQueue,

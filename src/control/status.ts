@@ -117,6 +117,8 @@ export const STALE_AFTER_MS = 30_000;
 
 /**
  * The iteration state of one job. Throws `RunControlError` (`not-found`) when there is no such job.
+ * For the parent of a parallel run, the whole run: figures summed over its partitions, and
+ * `partitions`, one entry per partition.
  *
  * @example
  * ```ts
@@ -155,7 +157,8 @@ const LISTED_STATES: JobState[] = [
 ];
 
 /**
- * The runs of a queue: active first, then waiting, delayed and finished ones. Every job that is not
+ * The runs of a queue: active first, then waiting, delayed and finished ones. A parallel run is
+ * listed once, on its parent (see `getRun`); its partition jobs are not listed on their own. Every job that is not
  * completed is listed (a waiting run that never started, a failed one, a job no worker knows);
  * completed jobs only when they were iteration runs or their name is in `names`.
  */
