@@ -46,7 +46,7 @@ export function partitionHost(
   host: RunHost,
   own: JobRef,
   parent: JobRef,
-  afterPublish: () => Promise<void>,
+  afterPublish: (status: unknown) => Promise<void>,
 ): RunHost {
   const store = host.store;
   const seen: CheckpointStore = {
@@ -65,7 +65,7 @@ export function partitionHost(
     store: seen,
     publishProgress: async (job, progress) => {
       await host.publishProgress(job, progress);
-      await afterPublish();
+      await afterPublish((progress as { status?: unknown }).status);
     },
   };
 }

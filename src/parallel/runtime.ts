@@ -70,7 +70,10 @@ export class ParallelRuntime {
     return {
       kind: 'run',
       definition: wrapped,
-      host: partitionHost(host, own, parent, () => this.#republish(partition, false)),
+      // A partition's lifecycle changes (completed, cancelled, paused…) republish at once.
+      host: partitionHost(host, own, parent, (status) =>
+        this.#republish(partition, status !== 'running'),
+      ),
     };
   }
 
@@ -83,11 +86,19 @@ export class ParallelRuntime {
     return new ParentRun({ host, definition, job, token, queue: this.#queue }).execute();
   }
 
-  /** A partition completed (its onComplete step): start the next of its lane, then report. */
+  /**
+   * A partition completed (its onComplete step): start the next of its lane. A failure here only
+   * costs concurrency: the parent adds every partition still missing when it wakes up.
+   */
   async #completed(definition: Definition, job: Job): Promise<void> {
-    const partition = partitionOf(job.data)!;
-    await this.#startNext(definition, job, partition);
-    await this.#republish(partition, true);
+    try {
+      await this.#startNext(definition, job, partitionOf(job.data)!);
+    } catch (error) {
+      this.#host().logger.warn(
+        { err: error, jobId: job.id },
+        'could not add the next partition of the lane; the parent adds it when it wakes up',
+      );
+    }
   }
 
   async #startNext(definition: Definition, job: Job, partition: PartitionData): Promise<void> {

@@ -19,10 +19,9 @@ describe.each(backends)('parallel run on $name', (b) => {
       const parent = await c.job.enqueue(queue, {});
       const summary = await eventually(
         async () => {
-          const job = await queue.getJob(parent.id!);
-          return (await job?.getState()) === 'completed'
-            ? (job!.returnvalue as IterationSummary)
-            : undefined;
+          // The state first: a job read before it completed has no return value yet.
+          if ((await parent.getState()) !== 'completed') return undefined;
+          return (await queue.getJob(parent.id!))!.returnvalue as IterationSummary;
         },
         'the parent to complete',
         40_000,
@@ -70,10 +69,9 @@ describe.each(backends)('parallel run on $name', (b) => {
       expect(interrupted.length).toBeGreaterThan(0);
       const summary = await eventually(
         async () => {
-          const job = await queue.getJob(parent.id!);
-          return (await job?.getState()) === 'completed'
-            ? (job!.returnvalue as IterationSummary)
-            : undefined;
+          // The state first: a job read before it completed has no return value yet.
+          if ((await parent.getState()) !== 'completed') return undefined;
+          return (await queue.getJob(parent.id!))!.returnvalue as IterationSummary;
         },
         'the parent to complete',
         60_000,
