@@ -99,4 +99,30 @@ describe.each(backends)('parallel run control on $name', (b) => {
       await Promise.all(pool.map((w) => w.close()));
     }
   });
+
+  it('a run paused before it started parks without planning; resume plans and runs it', async () => {
+    const queueName = uniqueQueueName('parallel-pause-early');
+    const queue = b.queue(queueName);
+    const c = parallelCounter({ total: 60, partitions: 3 });
+    const parent = await c.job.enqueue(queue, {});
+    await pauseRun(queue, parent.id!);
+    const pool = workers(b, queueName, c.job, 1);
+    try {
+      const paused = await eventually(async () => {
+        const run = await getRun(queue, parent.id!);
+        return run.status === 'paused' ? run : undefined;
+      }, 'the parent to park');
+      expect(paused.partitions).toBeUndefined();
+      expect(c.calls).toMatchObject({ start: 0, plans: 0 });
+      await resumeRun(queue, parent.id!);
+      const done = await eventually(async () => {
+        const run = await getRun(queue, parent.id!);
+        return run.status === 'completed' ? run : undefined;
+      }, 'the run to complete');
+      expect(done).toMatchObject({ processed: 60 });
+      expect(c.calls).toMatchObject({ start: 1, plans: 1, complete: 1 });
+    } finally {
+      await Promise.all(pool.map((w) => w.close()));
+    }
+  });
 });
