@@ -39,7 +39,7 @@ export class ParallelRuntime {
   readonly #definitions: ReadonlyMap<string, Definition>;
   readonly #host: () => RunHost;
   readonly #wrapped = new WeakMap<Definition, Definition>();
-  readonly #throttle = new RunProgressThrottle();
+  #throttle: RunProgressThrottle | undefined;
 
   constructor(
     worker: FailedEvents,
@@ -161,6 +161,7 @@ export class ParallelRuntime {
   }
 
   async #republish(partition: PartitionData, force: boolean): Promise<void> {
+    this.#throttle ??= new RunProgressThrottle(this.#host().options.progressIntervalMs);
     if (!force && !this.#throttle.due(partition.run)) return;
     await publishRunProgress(this.#queue, partition.run, partition.count);
   }

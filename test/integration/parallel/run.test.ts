@@ -89,7 +89,7 @@ describe.each(backends)('parallel run on $name', (b) => {
   it("the parent's progress is the run's aggregate while it runs (what bull-board's ring shows)", async () => {
     const queueName = uniqueQueueName('parallel-progress');
     const queue = b.queue(queueName);
-    const c = parallelCounter({ total: 600, partitions: 3, stepMs: 3 });
+    const c = parallelCounter({ total: 900, partitions: 3, stepMs: 3 });
     const pool = workers(b, queueName, c.job, 2, { progressIntervalMs: 100 });
     try {
       const parent = await c.job.enqueue(queue, {});
@@ -97,7 +97,7 @@ describe.each(backends)('parallel run on $name', (b) => {
         const progress = (await queue.getJob(parent.id!))?.progress as ParallelProgress | undefined;
         return typeof progress === 'object' && progress.processed >= 60 ? progress : undefined;
       }, 'the parent to show partitions progress');
-      expect(midway).toMatchObject({ status: 'running', total: 600, partitions: { count: 3 } });
+      expect(midway).toMatchObject({ status: 'running', total: 900, partitions: { count: 3 } });
       expect(midway.progress).toBeGreaterThan(0);
       expect(midway.progress).toBeLessThan(100);
       // Summed from what the partitions published: never ahead of what they processed.
@@ -110,7 +110,7 @@ describe.each(backends)('parallel run on $name', (b) => {
       expect((await queue.getJob(parent.id!))?.progress).toMatchObject({
         status: 'completed',
         progress: 100,
-        processed: 600,
+        processed: 900,
         partitions: { count: 3, finished: 3 },
       });
     } finally {
