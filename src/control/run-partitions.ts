@@ -136,7 +136,10 @@ function runStatus(parent: string, control: ControlRequest | undefined, statuses
   if (FINAL.has(parent) || parent === 'running' || parent === 'stale') return parent;
   if (control?.action === 'cancel') return 'cancelling';
   const someActive = statuses.some((s) => ACTIVE.has(s));
-  if (control?.action === 'pause') return someActive ? 'pausing' : 'paused';
+  // A stale partition is still active for BullMQ (its worker died, or it is being parked).
+  if (control?.action === 'pause') {
+    return someActive || statuses.includes('stale') ? 'pausing' : 'paused';
+  }
   if (someActive) return 'running';
   return WAITING_ORDER.find((s) => statuses.includes(s)) ?? 'waiting';
 }
