@@ -16,6 +16,8 @@ import { startPostgres } from '../test/setup/postgres-server.js';
 import { startRedis } from '../test/setup/redis-server.js';
 import type { Result } from './enumerators/index.js';
 import { runEnumeratorBenchmarks } from './enumerators/index.js';
+import type { ParallelResult } from './parallel.js';
+import { benchmarkParallel, renderParallel } from './parallel.js';
 import type { BackendTarget, RuntimeResult, RuntimeSizes } from './runtime.js';
 import { benchmarkRuntime, runtimeRunner } from './runtime.js';
 import type { TelemetryResult } from './telemetry.js';
@@ -103,9 +105,17 @@ try {
       runtime: runtimeRunner(targets[0]![0]),
     });
     const transactional = await exactlyOnce();
+    const parallel: ParallelResult[] = [];
+    // Redis and PostgreSQL: PGlite's single session is for local development, not for scale-out.
+    for (const [target] of targets.slice(0, 2)) {
+      parallel.push(...(await benchmarkParallel(target, quick ? 5_000 : 100_000, progress)));
+    }
     progress('done');
     process.stderr.write('\n');
-    const report = render(machine, runtime, telemetry, enumerators, transactional);
+    const report = [
+      render(machine, runtime, telemetry, enumerators, transactional),
+      ...renderParallel(parallel),
+    ].join('\n');
     console.log(report);
     if (!values['no-write']) {
       writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report);

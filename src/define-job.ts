@@ -11,6 +11,7 @@ import { enqueuedParams } from './enqueue-params.js';
 import type { EnumeratorSource } from './enumerator.js';
 import type { JsonCompatible } from './json.js';
 import type { CheckpointMode } from './options.js';
+import type { PartitionFailurePolicy } from './parallel/plan.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
 import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
@@ -22,11 +23,21 @@ import { validateDefinition } from './validate-definition.js';
 export type MaybePromise<T> = T | Promise<T>;
 
 /** What `buildEnumerator` receives. */
-export interface BuildEnumeratorArgs<Params, Cursor> {
+// `any` by default so that `partition.from` reads without annotations; `partitions` infers it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface BuildEnumeratorArgs<Params, Cursor, Partition = any> {
   /** The job's params: its BullMQ data, as given to `enqueue` (after `parseParams`, if any). */
   readonly params: Params;
   /** `null` on the first run; afterwards the cursor of the last finished item. */
   readonly cursor: Cursor | null;
+  readonly job: Job<Params>;
+  /** The partition this job processes, in a parallel run (see `partitions`); else `undefined`. */
+  readonly partition: Partition;
+}
+
+/** What `partitions` receives: the run's params and its parent job. */
+export interface PartitionsArgs<Params> {
+  readonly params: Params;
   readonly job: Job<Params>;
 }
 
@@ -86,9 +97,32 @@ export type IterationCallback<Params, Cursor> = (
   ctx: IterationContext<Params, Cursor>,
 ) => MaybePromise<void>;
 
-export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Partition = any> {
   /** The BullMQ job name; unique among the jobs of one worker. */
   readonly name: string;
+  /**
+   * Makes the job a parallel run: planned once when the run starts, one partition per element of
+   * the array (JSON values), each processed by its own child job, on any worker, at the same time.
+   * `buildEnumerator` receives the partition as `partition`; `onStart` and `onComplete` run once
+   * per run. See the parallel guide. @defaultValue none: one job iterates everything
+   *
+   * @example
+   * ```ts
+   * partitions: ({ params }) => rangePartitions({ from: 0, to: params.lastId + 1, count: 32 }),
+   * ```
+   */
+  readonly partitions?: (args: PartitionsArgs<Params>) => MaybePromise<readonly Partition[]>;
+  /**
+   * At most this many partitions of one run are active (waiting or running) at once, so one huge
+   * run cannot take every worker slot. @defaultValue unlimited: every partition is added at once
+   */
+  readonly maxConcurrentPartitions?: number;
+  /**
+   * What the other partitions do when one exhausts its attempts (the run fails either way).
+   * @defaultValue `'finish-others'`
+   */
+  readonly onPartitionFailure?: PartitionFailurePolicy;
   /**
    * Builds the enumerator from the job's params and its cursor: `null` on the first run, the last
    * saved cursor afterwards, in which case it must yield only what comes after that cursor.
@@ -100,7 +134,7 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined> {
    * ```
    */
   buildEnumerator(
-    args: BuildEnumeratorArgs<Params, Cursor>,
+    args: BuildEnumeratorArgs<Params, Cursor, Partition>,
   ): MaybePromise<BuiltEnumerator<Item, Cursor>>;
   /** The work for one item. Throwing fails the attempt; the retry starts again at this item. */
   eachIteration(item: Item, ctx: ItemContext<Params, Cursor, Tx>): MaybePromise<void>;
@@ -121,13 +155,19 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined> {
    * it: the job then fails without retry, with your message.
    */
   readonly parseParams?: (data: unknown) => Params;
-  /** Once in the life of the job, before its first item. Not called on resumes or retries. */
+  /**
+   * Once in the life of the job, before its first item. Not called on resumes or retries. In a
+   * parallel run, once per run, before any partition is planned.
+   */
   readonly onStart?: IterationCallback<Params, Cursor>;
   /** At the start of every later run (after an interruption or a failed attempt). */
   readonly onResume?: IterationCallback<Params, Cursor>;
   /** At the end of every run, whatever its outcome; errors are logged, never change the outcome. */
   readonly onShutdown?: IterationCallback<Params, Cursor>;
-  /** Once, when the enumerator is exhausted or `stop()` was called. */
+  /**
+   * Once, when the enumerator is exhausted or `stop()` was called. In a parallel run, once per
+   * run, after every partition completed (`ctx.processed` is the sum over partitions).
+   */
   readonly onComplete?: IterationCallback<Params, Cursor>;
   /**
    * Wall time one run may take before it checkpoints and requeues itself, so a long job shares the
@@ -247,7 +287,8 @@ export interface IterationJob<Params, Item, Cursor, Tx = undefined> {
   readonly definition: IterationJobDefinition<Params, Item, Cursor, Tx>;
   /**
    * Adds a run of this job to `queue`. The job's data is `params`, untouched: a plain
-   * `queue.add(job.name, params)` is equivalent.
+   * `queue.add(job.name, params)` is equivalent. For a job with `partitions`, the job returned is
+   * the run's parent: it completes once every partition completed.
    *
    * @example
    * ```ts
@@ -305,12 +346,20 @@ export type JsonChecked<Params, Cursor> = [Params] extends [JsonCompatible<Param
  * (`ArgCursor`, `unknown` unless annotated) so that TypeScript infers the job's cursor from the
  * enumerator it returns instead of fixing it to `unknown` when it types the argument.
  */
-export interface DefinitionInput<Params, Item, Cursor, ArgCursor, Tx = undefined> extends Omit<
-  IterationJobDefinition<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>,
+export interface DefinitionInput<
+  Params,
+  Item,
+  Cursor,
+  ArgCursor,
+  Tx = undefined,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  Partition = any,
+> extends Omit<
+  IterationJobDefinition<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx, Partition>,
   'buildEnumerator'
 > {
   buildEnumerator(
-    args: BuildEnumeratorArgs<Params, ArgCursor>,
+    args: BuildEnumeratorArgs<Params, ArgCursor, Partition>,
   ): MaybePromise<BuiltEnumerator<Item, Cursor>>;
 }
 
@@ -337,15 +386,18 @@ export function defineIterationJob<
   Cursor = unknown,
   ArgCursor = unknown,
   Tx = undefined,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  Partition = any,
 >(
-  definition: DefinitionInput<Params, Item, Cursor, ArgCursor, Tx> &
+  definition: DefinitionInput<Params, Item, Cursor, ArgCursor, Tx, Partition> &
     JsonChecked<Params, ChosenCursor<ArgCursor, Cursor>>,
 ): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>;
 export function defineIterationJob<Params = Record<string, unknown>>(
   definition: StepsJobDefinition<Params> & JsonChecked<Params, null>,
 ): IterationStepsJob<Params>;
-export function defineIterationJob<Params, Item, Cursor, ArgCursor, Tx>(
-  definition: DefinitionInput<Params, Item, Cursor, ArgCursor, Tx> | StepsJobDefinition<Params>,
+export function defineIterationJob<Params, Item, Cursor, ArgCursor, Tx, Partition>(
+  definition:
+    DefinitionInput<Params, Item, Cursor, ArgCursor, Tx, Partition> | StepsJobDefinition<Params>,
 ): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx> | IterationStepsJob<Params> {
   const throttle = validateDefinition(definition);
   const frozen = Object.freeze({ ...definition });

@@ -126,6 +126,7 @@ export type {
 export type { JsonCompatible, JsonObject, JsonPrimitive, JsonValue } from './json.js';
 export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
+export * from './parallel/index.js';
 export type {
   ArrayPartitionsOptions,
   CsvPartition,

@@ -5,6 +5,7 @@
  */
 import { IterationDefinitionError } from './errors.js';
 import { validateCheckpointMode, validateOptionalDuration } from './options.js';
+import { validateParallelOptions } from './parallel/plan.js';
 import { itemPolicyOf } from './runtime/item-policy.js';
 import { validateLimits } from './runtime/limits.js';
 import { hasSteps, validateSteps } from './steps-definition.js';
@@ -68,6 +69,7 @@ export function validateDefinition(definition: unknown): ResolvedThrottle {
   }
   validateCheckpointMode(d.checkpointMode, `iteration job "${name}"`);
   validateLimits(d, `iteration job "${name}"`);
+  validateParallelOptions(d, name);
   itemPolicyOf(d as { name: string; itemErrors?: unknown });
   validateTransactional(d, name);
   return resolveThrottle(d.throttle as ThrottleOption | undefined, { jobName: name });

@@ -27,6 +27,7 @@ import type { IterationWorkerEvents } from './events.js';
 import { defaultLogger } from './logger.js';
 import type { IterationOptions, ResolvedIterationOptions } from './options.js';
 import { BULLMQ_OVERRIDES, resolveIterationOptions } from './options.js';
+import { ParallelRuntime } from './parallel/runtime.js';
 import type { RunHost } from './runtime/host.js';
 import { promoteDelayed } from './runtime/host.js';
 import type { IterationSummary } from './runtime/ledger.js';
@@ -78,6 +79,7 @@ export class IterationWorker<
   readonly #telemetryOption: ResolvedTelemetryOption;
   /** Started on the first job: see src/telemetry/. */
   #telemetry: Promise<WorkerTelemetry | undefined> | undefined;
+  readonly #parallel: ParallelRuntime;
 
   constructor(
     queueName: string,
@@ -123,6 +125,7 @@ export class IterationWorker<
     this.#telemetryOption = telemetryOption;
     this.definitions = definitions;
     this.logger = (logger ?? defaultLogger()).child({ queue: queueName });
+    this.#parallel = new ParallelRuntime(this, definitions, () => this.#host());
     this.#warmUp(throttles);
     this.on('closing', () => this.#beginShutdown());
     if (iteration.handleSignals) {
@@ -191,7 +194,16 @@ export class IterationWorker<
       throw new Error(`BullMQ gave iteration job "${job.name}" (id ${job.id}) no lock token`);
     }
     const telemetry = await (this.#telemetry ??= this.#startTelemetry());
-    const run = new IterationRun(this.#host(), definition, job, token, signal);
+    const route = this.#parallel.route(definition, job, this.#host());
+    if (route?.kind === 'parent')
+      return this.#parallel.runParent(definition, job, token, this.#host());
+    const run = new IterationRun(
+      route?.host ?? this.#host(),
+      route?.definition ?? definition,
+      job,
+      token,
+      signal,
+    );
     this.#runs.add(run);
     if (this.#shuttingDown) run.interrupt('shutdown');
     try {

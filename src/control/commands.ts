@@ -8,6 +8,7 @@ import type { Job } from 'bullmq';
 
 import { RunControlError } from '../errors.js';
 import { PARK_DELAY_MS } from '../runtime/run.js';
+import { moveDelayedPartitions } from './partition-moves.js';
 import type { ControlAction } from './request.js';
 import { parseControl, serializeControl } from './request.js';
 import type { IterationRunInfo } from './status.js';
@@ -22,7 +23,8 @@ export interface ControlOptions {
 
 /**
  * Pauses a run: a running job stops at its next item boundary, saves its cursor and parks without
- * holding a worker slot; a waiting or delayed job parks before it starts again. Idempotent.
+ * holding a worker slot; a waiting or delayed job parks before it starts again. Idempotent. On
+ * the parent of a parallel run, every partition pauses (those added later too).
  *
  * @example
  * ```ts
@@ -37,12 +39,14 @@ export async function pauseRun(
   const job = await request(queue, jobId, 'pause', options);
   // A job waiting in the delayed set is parked right away instead of when it next comes due.
   if ((await job.getState()) === 'delayed') await quietly(job.changeDelay(PARK_DELAY_MS));
+  // A parallel run: its partitions obey the parent's request; delayed ones are parked now.
+  await moveDelayedPartitions(queue, jobId, (child) => child.changeDelay(PARK_DELAY_MS));
   return getRun(queue, jobId);
 }
 
 /**
  * Resumes a paused run (or withdraws a pause not yet served): it continues from its cursor as
- * soon as a worker is free. Throws `RunControlError` (`not-paused`) when no pause is in force.
+ * soon as a worker is free; on a parallel run's parent, every partition parked by its pause does. Throws `RunControlError` (`not-paused`) when no pause is in force.
  */
 export async function resumeRun(queue: ControlQueue, jobId: string): Promise<IterationRunInfo> {
   const job = await findJob(queue, jobId);
@@ -58,13 +62,17 @@ export async function resumeRun(queue: ControlQueue, jobId: string): Promise<Ite
   }
   await store.setControl(ref, null);
   if ((await job.getState()) === 'delayed') await quietly(job.promote());
+  // Parked partitions of a parallel run wake up; one paused on its own parks again.
+  await moveDelayedPartitions(queue, jobId, (child) => child.promote());
   return getRun(queue, jobId);
 }
 
 /**
  * Cancels a run: a running job stops at its next item boundary, runs `onShutdown` and ends with
  * outcome `cancelled` (BullMQ completes it: no retry, no failure); its cursor stays stored for
- * inspection. A delayed or paused job is woken so a worker ends it promptly.
+ * inspection. A delayed or paused job is woken so a worker ends it promptly. On the parent of a
+ * parallel run, every partition is cancelled, pending ones are never started, and the run ends
+ * `cancelled` once its partitions have stopped.
  */
 export async function cancelRun(
   queue: ControlQueue,
@@ -73,6 +81,7 @@ export async function cancelRun(
 ): Promise<IterationRunInfo> {
   const job = await request(queue, jobId, 'cancel', options);
   if ((await job.getState()) === 'delayed') await quietly(job.promote());
+  await moveDelayedPartitions(queue, jobId, (child) => child.promote());
   return getRun(queue, jobId);
 }
 

@@ -6,6 +6,7 @@
 import type { Job, JobState } from 'bullmq';
 
 import type { JsonValue } from '../json.js';
+import { partitionOf } from '../parallel/partition-data.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { percentage } from '../runtime/progress.js';
 import type { IterationState } from '../runtime/state.js';
@@ -14,6 +15,8 @@ import { formatDuration } from '../throttle/duration.js';
 import { isLockHeld } from './job-lock.js';
 import type { ControlRequest } from './request.js';
 import { parseControl } from './request.js';
+import type { PartitionRunInfo } from './run-partitions.js';
+import { foldPartitions } from './run-partitions.js';
 import type { ControlQueue } from './target.js';
 import { findJob, requireUsableQueue, storeOf } from './target.js';
 
@@ -90,6 +93,11 @@ export interface IterationRunInfo {
   readonly transientMs: number;
   /** With status `unknown-job`: since when workers have been handing it back (epoch ms). */
   readonly unknownSince: number | undefined;
+  /**
+   * A parallel run (a job with `partitions`): one entry per partition, in plan order. The run's
+   * own figures above are then summed over them. Absent for other jobs.
+   */
+  readonly partitions?: readonly PartitionRunInfo<RunStatus>[];
 }
 
 /**
@@ -112,6 +120,8 @@ export const STALE_AFTER_MS = 30_000;
 
 /**
  * The iteration state of one job. Throws `RunControlError` (`not-found`) when there is no such job.
+ * For the parent of a parallel run, the whole run: figures summed over its partitions, and
+ * `partitions`, one entry per partition.
  *
  * @example
  * ```ts
@@ -150,7 +160,8 @@ const LISTED_STATES: JobState[] = [
 ];
 
 /**
- * The runs of a queue: active first, then waiting, delayed and finished ones. Every job that is not
+ * The runs of a queue: active first, then waiting, delayed and finished ones. A parallel run is
+ * listed once, on its parent (see `getRun`); its partition jobs are not listed on their own. Every job that is not
  * completed is listed (a waiting run that never started, a failed one, a job no worker knows);
  * completed jobs only when they were iteration runs or their name is in `names`.
  */
@@ -166,7 +177,8 @@ export async function listRuns(
   for (const state of LISTED_STATES) {
     const jobs = (await queue.getJobs([state], 0, limit - 1)) as (Job | undefined)[];
     for (const job of jobs) {
-      if (job?.id === undefined || seen.has(job.id)) continue;
+      // A parallel run is listed once, on its parent, with its partitions folded in.
+      if (job?.id === undefined || seen.has(job.id) || partitionOf(job.data)) continue;
       seen.add(job.id);
       const info = await describeRun(queue, job, state, options.staleAfterMs);
       if (state !== 'completed' || isIteration(info, job) || names.has(job.name)) runs.push(info);
@@ -213,7 +225,7 @@ export async function describeRun(
   const status =
     staleReason !== undefined ? 'stale' : statusOf(bullState, job, state, extras, control);
   const fresh = status === 'running' || status === 'pausing' || status === 'cancelling';
-  return {
+  const info: IterationRunInfo = {
     queueName: queue.name,
     jobId: job.id!,
     jobName: job.name,
@@ -241,6 +253,11 @@ export async function describeRun(
     transientMs: extras?.transientMs ?? 0,
     unknownSince: extras?.status === 'unknown-job' ? extras.unknownSince : undefined,
   };
+  const plan = state?.parallel?.plan;
+  if (plan === undefined) return info;
+  return foldPartitions(queue, info, plan, (child) =>
+    describeRun(queue, child, undefined, staleAfterMs),
+  );
 }
 
 /** Why an active job looks abandoned by its worker, or `undefined` while it is alive. */

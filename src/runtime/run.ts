@@ -370,6 +370,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       params: this.#params,
       cursor: this.ledger.state.cursor,
       job: this.job,
+      // A partition job's definition (src/parallel/partition-job.ts) puts its partition here.
+      partition: undefined,
     };
     const { replay } = this.ledger.state;
     const source: unknown =

@@ -69,6 +69,11 @@ export interface IterationState {
    * it are finished and never run again. Absent until the first step starts.
    */
   step?: StepState;
+  /**
+   * Set on the parent job of a parallel run once its partitions are planned: the plan, one JSON
+   * value per partition, stored before any partition job is added (see src/parallel/).
+   */
+  parallel?: { readonly plan: JsonValue[] };
 }
 
 export function initialState(now: number): IterationState {

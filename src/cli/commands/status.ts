@@ -6,6 +6,7 @@ import { EXIT_CODES_HELP } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { line, useColor } from '../io.js';
 import { loadJobModule } from '../job-module.js';
+import { withPartitionRows } from '../status/partitions.js';
 import type { Snapshot, StatusFormat } from '../status/view.js';
 import { jsonText, plainLines, terminalLines } from '../status/view.js';
 import { watchStatus } from '../status/watch.js';
@@ -19,6 +20,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   module: { type: 'string', short: 'm' },
   limit: { type: 'string' },
+  partitions: { type: 'boolean', short: 'p' },
 } as const;
 
 export const statusCommand: Command = {
@@ -43,6 +45,8 @@ Options:
                             with --watch
   -m, --module <path>       job module: also list its jobs' completed runs without progress
   --limit <n>               at most n jobs per BullMQ state, newest first (default: 50)
+  -p, --partitions          a parallel run (shown once, with its aggregate bar) is followed
+                            by one line per partition (its JSON has them in "partitions")
 
 ${TARGET_HELP}
 
@@ -50,6 +54,7 @@ Examples:
   bullmq-iteration status
   bullmq-iteration status --watch --module ./jobs.ts
   bullmq-iteration status 42 --json
+  bullmq-iteration status 42 --partitions
   REDIS_URL=redis://localhost:6379 bullmq-iteration status -q maintenance -w
 
 ${EXIT_CODES_HELP}`,
@@ -68,9 +73,12 @@ ${EXIT_CODES_HELP}`,
         ? undefined
         : (await loadJobModule(values.module, io.cwd)).jobs.map((job) => job.name);
     const id = positionals[0];
-    const fetch = (queue: CliQueue, backend?: CliBackend) =>
-      fetchSnapshot(queue, id, names, limit, backend?.description);
     const format: StatusFormat = values.json ? 'json' : io.stdout.isTTY ? 'table' : 'plain';
+    const rows = values.partitions && format !== 'json';
+    const fetch = async (queue: CliQueue, backend?: CliBackend) => {
+      const snapshot = await fetchSnapshot(queue, id, names, limit, backend?.description);
+      return rows ? withPartitionRows(snapshot) : snapshot;
+    };
     if (values.watch) {
       if (target.verbose) line(io.stderr, describeTarget(target));
       return watchStatus({ target, io, format, intervalMs, fetch });

@@ -16,7 +16,12 @@ export interface Snapshot {
 /** The lines of a snapshot for a terminal `width` columns wide. */
 export function terminalLines(snapshot: Snapshot, width: number, color: boolean): string[] {
   if (snapshot.single && snapshot.runs[0] !== undefined) {
-    return detailLines(snapshot.runs[0], width, color).map((l) => clip(l, width));
+    const [run, ...partitions] = snapshot.runs;
+    const detail = detailLines(run, width, color).map((l) => clip(l, width));
+    // `status <id> --partitions`: the run's partitions as a table under its detail.
+    return partitions.length === 0
+      ? detail
+      : [...detail, '', ...renderTable(partitions, width, color)];
   }
   if (snapshot.runs.length === 0) {
     return [

@@ -1,0 +1,161 @@
+/**
+ * The status of a parallel run, read from any process: the parent's own info folded with its
+ * partitions' (processed and total summed, rate summed over running partitions, the ETA from
+ * both), and one line per partition. Partitions inherit the run's pause or cancel request in
+ * their status, since that is the request they obey.
+ */
+import type { Job } from 'bullmq';
+
+import type { JsonValue } from '../json.js';
+import type { PartitionFigures } from '../parallel/aggregate.js';
+import { sumFigures } from '../parallel/aggregate.js';
+import { partitionJobId } from '../parallel/partition-data.js';
+import type { ControlRequest } from './request.js';
+
+/** One partition of a parallel run, in `getRun(queue, parentId).partitions`. */
+export interface PartitionRunInfo<Status extends string = string> {
+  /** Position in the plan, from 0. */
+  readonly index: number;
+  /** The partition's own job id (`<parentId>-p<index>`). */
+  readonly jobId: string;
+  /** The partition, as `partitions()` planned it. */
+  readonly partition: JsonValue;
+  /** The partition's status; `pending` while `maxConcurrentPartitions` holds it back. */
+  readonly status: Status | 'pending';
+  readonly processed: number;
+  readonly total: number | undefined;
+  readonly cursor: JsonValue | null;
+  readonly itemsPerSecond: number | undefined;
+  readonly attemptsMade: number;
+  readonly lastError: string | undefined;
+}
+
+/** The fields of a run's info the fold reads and replaces. */
+interface FoldableInfo {
+  readonly jobId: string;
+  readonly status: string;
+  readonly control: ControlRequest | undefined;
+  readonly cursor: JsonValue | null;
+  readonly processed: number;
+  readonly total: number | undefined;
+  readonly percentage: number | undefined;
+  readonly itemsPerSecond: number | undefined;
+  readonly etaMs: number | undefined;
+  readonly timesInterrupted: number;
+  readonly timesThrottled: number;
+  readonly throttledMs: number;
+  readonly skipped: number;
+  readonly totalTimeMs: number;
+  readonly attemptsMade: number;
+  readonly lastError: string | undefined;
+}
+
+const FINAL = new Set(['completed', 'cancelled', 'failed']);
+const ACTIVE = new Set(['running', 'pausing', 'cancelling']);
+/** When no partition runs, the run shows the first of these that a partition has. */
+const WAITING_ORDER = [
+  'stale',
+  'retrying',
+  'recovering',
+  'throttled',
+  'interrupted',
+  'unknown-job',
+];
+
+export async function foldPartitions<Info extends FoldableInfo>(
+  queue: { getJob(id: string): Promise<Job | undefined> },
+  parent: Info,
+  plan: readonly JsonValue[],
+  describe: (job: Job) => Promise<Info>,
+): Promise<Info & { readonly partitions: readonly PartitionRunInfo<Info['status']>[] }> {
+  const children = await Promise.all(
+    plan.map(async (_, index) => {
+      const job = await queue.getJob(partitionJobId(parent.jobId, index));
+      return job === undefined || job === null ? undefined : describe(job);
+    }),
+  );
+  const control = parent.control;
+  const partitions = children.map((child, index) => partitionInfo(plan, index, child, control));
+  const figures = sumFigures(children.map(figuresOfInfo));
+  const status = runStatus(
+    parent.status,
+    control,
+    partitions.map((p) => p.status),
+  );
+  const running = ACTIVE.has(status);
+  return {
+    ...parent,
+    status,
+    cursor: null,
+    processed: figures.processed,
+    total: figures.total,
+    percentage: status === 'completed' ? 100 : figures.percentage,
+    itemsPerSecond: running ? figures.itemsPerSecond : undefined,
+    etaMs: running ? figures.etaMs : undefined,
+    timesInterrupted: figures.timesInterrupted,
+    timesThrottled: figures.timesThrottled,
+    throttledMs: figures.throttledMs,
+    skipped: figures.skipped,
+    totalTimeMs: figures.totalTimeMs,
+    partitions,
+  };
+}
+
+function partitionInfo<Info extends FoldableInfo>(
+  plan: readonly JsonValue[],
+  index: number,
+  child: Info | undefined,
+  control: ControlRequest | undefined,
+): PartitionRunInfo<Info['status']> {
+  return {
+    index,
+    jobId: child?.jobId ?? '',
+    partition: plan[index]!,
+    status: child === undefined ? 'pending' : inherited(child, control),
+    processed: child?.processed ?? 0,
+    total: child?.total,
+    cursor: child?.cursor ?? null,
+    itemsPerSecond: child?.itemsPerSecond,
+    attemptsMade: child?.attemptsMade ?? 0,
+    lastError: child?.lastError,
+  };
+}
+
+/** A partition without a request of its own shows the run's. */
+function inherited(child: FoldableInfo, control: ControlRequest | undefined): string {
+  if (control === undefined || child.control !== undefined || FINAL.has(child.status)) {
+    return child.status;
+  }
+  if (control.action === 'cancel') return 'cancelling';
+  if (child.status === 'running') return 'pausing';
+  // A delayed partition under the run's pause is parked.
+  return child.status === 'interrupted' ? 'paused' : child.status;
+}
+
+function runStatus(parent: string, control: ControlRequest | undefined, statuses: string[]) {
+  if (FINAL.has(parent) || parent === 'running' || parent === 'stale') return parent;
+  if (control?.action === 'cancel') return 'cancelling';
+  const someActive = statuses.some((s) => ACTIVE.has(s));
+  // A stale partition is still active for BullMQ (its worker died, or it is being parked).
+  if (control?.action === 'pause') {
+    return someActive || statuses.includes('stale') ? 'pausing' : 'paused';
+  }
+  if (someActive) return 'running';
+  return WAITING_ORDER.find((s) => statuses.includes(s)) ?? 'waiting';
+}
+
+function figuresOfInfo(info: FoldableInfo | undefined): PartitionFigures | undefined {
+  if (info === undefined) return undefined;
+  const finished = FINAL.has(info.status);
+  return {
+    processed: info.processed,
+    total: info.status === 'completed' ? info.processed : info.total,
+    finished,
+    itemsPerSecond: finished ? undefined : info.itemsPerSecond,
+    timesInterrupted: info.timesInterrupted,
+    timesThrottled: info.timesThrottled,
+    throttledMs: info.throttledMs,
+    skipped: info.skipped,
+    totalTimeMs: info.totalTimeMs,
+  };
+}

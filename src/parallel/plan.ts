@@ -1,0 +1,105 @@
+/**
+ * The parallel options of a definition (`partitions`, `maxConcurrentPartitions`,
+ * `onPartitionFailure`), validated once at definition time, and the plan `partitions()` returns,
+ * validated once when the run starts, before any partition is added.
+ */
+import { IterationDefinitionError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import { describeNonJson, preview } from '../json.js';
+import { PartitionPlanError } from './errors.js';
+
+/**
+ * What a parallel run does when one of its partitions exhausts its attempts (the run fails
+ * either way):
+ * - `finish-others`: the other partitions run to their end (pending ones are still started), so
+ *   the work they do is done; the run fails once they are all finished.
+ * - `cancel-others`: the other partitions are cancelled at once (they stop at their next item
+ *   boundary, cursors kept) and pending ones are never started; the run fails then.
+ */
+export type PartitionFailurePolicy = 'finish-others' | 'cancel-others';
+
+export const PARALLEL_DEFAULTS = {
+  onPartitionFailure: 'finish-others',
+} as const satisfies { onPartitionFailure: PartitionFailurePolicy };
+
+const POLICIES: readonly PartitionFailurePolicy[] = ['finish-others', 'cancel-others'];
+
+const EXAMPLE = `Example:
+  defineIterationJob({
+    name: 'backfill',
+    partitions: () => [{ from: 0, to: 5000 }, { from: 5000, to: 10000 }],
+    buildEnumerator: ({ partition, cursor }) => range({ ...partition, cursor }),
+    async eachIteration(id) { await backfill(id); },
+  });`;
+
+/** Throws on the first mistake in the parallel options of a definition. */
+export function validateParallelOptions(d: Record<string, unknown>, name: string): void {
+  if (d.partitions !== undefined && typeof d.partitions !== 'function') {
+    throw new IterationDefinitionError(
+      `Iteration job "${name}": \`partitions\` must be a function returning an array of JSON ` +
+        `values (one per partition), got ${preview(d.partitions)}. ${EXAMPLE}`,
+      name,
+    );
+  }
+  if (d.partitions !== undefined && d.steps !== undefined) {
+    // A partition is one enumerator's share of the items; a job of steps has one per step.
+    throw new IterationDefinitionError(
+      `Iteration job "${name}" has both \`partitions\` and \`steps\`, which do not work together ` +
+        'yet. Make the parallel phase a job of its own, enqueued by the step before it.',
+      name,
+    );
+  }
+  const max = d.maxConcurrentPartitions;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1)) {
+    throw new IterationDefinitionError(
+      `Iteration job "${name}": expected \`maxConcurrentPartitions\` to be a positive integer, ` +
+        `got \`${preview(max)}\` (${typeof max}). E.g. maxConcurrentPartitions: 8`,
+      name,
+    );
+  }
+  const policy = d.onPartitionFailure;
+  if (policy !== undefined && !POLICIES.includes(policy as PartitionFailurePolicy)) {
+    throw new IterationDefinitionError(
+      `Iteration job "${name}": expected \`onPartitionFailure\` to be one of ` +
+        `${POLICIES.map((p) => `'${p}'`).join(', ')}, got \`${preview(policy)}\`.`,
+      name,
+    );
+  }
+  for (const option of ['maxConcurrentPartitions', 'onPartitionFailure'] as const) {
+    if (d[option] !== undefined && d.partitions === undefined) {
+      throw new IterationDefinitionError(
+        `Iteration job "${name}": \`${option}\` only applies to a parallel job; add ` +
+          `\`partitions\` or remove \`${option}\`. ${EXAMPLE}`,
+        name,
+      );
+    }
+  }
+}
+
+/** The plan, checked: a non-empty array of JSON values; anything else names the job and the fix. */
+export function validatePlan(plan: unknown, jobName: string, label: string): JsonValue[] {
+  const fix =
+    'Return an array with one JSON value per partition (numbers, strings, plain objects), ' +
+    'e.g. [{ from: 0, to: 5000 }, { from: 5000, to: 10000 }], or use a planner such as rangePartitions.';
+  if (!Array.isArray(plan)) {
+    throw new PartitionPlanError(
+      `${label}: partitions() returned ${preview(plan)}, not an array. ${fix}`,
+      { jobName, plan },
+    );
+  }
+  if (plan.length === 0) {
+    throw new PartitionPlanError(
+      `${label}: partitions() returned an empty array: a parallel run needs one partition at least. ${fix}`,
+      { jobName, plan },
+    );
+  }
+  const bad = describeNonJson(plan, 'partitions');
+  if (bad !== undefined) {
+    throw new PartitionPlanError(
+      `${label}: partitions() returned a value that is not JSON data (${bad}); partitions are ` +
+        `stored with the run. ${fix}`,
+      { jobName, plan },
+    );
+  }
+  return plan as JsonValue[];
+}

@@ -1,0 +1,168 @@
+/**
+ * What a worker does with the jobs of a parallel definition: the parent runs as a ParentRun, a
+ * partition as an ordinary IterationRun through its wrappers (see partition-job.ts). Also the
+ * partition's two moments that move the run forward: when it completes, it adds the next pending
+ * partition of its lane (partition i adds i + maxConcurrentPartitions, so at most that many are
+ * ever active, with no shared counter to race on); when it fails for good, the failure policy.
+ */
+import type { Job } from 'bullmq';
+
+import type { JobRef } from '../backends/store.js';
+import { parseControl, serializeControl } from '../control/request.js';
+import type { IterationJobDefinition } from '../define-job.js';
+import type { RunHost } from '../runtime/host.js';
+import { parseState } from '../runtime/state.js';
+import type { ParallelSummary } from './aggregate.js';
+import type { FlowQueue } from './flow.js';
+import { addPartition, readPartitions } from './flow.js';
+import { ParentRun } from './parent-run.js';
+import type { PartitionData } from './partition-data.js';
+import { partitionOf } from './partition-data.js';
+import { partitionDefinition, partitionHost } from './partition-job.js';
+import { PARALLEL_DEFAULTS } from './plan.js';
+import { publishRunProgress, RunProgressThrottle } from './run-progress.js';
+
+type Definition = IterationJobDefinition<unknown, unknown, unknown>;
+
+/** How the worker runs one job: as a parent, or as an iteration run with these wrappers. */
+export type ParallelRoute =
+  | { readonly kind: 'parent' }
+  | { readonly kind: 'run'; readonly definition: Definition; readonly host: RunHost };
+
+/** The emitter side of the worker that the runtime listens on. */
+interface FailedEvents {
+  on(event: 'failed', listener: (job: Job | undefined, error: Error) => void): unknown;
+}
+
+export class ParallelRuntime {
+  readonly #queue: FlowQueue;
+  readonly #definitions: ReadonlyMap<string, Definition>;
+  readonly #host: () => RunHost;
+  readonly #wrapped = new WeakMap<Definition, Definition>();
+  #throttle: RunProgressThrottle | undefined;
+
+  constructor(
+    worker: FailedEvents,
+    definitions: ReadonlyMap<string, Definition>,
+    host: () => RunHost,
+  ) {
+    // The worker is a queue for BullMQ's Job API (Job.create, Job.fromId), on either backend.
+    this.#queue = worker as unknown as FlowQueue;
+    this.#definitions = definitions;
+    this.#host = host;
+    worker.on('failed', (job) => {
+      if (job !== undefined) void this.#failed(job);
+    });
+  }
+
+  /** `undefined` for a job of a definition without `partitions`: it runs as before. */
+  route(definition: Definition, job: Job, host: RunHost): ParallelRoute | undefined {
+    if (definition.partitions === undefined) return undefined;
+    const partition = partitionOf(job.data);
+    if (partition === undefined) return { kind: 'parent' };
+    let wrapped = this.#wrapped.get(definition);
+    if (wrapped === undefined) {
+      wrapped = partitionDefinition(definition, (ctx) => this.#completed(definition, ctx.job));
+      this.#wrapped.set(definition, wrapped);
+    }
+    const parent = { queueName: job.queueName, id: partition.run };
+    const own = { queueName: job.queueName, id: String(job.id) };
+    return {
+      kind: 'run',
+      definition: wrapped,
+      // A partition's lifecycle changes (completed, cancelled, paused…) republish at once.
+      host: partitionHost(host, own, parent, (status) =>
+        this.#republish(partition, status !== 'running'),
+      ),
+    };
+  }
+
+  runParent(
+    definition: Definition,
+    job: Job,
+    token: string,
+    host: RunHost,
+  ): Promise<ParallelSummary> {
+    return new ParentRun({ host, definition, job, token, queue: this.#queue }).execute();
+  }
+
+  /**
+   * A partition completed (its onComplete step): start the next of its lane. A failure here only
+   * costs concurrency: the parent adds every partition still missing when it wakes up.
+   */
+  async #completed(definition: Definition, job: Job): Promise<void> {
+    try {
+      await this.#startNext(definition, job, partitionOf(job.data)!);
+    } catch (error) {
+      this.#host().logger.warn(
+        { err: error, jobId: job.id },
+        'could not add the next partition of the lane; the parent adds it when it wakes up',
+      );
+    }
+  }
+
+  async #startNext(definition: Definition, job: Job, partition: PartitionData): Promise<void> {
+    const max = definition.maxConcurrentPartitions;
+    const next = partition.index + (max ?? Infinity);
+    if (next >= partition.count) return;
+    const store = this.#host().store;
+    const parentRef: JobRef = { queueName: job.queueName, id: partition.run };
+    if (parseControl(await store.loadControl(parentRef))?.action === 'cancel') return;
+    const stored = await store.load(parentRef);
+    const plan =
+      stored === undefined ? undefined : parseState(stored, job.name, partition.run).parallel?.plan;
+    if (plan === undefined) return;
+    await addPartition(
+      this.#queue,
+      {
+        id: partition.run,
+        name: job.name,
+        queueKey: job.parent?.queueKey ?? (this.#queue as { qualifiedName: string }).qualifiedName,
+        data: partition.params,
+        opts: job.opts,
+      },
+      plan,
+      next,
+    );
+  }
+
+  /** A partition job failed: when for good, apply the run's failure policy. */
+  async #failed(job: Job): Promise<void> {
+    const partition = partitionOf(job.data);
+    const definition = this.#definitions.get(job.name);
+    // BullMQ sets finishedOn only on the final failure (no attempts left, or unrecoverable).
+    if (partition === undefined || definition === undefined || !job.finishedOn) return;
+    const host = this.#host();
+    try {
+      const policy = definition.onPartitionFailure ?? PARALLEL_DEFAULTS.onPartitionFailure;
+      if (policy === 'cancel-others') await this.#cancelOthers(job, partition, host);
+      else await this.#startNext(definition, job, partition);
+      await this.#republish(partition, true);
+    } catch (error) {
+      // The parent applies the policy too when it wakes; this only makes it prompt.
+      host.logger.warn(
+        { err: error, jobId: job.id },
+        'could not apply the partition failure policy',
+      );
+    }
+  }
+
+  async #cancelOthers(job: Job, partition: PartitionData, host: RunHost): Promise<void> {
+    const parentRef = { queueName: job.queueName, id: partition.run };
+    const reason = `partition #${partition.index} (job ${job.id}) failed: ${job.failedReason}`;
+    await host.store.setControl(
+      parentRef,
+      serializeControl({ action: 'cancel', requestedAt: Date.now(), reason }),
+    );
+    // Parked or delayed partitions would see the cancel only when due: wake them.
+    const partitions = await readPartitions(this.#queue, partition.run, partition.count);
+    for (const p of partitions) if (p.state === 'delayed') await host.wake?.(p.job!);
+    host.logger.warn({ jobId: job.id, parentId: partition.run }, `${reason}; cancelling the run`);
+  }
+
+  async #republish(partition: PartitionData, force: boolean): Promise<void> {
+    this.#throttle ??= new RunProgressThrottle(this.#host().options.progressIntervalMs);
+    if (!force && !this.#throttle.due(partition.run)) return;
+    await publishRunProgress(this.#queue, partition.run, partition.count);
+  }
+}
