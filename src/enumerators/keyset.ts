@@ -35,6 +35,8 @@ export type { KeysetCursor } from './sql/keyset-plan.js';
  * @example
  * ```ts
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * // An idle client closed by a database restart emits 'error'; unheard, it ends the process.
+ * pool.on('error', (error) => console.warn(`idle database client lost: ${error.message}`));
  * defineIterationJob({
  *   name: 'backfill',
  *   buildEnumerator: ({ params, cursor }) =>
