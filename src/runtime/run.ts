@@ -44,7 +44,7 @@ import type { LoopEnd, LoopRun } from './loop.js';
 import { runLoop } from './loop.js';
 import { recordOutageOver, recordOutageResumed } from './outage.js';
 import { RunOwnership } from './ownership.js';
-import { ProgressReporter } from './progress.js';
+import { ProgressReporter, publishedTotal } from './progress.js';
 import { replayedRecord, replayItems, replayOf, replayRecords } from './replay.js';
 import { RetryInPlace, sleep } from './retry-in-place.js';
 import { enumeratorSize, parseJobParams } from './run-support.js';
@@ -140,6 +140,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       maxLagItems: options.maxCheckpointLagItems,
       maxLagMs: options.maxCheckpointLagMs,
     });
+    this.ledger.total = publishedTotal(job.progress);
     this.progress = new ProgressReporter({
       publish: (progress) => host.publishProgress(job, progress),
       intervalMs: options.progressIntervalMs,
