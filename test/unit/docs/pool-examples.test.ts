@@ -37,11 +37,12 @@ describe('pg.Pool examples', () => {
     expect(files).toContain('src/enumerators/sql/query.ts');
   });
 
-  it.each(copied.flatMap((file) => poolSites(file).map((site) => [`${file}:${site.line}`, site])))(
-    '%s binds the pool to a name and listens for its errors',
-    (_, site) => {
-      expect(site.name, 'bind the pool to a const so the example can add a listener').toBeDefined();
-      expect(site.after).toContain(`${site.name!}.on('error'`);
-    },
-  );
+  it.each(
+    copied.flatMap((file) =>
+      poolSites(file).map((site) => [`${file}:${site.line}`, site] as const),
+    ),
+  )('%s binds the pool to a name and listens for its errors', (_, site) => {
+    expect(site.name, 'bind the pool to a const so the example can add a listener').toBeDefined();
+    expect(site.after).toContain(`${site.name!}.on('error'`);
+  });
 });
