@@ -15,6 +15,9 @@ export type {
   IterationRunInfo,
   ListRunsOptions,
   ReplayQueue,
+  RestartedRun,
+  RestartOptions,
+  RestartRecord,
   RunStatus,
 } from './control/index.js';
 export {
@@ -23,6 +26,7 @@ export {
   getRun,
   listRuns,
   pauseRun,
+  restartRun,
   resumeRun,
   retryFailedItems,
 } from './control/index.js';

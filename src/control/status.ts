@@ -8,7 +8,7 @@ import type { Job, JobState } from 'bullmq';
 import type { JsonValue } from '../json.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { percentage } from '../runtime/progress.js';
-import type { IterationState } from '../runtime/state.js';
+import type { IterationState, RestartRecord } from '../runtime/state.js';
 import { formatDuration } from '../throttle/duration.js';
 import { isLockHeld } from './job-lock.js';
 import type { ControlRequest } from './request.js';
@@ -87,6 +87,8 @@ export interface IterationRunInfo {
   readonly transientMs: number;
   /** With status `unknown-job`: since when workers have been handing it back (epoch ms). */
   readonly unknownSince: number | undefined;
+  /** For a job restarted from a cursor (`restartRun`), once it ran: what it restarts, from where. */
+  readonly restart: RestartRecord | undefined;
 }
 
 /**
@@ -225,6 +227,7 @@ async function describeRun(
     transientFailures: extras?.transientFailures ?? 0,
     transientMs: extras?.transientMs ?? 0,
     unknownSince: extras?.status === 'unknown-job' ? extras.unknownSince : undefined,
+    restart: state?.restart,
   };
 }
 

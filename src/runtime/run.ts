@@ -46,6 +46,7 @@ import { recordOutageOver, recordOutageResumed } from './outage.js';
 import { RunOwnership } from './ownership.js';
 import { ProgressReporter, publishedTotal } from './progress.js';
 import { replayedRecord, replayItems, replayOf, replayRecords } from './replay.js';
+import { startRestart } from './restart.js';
 import { RetryInPlace, sleep } from './retry-in-place.js';
 import { enumeratorSize, parseJobParams } from './run-support.js';
 import type { IterationState } from './state.js';
@@ -286,6 +287,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     if (stored !== undefined) {
       ledger.adopt(parseState(stored, this.definition.name, String(this.job.id)));
     }
+    // A restart from a cursor starts there; recorded before any ending can store the state.
+    const data = startRestart(ledger.state, this.job.data);
     this.loaded = true;
     const { state } = ledger;
     // An operator's request waiting for the job is served before any callback runs.
@@ -299,10 +302,10 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       return 'interrupted';
     }
     this.control.start(this.host.options.controlPollIntervalMs);
-    const replay = replayOf(this.job.data);
+    const replay = replayOf(data);
     this.#params = parseJobParams(
       this.definition,
-      replay === undefined ? this.job.data : replay.params,
+      replay === undefined ? data : replay.params,
       this.label,
     );
     if (replay !== undefined) {
