@@ -61,7 +61,8 @@ export function keyset<Row extends object = Record<string, unknown>>(
 
 /**
  * Enumerates rows in arrays of up to `batchSize`, one statement per batch; the cursor is that of
- * the batch's last row. Otherwise the same as `keyset`.
+ * the batch's last row. Progress counts rows (a batch weighs its length; `size()` counts rows).
+ * Otherwise the same as `keyset`.
  *
  * @example
  * ```ts
@@ -98,17 +99,16 @@ function buildKeyset<Item>(
       ? undefined
       : async () => {
           const ready = await plan();
-          const rows =
-            mode === 'exact'
-              ? Number(
-                  (await checked(spec.query, ready.count, spec.values, 'counting', source)).rows[0]
-                    ?.n,
-                )
-              : ready.estimate;
-          if (rows === undefined) return undefined;
-          return source === 'keyset' ? rows : Math.ceil(rows / spec.batchSize);
+          if (mode !== 'exact') return ready.estimate;
+          const counted = await checked(spec.query, ready.count, spec.values, 'counting', source);
+          return Number(counted.rows[0]?.n);
         };
 
   const batched = source === 'keysetBatches';
-  return enumerable(() => keysetPages<Item>(spec, plan, start, batched), size);
+  // A batch weighs its rows, so progress counts rows either way and `size()` is the row count.
+  return enumerable(
+    () => keysetPages<Item>(spec, plan, start, batched),
+    size,
+    batched ? (rows) => (rows as unknown[]).length : undefined,
+  );
 }

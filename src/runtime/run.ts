@@ -24,6 +24,7 @@ import type {
   IterationContext,
   IterationJobDefinition,
 } from '../define-job.js';
+import { weightOf } from '../enumerator.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import { CheckpointUnavailableError, CheckpointWriter } from './checkpoint-writer.js';
@@ -100,6 +101,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
    */
   readonly step: (item: unknown) => unknown;
   readonly #maxRecorded: number;
+  /** Rows per item of a batch enumerator (see `WeighedEnumerator`); set with each enumerator. */
+  weigh: ((item: unknown) => number) | undefined;
   /** Set by the guard when the item in hand was skipped; `advance` records it. */
   skippedItem: SkippedItem | undefined;
   #resolveDeadline: ((outcome: Promise<never>) => void) | undefined;
@@ -219,14 +222,14 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     return this.definition.eachIteration(item as never, this.context as never);
   }
 
-  advance(cursor: JsonValue): void {
-    if (this.skippedItem === undefined) this.ledger.advance(cursor);
-    else this.#skip(cursor, this.skippedItem);
+  advance(cursor: JsonValue, weight: number): void {
+    if (this.skippedItem === undefined) this.ledger.advance(cursor, weight);
+    else this.#skip(cursor, this.skippedItem, weight);
     if (this.#recovering) this.#recovered();
     this.#afterItem?.();
   }
 
-  #skip(cursor: JsonValue, skipped: SkippedItem): void {
+  #skip(cursor: JsonValue, skipped: SkippedItem, weight: number): void {
     this.skippedItem = undefined;
     // An item of a replay keeps the cursors it was recorded with, so it can be replayed again.
     const { replay } = this.ledger.state;
@@ -235,7 +238,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       origin === undefined
         ? { ...skipped.record, after: cursor }
         : { ...skipped.record, cursor: origin.cursor, after: origin.after };
-    this.ledger.skip(cursor, record, this.#maxRecorded);
+    this.ledger.skip(cursor, record, this.#maxRecorded, weight);
     this.emit('iteration.itemSkipped', {
       failedItem: record,
       error: skipped.error,
@@ -370,6 +373,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
             this.logger,
           );
     if (source === null || source === undefined) return 'nil';
+    // A replay visits records, one each, whatever the job's own enumerator weighs.
+    this.weigh = replay === undefined ? weightOf(source) : undefined;
     // Counted once per run: a rebuild after a transient failure keeps the first count.
     if (this.#retry.attempts === 0) {
       this.ledger.total =
