@@ -65,6 +65,7 @@ export type {
   EnumeratorSource,
   IterationEnumerator,
   SizedEnumerator,
+  WeighedEnumerator,
 } from './enumerator.js';
 export type { ArrayCursor, ArrayOptions } from './enumerators/array.js';
 export { array } from './enumerators/array.js';
