@@ -8,6 +8,7 @@ import {
   CursorError,
   defineIterationJob,
   getRun,
+  listRuns,
   pauseRun,
   restartRun,
   resumeRun,
@@ -51,6 +52,10 @@ describe.each(backends)('restartRun on $name', (b) => {
       const old = await p.job.enqueue(queue, { total: 8, poison: 3 });
       await expect(completion(worker, old.id!)).rejects.toThrow('item 3 is poison');
       expect((await getRun(queue, old.id!)).cursor).toBe(3);
+      // Listed by default, failed as it is, for an operator to find.
+      expect((await listRuns(queue)).map((run) => [run.jobId, run.status])).toEqual([
+        [old.id, 'failed'],
+      ]);
 
       const { job, restarted } = await restartRun(queue, old.id!, { fromCursor: 4 });
       expect(restarted).toMatchObject({ jobId: old.id, status: 'failed', cursor: 3, processed: 3 });
