@@ -33,7 +33,7 @@ describe('CLI failures', () => {
     } finally {
       await worker.close();
     }
-    const env = { REDIS_URL: redisUrl() };
+    const env = { BULLMQ_ITERATION_REDIS_URL: redisUrl() };
     const [text, json, missing] = await Promise.all([
       cli(['failures', id, '-q', queueName], { env }),
       cli(['failures', id, '-q', queueName, '--json'], { env }),
