@@ -7,7 +7,7 @@
 import type { JsonValue } from '../../json.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
+import { CliError, EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
 import { line } from '../io.js';
 import { parseJsonArgument } from '../json-argument.js';
 import { resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target.js';
@@ -51,8 +51,7 @@ ${EXIT_CODES_HELP}`,
     const target = resolveTarget(values, io.env, io.cwd);
     const id = positionals[0]!;
     const text = values['from-cursor'];
-    const fromCursor =
-      text === undefined ? undefined : (parseJsonArgument('--from-cursor', text) as JsonValue);
+    const fromCursor = text === undefined ? undefined : startCursor(id, text);
     const { job, restarted } = await withQueue(target, io, 'restart', async (queue) => {
       const { restartRun } = await import('../../control/restart.js');
       return restartRun(queue, id, fromCursor === undefined ? {} : { fromCursor });
@@ -69,3 +68,13 @@ ${EXIT_CODES_HELP}`,
     return ExitCode.ok;
   },
 };
+
+/** The start cursor given on the command line; its error names the job it was meant for. */
+function startCursor(id: string, text: string): JsonValue {
+  try {
+    return parseJsonArgument('--from-cursor', text) as JsonValue;
+  } catch (error) {
+    if (error instanceof CliError) error.message = `cannot restart job ${id}: ${error.message}`;
+    throw error;
+  }
+}

@@ -102,7 +102,9 @@ describe('operator commands', () => {
 
     const badCursor = await run('restart', copy, '--from-cursor', '{id:4}');
     expect(badCursor.code).toBe(2);
-    expect(badCursor.stderr).toContain('--from-cursor is not valid JSON');
+    expect(badCursor.stderr).toContain(
+      `bullmq-iteration restart: cannot restart job ${copy}: --from-cursor is not valid JSON`,
+    );
     expect(badCursor.stderr).toContain(`Quote the whole value for your shell`);
 
     const active = await run('restart', 'no-such-job');
