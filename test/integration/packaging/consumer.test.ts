@@ -107,5 +107,7 @@ describe('the packed package', () => {
       kind: 'embedded',
       inline: 'completed',
     });
-  });
+    // An install of two compilers and PGlite, two type-checks and a run: past the default 60 s on
+    // a busy machine (65 s measured on 2 shared cores).
+  }, 240_000);
 });
