@@ -4,6 +4,9 @@
 // cursors and unfinished jobs are refused, naming the job, the value and the fix.
 import { describe, expect, it } from 'vitest';
 
+import { directAccess } from '../../../src/dashboard/access.js';
+import { RunHistory } from '../../../src/dashboard/history.js';
+import { readRunDetail } from '../../../src/dashboard/runs.js';
 import {
   CursorError,
   defineIterationJob,
@@ -73,6 +76,10 @@ describe.each(backends)('restartRun on $name', (b) => {
       const record = { of: old.id, from: 4, oldCursor: 3, oldProcessed: 3 };
       expect((await storedState(b, queueName, job.id!))?.restart).toMatchObject(record);
       expect(await getRun(queue, job.id!)).toMatchObject({ status: 'completed', restart: record });
+      // The dashboard's page of the new job shows the params, not the restart's wrapper.
+      const page = await readRunDetail(directAccess(queue as never), new RunHistory(), job.id!);
+      expect(page.params).toEqual({ total: 8, poison: 3 });
+      expect(page.run.restart).toMatchObject(record);
       // The old job is the record of where it stood.
       expect(await getRun(queue, old.id!)).toMatchObject({ status: 'failed', cursor: 3 });
       expect((await queue.getJobLogs(old.id!)).logs).toEqual([
