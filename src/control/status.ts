@@ -182,6 +182,7 @@ async function describeRun(
   job: Job,
   knownState?: JobState,
   staleAfterMs = STALE_AFTER_MS,
+  reread = false,
 ): Promise<IterationRunInfo> {
   const store = storeOf(queue);
   const ref = { queueName: queue.name, id: job.id! };
@@ -198,6 +199,14 @@ async function describeRun(
   const extras = progress as (Omit<IterationProgress, 'status'> & ProgressExtras) | undefined;
   const staleReason =
     bullState === 'active' ? await whyStale(queue, job, progress, staleAfterMs) : undefined;
+  if (staleReason !== undefined && !reread) {
+    // A worker that moved the job on (parked, requeued, finished) after it was read as active
+    // released its lock: that is not a dead worker. Read the job once more to tell.
+    const fresh = await queue.getJob(job.id!);
+    if (fresh && (await fresh.getState()) !== 'active') {
+      return describeRun(queue, fresh, undefined, staleAfterMs, true);
+    }
+  }
   const status =
     staleReason !== undefined ? 'stale' : statusOf(bullState, job, state, extras, control);
   const fresh = status === 'running' || status === 'pausing' || status === 'cancelling';
