@@ -19,13 +19,27 @@ export interface SizedEnumerator {
   size(): number | undefined | Promise<number | undefined>;
 }
 
+/**
+ * Optional capability of an enumerator whose items stand for several rows (a batch, a page): how
+ * many rows one item counts for. With it, progress counts rows: `processed`, `skipped`, the rate
+ * and the ETA add up the weights of the items done, and `size()` must count rows too. Without it,
+ * every item counts one. The built-in batch builders (`batches`, `keysetBatches`, `csvBatches`)
+ * weigh a batch by its length. Called once per item, so keep it cheap.
+ */
+export interface WeighedEnumerator<Item> {
+  itemWeight(item: Item): number;
+}
+
 /** What `buildEnumerator` may return: any sync or async iterable of pairs, optionally sized. */
 export type EnumeratorSource<Item, Cursor> =
   AsyncIterable<EnumeratorPair<Item, Cursor>> | Iterable<EnumeratorPair<Item, Cursor>>;
 
 /** An async iterable of pairs that may also report its size; what the built-in builders return. */
 export interface IterationEnumerator<Item, Cursor>
-  extends AsyncIterable<EnumeratorPair<Item, Cursor>>, Partial<SizedEnumerator> {}
+  extends
+    AsyncIterable<EnumeratorPair<Item, Cursor>>,
+    Partial<SizedEnumerator>,
+    Partial<WeighedEnumerator<Item>> {}
 
 /** Reads the optional `size()` of an enumerator; `undefined` when it has none or it fails. */
 export function hasSize(value: unknown): value is SizedEnumerator {
@@ -34,4 +48,19 @@ export function hasSize(value: unknown): value is SizedEnumerator {
     value !== null &&
     typeof (value as { size?: unknown }).size === 'function'
   );
+}
+
+/**
+ * The `itemWeight` of an enumerator as a function that always answers a whole number ≥ 0 (a
+ * weight that is not one counts 1), or `undefined` when it has none: the loop then counts 1 per
+ * item without calling anything.
+ */
+export function weightOf(value: unknown): ((item: unknown) => number) | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const weigh = (value as { itemWeight?: unknown }).itemWeight;
+  if (typeof weigh !== 'function') return undefined;
+  return (item) => {
+    const weight: unknown = weigh.call(value, item);
+    return typeof weight === 'number' && Number.isSafeInteger(weight) && weight >= 0 ? weight : 1;
+  };
 }

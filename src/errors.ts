@@ -105,12 +105,13 @@ export class ParamsError extends UnrecoverableError {
 }
 
 /**
- * A pause, resume, cancel or status request cannot be served: the job does not exist, has already
- * finished, or is not in a state the request applies to. `code` says which.
+ * A pause, resume, cancel, restart or status request cannot be served: the job does not exist, has
+ * already finished (or, for a restart, has not), or is not in a state the request applies to. `code` says which.
  */
 export class RunControlError extends Error {
   override readonly name = 'RunControlError';
-  readonly code: 'not-found' | 'finished' | 'not-paused';
+  /** `not-finished`: a restart of a job still running or waiting. */
+  readonly code: 'not-found' | 'finished' | 'not-paused' | 'not-finished';
   readonly jobId: string;
   readonly queueName: string;
 

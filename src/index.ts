@@ -16,6 +16,9 @@ export type {
   IterationRunInfo,
   ListRunsOptions,
   ReplayQueue,
+  RestartedRun,
+  RestartOptions,
+  RestartRecord,
   RunStatus,
 } from './control/index.js';
 export {
@@ -24,6 +27,7 @@ export {
   getRun,
   listRuns,
   pauseRun,
+  restartRun,
   resumeRun,
   retryFailedItems,
 } from './control/index.js';
@@ -66,6 +70,7 @@ export type {
   EnumeratorSource,
   IterationEnumerator,
   SizedEnumerator,
+  WeighedEnumerator,
 } from './enumerator.js';
 export type { ArrayCursor, ArrayOptions } from './enumerators/array.js';
 export { array } from './enumerators/array.js';

@@ -25,6 +25,8 @@ export async function benchmarkKeyset(options: KeysetBenchmarkOptions): Promise<
   const rows = options.rows ?? 1_000_000;
   const batchSize = options.batchSize ?? 1_000;
   const pool = new pg.Pool({ connectionString: options.postgresUrl, max: 2 });
+  // An idle client closed by the server must not end the benchmark process.
+  pool.on('error', (error) => console.warn(`idle database client lost: ${error.message}`));
   const table = `bench_keyset_${process.pid}_${Date.now().toString(36)}`;
   try {
     await pool.query(

@@ -9,7 +9,7 @@ import type { JsonValue } from '../json.js';
 import { partitionOf } from '../parallel/partition-data.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { percentage } from '../runtime/progress.js';
-import type { IterationState } from '../runtime/state.js';
+import type { IterationState, RestartRecord } from '../runtime/state.js';
 import type { StepState } from '../runtime/step-state.js';
 import { formatDuration } from '../throttle/duration.js';
 import { isLockHeld } from './job-lock.js';
@@ -98,6 +98,8 @@ export interface IterationRunInfo {
    * own figures above are then summed over them. Absent for other jobs.
    */
   readonly partitions?: readonly PartitionRunInfo<RunStatus>[];
+  /** For a job restarted from a cursor (`restartRun`), once it ran: what it restarts, from where. */
+  readonly restart: RestartRecord | undefined;
 }
 
 /**
@@ -252,6 +254,7 @@ export async function describeRun(
     transientFailures: extras?.transientFailures ?? 0,
     transientMs: extras?.transientMs ?? 0,
     unknownSince: extras?.status === 'unknown-job' ? extras.unknownSince : undefined,
+    restart: state?.restart,
   };
   const plan = state?.parallel?.plan;
   if (plan === undefined) return info;

@@ -7,6 +7,7 @@ import { cancelRun, pauseRun, resumeRun } from '../control/commands.js';
 import type { IterationRunInfo } from '../control/status.js';
 import { getRun, listRuns } from '../control/status.js';
 import type { JsonValue } from '../json.js';
+import { unwrapRestart } from '../runtime/restart.js';
 import type { QueueAccess } from './access.js';
 import type { RunHistory } from './history.js';
 
@@ -75,7 +76,8 @@ export async function readRunDetail(
     ]);
     return {
       run,
-      params: job?.data as JsonValue | undefined,
+      // A restart from a cursor wraps the params; its record is in `run.restart`.
+      params: unwrapRestart(job?.data) as JsonValue | undefined,
       enqueuedAt: job?.timestamp || undefined,
       startedAt: job?.processedOn || undefined,
       finishedAt: job?.finishedOn || undefined,

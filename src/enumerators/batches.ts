@@ -4,7 +4,7 @@
  * (saved cursor still before it) is rebuilt whole from its first item.
  */
 import type { EnumeratorSource, IterationEnumerator } from '../enumerator.js';
-import { hasSize } from '../enumerator.js';
+import { hasSize, weightOf } from '../enumerator.js';
 import { EnumeratorError } from '../errors.js';
 import { enumerable } from './enumerable.js';
 import { checkPair, isEnumeratorSource, positiveInteger, shown } from './validate.js';
@@ -14,8 +14,9 @@ import { checkPair, isEnumeratorSource, positiveInteger, shown } from './validat
  * the source's own cursor type, so `batches(source, n)` resumes from a cursor `source` saved and
  * vice versa; a change of `batchSize` between runs only regroups the items still to come.
  *
- * `size()` is the source's size divided by `batchSize`, rounded up; it counts batches as they fall
- * when the whole collection is grouped from the start.
+ * Progress counts the source's items, not batches: a batch weighs its length (or the sum of its
+ * items' weights, for a source of batches; see `WeighedEnumerator`), and `size()` is the source's
+ * own size.
  *
  * @example
  * ```ts
@@ -53,11 +54,19 @@ export function batches<Item, Cursor>(
       }
       if (batch.length > 0) yield [batch, last as Cursor] as const;
     },
-    hasSize(source)
-      ? async () => {
-          const total = await source.size();
-          return total === undefined ? undefined : Math.ceil(total / size);
-        }
-      : undefined,
+    hasSize(source) ? () => source.size() : undefined,
+    batchWeight(weightOf(source)),
   );
+}
+
+/** A batch weighs its length, or the sum of its items' weights when they have one. */
+function batchWeight<Item>(
+  inner: ((item: unknown) => number) | undefined,
+): (batch: Item[]) => number {
+  if (inner === undefined) return (batch) => batch.length;
+  return (batch) => {
+    let weight = 0;
+    for (const item of batch) weight += inner(item);
+    return weight;
+  };
 }

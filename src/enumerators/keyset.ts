@@ -39,6 +39,8 @@ export type { KeysetCursor } from './sql/keyset-plan.js';
  * @example
  * ```ts
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * // An idle client closed by a database restart emits 'error'; unheard, it ends the process.
+ * pool.on('error', (error) => console.warn(`idle database client lost: ${error.message}`));
  * defineIterationJob({
  *   name: 'backfill',
  *   buildEnumerator: ({ params, cursor }) =>
@@ -66,7 +68,8 @@ export function keyset<Row extends object = Record<string, unknown>>(
 
 /**
  * Enumerates rows in arrays of up to `batchSize`, one statement per batch; the cursor is that of
- * the batch's last row. Otherwise the same as `keyset`.
+ * the batch's last row. Progress counts rows (a batch weighs its length; `size()` counts rows).
+ * Otherwise the same as `keyset`.
  *
  * @example
  * ```ts
@@ -103,17 +106,22 @@ function buildKeyset<Item>(
       ? undefined
       : async () => {
           const ready = await plan();
-          const rows =
-            mode === 'exact'
-              ? Number(
-                  (await checked(spec.query, ready.count, ready.countValues, 'counting', source))
-                    .rows[0]?.n,
-                )
-              : ready.estimate;
-          if (rows === undefined) return undefined;
-          return source === 'keyset' ? rows : Math.ceil(rows / spec.batchSize);
+          if (mode !== 'exact') return ready.estimate;
+          const counted = await checked(
+            spec.query,
+            ready.count,
+            ready.countValues,
+            'counting',
+            source,
+          );
+          return Number(counted.rows[0]?.n);
         };
 
   const batched = source === 'keysetBatches';
-  return enumerable(() => keysetPages<Item>(spec, plan, start, batched), size);
+  // A batch weighs its rows, so progress counts rows either way and `size()` is the row count.
+  return enumerable(
+    () => keysetPages<Item>(spec, plan, start, batched),
+    size,
+    batched ? (rows) => (rows as unknown[]).length : undefined,
+  );
 }

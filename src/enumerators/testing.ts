@@ -7,7 +7,7 @@ import { AssertionError } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
 
 import type { EnumeratorSource } from '../enumerator.js';
-import { hasSize } from '../enumerator.js';
+import { hasSize, weightOf } from '../enumerator.js';
 import { describeNonJson, preview } from '../json.js';
 
 /** Builds the enumerator under test from a cursor, as `buildEnumerator` would. */
@@ -25,6 +25,11 @@ export interface InterruptedRun<Item, Cursor> {
   readonly starts: (Cursor | null)[];
   /** `size()` of each run's enumerator, when it has one. */
   readonly sizes: (number | undefined)[];
+  /**
+   * The rows each item counts for in progress: its `itemWeight` for an enumerator that weighs its
+   * items (batches), else 1.
+   */
+  readonly weights: number[];
 }
 
 export interface RunOptions {
@@ -51,13 +56,20 @@ export async function runWithInterruptions<Item, Cursor>(
   options: RunOptions = {},
 ): Promise<InterruptedRun<Item, Cursor>> {
   const maxItems = options.maxItems ?? 10_000;
-  const run: InterruptedRun<Item, Cursor> = { items: [], cursors: [], starts: [], sizes: [] };
+  const run: InterruptedRun<Item, Cursor> = {
+    items: [],
+    cursors: [],
+    starts: [],
+    sizes: [],
+    weights: [],
+  };
   let cursor: Cursor | null = null;
   for (let segment = 0; segment <= stops.length; segment++) {
     const limit = segment < stops.length ? (stops[segment] as number) : Infinity;
     run.starts.push(cursor);
     const source = await build(cursor);
     run.sizes.push(hasSize(source) ? await source.size() : undefined);
+    const weigh = weightOf(source);
     const iterator = open(source);
     try {
       // Like the runtime: decide to stop before asking for the next pair, never after.
@@ -70,6 +82,7 @@ export async function runWithInterruptions<Item, Cursor>(
         }
         const [item, after] = pair as [Item, Cursor];
         run.items.push(item);
+        run.weights.push(weigh === undefined ? 1 : weigh(item));
         run.cursors.push(after);
         cursor = saveCursor(after, run);
         if (run.items.length > maxItems) {
@@ -93,8 +106,9 @@ export interface AssertResumableOptions extends RunOptions {
   readonly stops?: 'every' | readonly (readonly number[])[];
   /**
    * Also check that `size()`, when the enumerator has one and it returns a number, equals the
-   * number of items of the whole collection, whatever cursor it was built from. Turn it off for
-   * enumerators whose size is an estimate. @defaultValue true
+   * number of items of the whole collection (the sum of their weights, for an enumerator that
+   * weighs its items), whatever cursor it was built from. Turn it off for enumerators whose size is
+   * an estimate. @defaultValue true
    */
   readonly checkSize?: boolean;
   /** How items are compared. @defaultValue `util.isDeepStrictEqual` */
@@ -128,10 +142,11 @@ export async function assertResumable<Item, Cursor>(
   const total = whole.items.length;
   const schedules =
     options.stops === undefined || options.stops === 'every' ? everyStop(total) : options.stops;
-  if (options.checkSize !== false) checkSizes(whole, total, []);
+  const rows = whole.weights.reduce((sum, weight) => sum + weight, 0);
+  if (options.checkSize !== false) checkSizes(whole, rows, []);
   for (const stops of schedules) {
     const run = await runWithInterruptions(build, stops, options);
-    if (options.checkSize !== false) checkSizes(run, total, stops);
+    if (options.checkSize !== false) checkSizes(run, rows, stops);
     const length = Math.max(run.items.length, total);
     for (let index = 0; index < length; index++) {
       const actual = run.items[index];
@@ -170,7 +185,8 @@ function checkSizes(
         message:
           `size() returned ${size} for the enumerator built from cursor ` +
           `${preview(run.starts[index], 80)} (run ${index + 1} of the schedule [${stops.join(', ')}]), ` +
-          `but the whole collection has ${total} items. size() counts from the beginning, ` +
+          `but the whole collection has ${total} items (rows, for an enumerator that weighs its ` +
+          `items). size() counts from the beginning, ` +
           `whatever the cursor; pass \`checkSize: false\` if it is an estimate.`,
         actual: size,
         expected: total,

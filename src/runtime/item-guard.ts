@@ -26,6 +26,8 @@ export interface GuardedRun {
   readonly label: string;
   readonly definition: { readonly name: string };
   readonly ledger: { readonly state: IterationState };
+  /** Rows per item of a batch enumerator: a skipped batch counts its rows against the limits. */
+  readonly weigh: ((item: unknown) => number) | undefined;
   /** The step itself: `eachIteration` of the job. */
   eachIteration(item: unknown): unknown;
   /** Set when the item in hand was skipped; the run's `advance` stores it with the cursor. */
@@ -91,7 +93,7 @@ export class ItemGuard {
       }
     }
     if (this.#policy.action === 'fail') throw error;
-    this.#checkThreshold(error);
+    this.#checkThreshold(error, run.weigh === undefined ? 1 : run.weigh(item));
     const err = error instanceof Error ? error : new Error(String(error));
     run.skippedItem = { record: record(run, item, err, tries), error: err };
     run.logger.warn(
@@ -100,18 +102,22 @@ export class ItemGuard {
     );
   }
 
-  /** Throws when skipping one more item would pass `maxSkipped` or `maxSkippedShare`. */
-  #checkThreshold(error: unknown): void {
+  /**
+   * Throws when skipping one more item (`weight` rows of a batch) would pass `maxSkipped` or
+   * `maxSkippedShare`.
+   */
+  #checkThreshold(error: unknown, weight: number): void {
     const { state } = this.#run.ledger;
     const { maxSkipped, maxSkippedShare } = this.#policy;
     const before = state.skipped ?? 0;
-    const visited = state.processed + before + 1;
+    const after = before + weight;
+    const visited = state.processed + after;
     let why: string | undefined;
-    if (before + 1 > maxSkipped) why = `more than maxSkipped (${maxSkipped}) items`;
+    if (after > maxSkipped) why = `more than maxSkipped (${maxSkipped}) items`;
     else if (
       maxSkippedShare !== undefined &&
       visited >= SHARE_MIN_ITEMS &&
-      (before + 1) / visited > maxSkippedShare
+      after / visited > maxSkippedShare
     ) {
       why = `more than maxSkippedShare (${maxSkippedShare * 100} %) of the ${visited} items visited`;
     }

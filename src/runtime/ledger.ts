@@ -41,9 +41,9 @@ export interface IterationSummary {
 export class RunLedger {
   readonly startedAt = Date.now();
   state: IterationState = initialState(this.startedAt);
-  /** Items finished by this run. */
+  /** Items (rows, for batch enumerators) finished by this run. */
   processedThisRun = 0;
-  /** Size of the collection, when the enumerator can tell. */
+  /** Size of the collection, when the enumerator can tell; in rows for batch enumerators. */
   total: number | undefined;
   /** Running time of earlier runs. */
   #baseTimeMs = 0;
@@ -54,20 +54,22 @@ export class RunLedger {
     this.#baseTimeMs = state.totalTimeMs;
   }
 
-  advance(cursor: JsonValue): void {
+  /** An item done; `weight` is 1, or its rows for an enumerator that weighs its items. */
+  advance(cursor: JsonValue, weight: number): void {
     this.state.cursor = cursor;
-    this.state.processed++;
-    this.processedThisRun++;
+    this.state.processed += weight;
+    this.processedThisRun += weight;
   }
 
   /**
    * Moves past an item that was skipped, recording it in the same state as the cursor, so one
    * fenced write stores both: the list of a job that crashed and redid the item has no duplicate.
    */
-  skip(cursor: JsonValue, record: FailedItem, maxRecorded: number): void {
+  skip(cursor: JsonValue, record: FailedItem, maxRecorded: number, weight: number): void {
     const { state } = this;
     state.cursor = cursor;
-    state.skipped = (state.skipped ?? 0) + 1;
+    // A skipped batch counts its rows, so `processed + skipped` is what the job visited.
+    state.skipped = (state.skipped ?? 0) + weight;
     const list = (state.failedItems ??= []);
     if (list.length < maxRecorded) list.push(record);
     else state.failedItemsDropped = (state.failedItemsDropped ?? 0) + 1;

@@ -36,8 +36,14 @@ export interface LoopRun<Item> {
   checkThrottle(): boolean | Promise<boolean>;
   /** Runs `eachIteration` for one item; `cursor` is the position after it. */
   step(item: Item, cursor: JsonValue): unknown;
-  /** Records a finished item and the cursor after it. */
-  advance(cursor: JsonValue): void;
+  /** Records a finished item, the rows it counts for (1 but for batches) and the cursor after it. */
+  advance(cursor: JsonValue, weight: number): void;
+  /**
+   * The rows an item counts for, when the enumerator weighs its items (batches: see
+   * `WeighedEnumerator`); undefined otherwise, so such a run pays one test per item. Read once,
+   * when the loop starts.
+   */
+  readonly weigh?: ((item: Item) => number) | undefined;
   /**
    * Run limits and `interruptWhen`, checked after each finished item (see limits.ts); undefined
    * when the job has none, so such a run pays one test per item. Read once, when the loop starts.
@@ -59,7 +65,7 @@ type AnyIterator<Item> =
 export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promise<LoopEnd> {
   const { async, it } = openIterator<Item>(source, run.label);
   // Fixed for the run, so read once: without conditions the per-item cost of throttling is one test.
-  const { throttling, strict, writer, progress, atBoundary } = run;
+  const { throttling, strict, writer, progress, atBoundary, weigh } = run;
   let finished = false;
   let inStep = false;
   let lastTurn = coarseNow();
@@ -91,11 +97,14 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
       // Checked before the step runs, so a bad cursor never gets an item processed or written.
       const problem = describeNonJson(cursor, 'cursor');
       if (problem !== undefined) throw badCursor(cursor, problem, run.label);
+      const item = pair[0] as Item;
+      // Weighed before the step, which may change a batch it was handed.
+      const weight = weigh === undefined ? 1 : weigh(item);
       inStep = true;
-      const pending = run.step(pair[0] as Item, cursor as JsonValue);
+      const pending = run.step(item, cursor as JsonValue);
       if (isThenable(pending)) await pending;
       inStep = false;
-      run.advance(cursor as JsonValue);
+      run.advance(cursor as JsonValue, weight);
       // One look at the clock per item (a shared-memory read: see coarse-clock.ts), so whatever an
       // item costs, the two bounds below are in time.
       const now = coarseNow();

@@ -129,6 +129,17 @@ export function buildProgress(
   return { progress: done, total, ...base };
 }
 
+/**
+ * The total the job's last run published, if any. A run starts with it, so a run that ends
+ * before it sizes its enumerator (throttled or paused by the check before `buildEnumerator`)
+ * still publishes the total and its percentage; sizing the enumerator replaces it.
+ */
+export function publishedTotal(progress: unknown): number | undefined {
+  if (typeof progress !== 'object' || progress === null) return undefined;
+  const total = (progress as { total?: unknown }).total;
+  return typeof total === 'number' && Number.isFinite(total) && total >= 0 ? total : undefined;
+}
+
 /** Percentage done, below 100 until the job completes (then the caller says 100). */
 export function percentage(processed: number, total: number): number {
   if (total <= 0) return 100;

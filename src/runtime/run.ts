@@ -24,6 +24,7 @@ import type {
   IterationContext,
   IterationJobDefinition,
 } from '../define-job.js';
+import { weightOf } from '../enumerator.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import type { Transactional } from '../transactional/adapter.js';
@@ -47,8 +48,9 @@ import type { LoopEnd, LoopRun } from './loop.js';
 import { runLoop } from './loop.js';
 import { recordOutageOver, recordOutageResumed } from './outage.js';
 import { RunOwnership } from './ownership.js';
-import { ProgressReporter } from './progress.js';
+import { ProgressReporter, publishedTotal } from './progress.js';
 import { replayedRecord, replayItems, replayOf, replayRecords } from './replay.js';
+import { startRestart } from './restart.js';
 import { RetryInPlace, sleep } from './retry-in-place.js';
 import { enumeratorSize, parseJobParams } from './run-support.js';
 import type { IterationState } from './state.js';
@@ -111,6 +113,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   itemCursor: JsonValue | undefined;
   readonly #transactional: TransactionalStep | undefined;
   readonly #maxRecorded: number;
+  /** Rows per item of a batch enumerator (see `WeighedEnumerator`); set with each enumerator. */
+  weigh: ((item: unknown) => number) | undefined;
   /** Set by the guard when the item in hand was skipped; `advance` records it. */
   skippedItem: SkippedItem | undefined;
   #resolveDeadline: ((outcome: Promise<never>) => void) | undefined;
@@ -152,6 +156,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       maxLagItems: options.maxCheckpointLagItems,
       maxLagMs: options.maxCheckpointLagMs,
     });
+    this.ledger.total = publishedTotal(job.progress);
     this.progress = new ProgressReporter({
       publish: (progress) => host.publishProgress(job, progress),
       intervalMs: options.progressIntervalMs,
@@ -230,14 +235,14 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     return this.#deadlineEnding;
   }
 
-  advance(cursor: JsonValue): void {
-    if (this.skippedItem === undefined) this.ledger.advance(cursor);
-    else this.#skip(cursor, this.skippedItem);
+  advance(cursor: JsonValue, weight: number): void {
+    if (this.skippedItem === undefined) this.ledger.advance(cursor, weight);
+    else this.#skip(cursor, this.skippedItem, weight);
     if (this.#recovering) this.#recovered();
     this.#afterItem?.();
   }
 
-  #skip(cursor: JsonValue, skipped: SkippedItem): void {
+  #skip(cursor: JsonValue, skipped: SkippedItem, weight: number): void {
     this.skippedItem = undefined;
     // An item of a replay keeps the cursors it was recorded with, so it can be replayed again.
     const { replay } = this.ledger.state;
@@ -246,7 +251,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       origin === undefined
         ? { ...skipped.record, after: cursor }
         : { ...skipped.record, cursor: origin.cursor, after: origin.after };
-    this.ledger.skip(cursor, record, this.#maxRecorded);
+    this.ledger.skip(cursor, record, this.#maxRecorded, weight);
     this.emit('iteration.itemSkipped', {
       failedItem: record,
       error: skipped.error,
@@ -299,6 +304,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     if (stored !== undefined) {
       ledger.adopt(parseState(stored, this.definition.name, String(this.job.id)));
     }
+    // A restart from a cursor starts there; recorded before any ending can store the state.
+    const data = startRestart(ledger.state, this.job.data);
     // Transactional jobs: the cursor committed with the effects is the one to resume at.
     await this.#transactional?.claim(ledger.state);
     this.loaded = true;
@@ -314,10 +321,10 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       return 'interrupted';
     }
     this.control.start(this.host.options.controlPollIntervalMs);
-    const replay = replayOf(this.job.data);
+    const replay = replayOf(data);
     this.#params = parseJobParams(
       this.definition,
-      replay === undefined ? this.job.data : replay.params,
+      replay === undefined ? data : replay.params,
       this.label,
     );
     if (replay !== undefined) {
@@ -384,6 +391,8 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
             this.logger,
           );
     if (source === null || source === undefined) return 'nil';
+    // A replay visits records, one each, whatever the job's own enumerator weighs.
+    this.weigh = replay === undefined ? weightOf(source) : undefined;
     // Counted once per run: a rebuild after a transient failure keeps the first count.
     if (this.#retry.attempts === 0) {
       this.ledger.total =

@@ -74,6 +74,24 @@ export interface IterationState {
    * value per partition, stored before any partition job is added (see src/parallel/).
    */
   parallel?: { readonly plan: JsonValue[] };
+  /**
+   * Set on the first run of a job made by `restartRun` with `fromCursor`: the job it restarts,
+   * where that one stood, and the cursor this one started from.
+   */
+  restart?: RestartRecord;
+}
+
+/** Where a restarted job starts and what it restarts, as recorded in its state. */
+export interface RestartRecord {
+  /** Id of the job this one restarts. */
+  readonly of: string;
+  /** The cursor this job started from (`null`: the beginning). */
+  readonly from: JsonValue | null;
+  /** Where job `of` stood when it was restarted: its cursor and items processed. */
+  readonly oldCursor: JsonValue | null;
+  readonly oldProcessed: number;
+  /** When the restart was asked for (epoch ms). */
+  readonly at: number;
 }
 
 export function initialState(now: number): IterationState {

@@ -44,7 +44,7 @@ export function scoreAccountsJob(pool: pg.Pool, afterBatch: () => void | Promise
         cursor,
       }),
     async eachIteration(accounts) {
-      // \`accounts\` is one batch: progress counts batches, the demo shows rows.
+      // \`accounts\` is one batch; progress counts its rows (a batch weighs its length).
       await pool.query(
         `UPDATE demo_accounts
             SET score = length(email) * 7 % 100, times_processed = times_processed + 1

@@ -82,20 +82,22 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const totalBatches = Math.ceil(ROWS / BATCH);
   const holdAt = deployBatch(totalBatches, options.deployAt);
   const rowsAfter = (batches: number) => Math.min(batches * BATCH, ROWS);
+  // Progress of a batch enumerator counts rows; the deploy is told in batches.
+  const batchesIn = (rows: number) => Math.ceil(rows / BATCH);
   const queueName = `demo-${Date.now()}`;
   const queue = backend.queue(queueName);
   const job = await queue.add('score-accounts', {});
   say(`- enqueued job ${job.id} (score-accounts, ${totalBatches} batches of ${BATCH} rows)\n`);
 
   const line = new ProgressLine(out);
-  const batchesDone = async () => {
+  const rowsDone = async () => {
     const progress = (await queue.getJob(job.id!))?.progress as IterationProgress | number;
     return typeof progress === 'object' ? progress.processed : 0;
   };
   async function follow(label: string, worker: DemoWorker, until: () => boolean) {
     while (!until() && worker.running) {
-      const done = await batchesDone();
-      line.update(done / totalBatches, `${count(rowsAfter(done))} rows  ${label}`);
+      const done = await rowsDone();
+      line.update(done / ROWS, `${count(done)} rows  ${label}`);
       await new Promise((r) => setTimeout(r, 150));
     }
   }
@@ -122,7 +124,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const firstExit = await first.exited;
   say(
     `- worker 1 finished its batch, saved cursor ${JSON.stringify(interrupted.cursor)} after ` +
-      `${interrupted.processed} batches (${count(rowsAfter(Number(interrupted.processed)))} rows), ` +
+      `${batchesIn(Number(interrupted.processed))} batches (${count(Number(interrupted.processed))} rows), ` +
       `requeued the job and exited by ${firstExit.signal ?? `code ${firstExit.code}`}`,
   );
   say(`- job state now: ${await job.getState()}; starting worker 2 (the new deploy) …\n`);
@@ -138,7 +140,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   if (completed === undefined) {
     throw new Error(`worker 2 stopped before the job completed:\n${second.stderr()}`);
   }
-  line.update(1, `${count(rowsAfter(Number(completed.processed)))} rows  worker 2`);
+  line.update(1, `${count(Number(completed.processed))} rows  worker 2`);
   line.done('worker 2: done');
   second.terminate();
   await second.exited;
@@ -152,7 +154,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   say(`  rows never processed          ${check.missed}`);
   say(
     `  interruptions                 ${String(completed.timesInterrupted)} (the SIGTERM at ` +
-      `${count(rowsAfter(Number(interrupted.processed)))} rows)`,
+      `${count(Number(interrupted.processed))} rows)`,
   );
   say(`  time iterating                ${(Number(completed.totalTimeMs) / 1000).toFixed(1)} s`);
   say(`  demo wall time                ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);

@@ -98,6 +98,12 @@ export function detailLines(
       `  requested    ${run.control.action} at ${new Date(run.control.requestedAt).toISOString()}${run.control.reason ? ` (${run.control.reason})` : ''}`,
     );
   }
+  if (run.restart !== undefined) {
+    const r = run.restart;
+    lines.push(
+      `  restart of   job ${r.of} from cursor ${JSON.stringify(r.from)}; it stood at cursor ${JSON.stringify(r.oldCursor)} after ${r.oldProcessed} items`,
+    );
+  }
   if (run.lastError !== undefined) lines.push(`  last error   ${run.lastError}`);
   if (run.staleReason !== undefined) {
     lines.push(`  stale        ${run.staleReason}; another worker resumes it from its checkpoint`);

@@ -61,7 +61,10 @@ const PGLITE_SERIALIZERS = {
  * @example
  * ```ts
  * import pg from 'pg';
- * const query = pgQuery(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * // An idle client closed by a database restart emits 'error'; unheard, it ends the process.
+ * pool.on('error', (error) => console.warn(`idle database client lost: ${error.message}`));
+ * const query = pgQuery(pool);
  * keyset({ query, table: 'users', columns: ['id'], cursor });
  * ```
  */

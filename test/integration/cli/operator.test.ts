@@ -1,6 +1,7 @@
 // The operator commands as subprocesses against a CLI worker on Redis: retry resumes a failed run
-// at its cursor, restart runs a job again from the beginning keeping the old one as a record,
-// enqueue takes --attempts/--backoff over the job's defaultJobOptions, jobs -m lists a module.
+// at its cursor, restart runs a job again from the beginning or from a chosen cursor keeping the
+// old one as a record, enqueue takes --attempts/--backoff over the job's defaultJobOptions, jobs -m
+// lists a module.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -35,7 +36,7 @@ async function reaches(queue: Queue, id: string, status: RunStatus) {
 const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map(Number);
 
 describe('operator commands', () => {
-  it('retry resumes a failed run at its cursor; restart runs it again from the beginning', async () => {
+  it('retry resumes a failed run at its cursor; restart runs it again from the beginning or a cursor', async () => {
     const queueName = uniqueQueueName('cli-retry');
     const run = (...args: string[]) => cli([...args, '-q', queueName], { env: env() });
     const worker = startCli(['worker', JOBS, '-q', queueName], { env: env() });
@@ -77,8 +78,34 @@ describe('operator commands', () => {
       `restarted as job ${copy} from the beginning; this job stood at cursor 6 after 6 items`,
     );
     expect((await queue.getJobLogs(copy)).logs).toEqual([
-      `restart of job ${id}, which stood at cursor 6`,
+      `restart of job ${id} from the beginning; job ${id} stood at cursor 6 after 6 items`,
     ]);
+    expect(restarted.stderr).toContain(
+      `restarted job ${id} (flaky-once) as job ${copy} from the beginning; job ${id} keeps its cursor 6 (after 6 items) as a record`,
+    );
+
+    // From a chosen cursor: the items before it are left out, the old cursor is printed and
+    // recorded in the new job's state (status shows it).
+    const skipping = await run('restart', copy, '--from-cursor', '4');
+    expect(skipping.code).toBe(0);
+    const skipper = skipping.stdout.trim();
+    expect(skipping.stderr).toContain(
+      `restarted job ${copy} (flaky-once) as job ${skipper} from cursor 4; job ${copy} keeps its cursor 6 (after 6 items) as a record`,
+    );
+    await reaches(queue, skipper, 'completed');
+    expect(lines(log)).toEqual([0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 4, 5]);
+    const detail = await run('status', skipper, '--json');
+    expect(JSON.parse(detail.stdout)).toMatchObject({
+      processed: 2,
+      restart: { of: copy, from: 4, oldCursor: 6, oldProcessed: 6 },
+    });
+
+    const badCursor = await run('restart', copy, '--from-cursor', '{id:4}');
+    expect(badCursor.code).toBe(2);
+    expect(badCursor.stderr).toContain(
+      `bullmq-iteration restart: cannot restart job ${copy}: --from-cursor is not valid JSON`,
+    );
+    expect(badCursor.stderr).toContain(`Quote the whole value for your shell`);
 
     const active = await run('restart', 'no-such-job');
     expect(active.code).toBe(4);

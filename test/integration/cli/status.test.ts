@@ -149,9 +149,14 @@ describe('read-only commands never migrate', () => {
     const app = new pg.Client({ connectionString: url.toString() });
     try {
       const results = await Promise.all(
-        [['status'], ['pause', '1'], ['resume', '1'], ['cancel', '1'], ['retry', '1']].map((args) =>
-          cli(args, { env }),
-        ),
+        [
+          ['status'],
+          ['pause', '1'],
+          ['resume', '1'],
+          ['cancel', '1'],
+          ['retry', '1'],
+          ['restart', '1', '--from-cursor', '2'],
+        ].map((args) => cli(args, { env })),
       );
       for (const result of results) {
         expect(result.code).toBe(1);

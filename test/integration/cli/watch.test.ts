@@ -97,6 +97,28 @@ describe('status --watch', () => {
     }
   });
 
+  it('in a terminal, an empty queue: names the queue and the backend it looked at', async () => {
+    const queueName = uniqueQueueName('cli-empty');
+    const tmux = tmuxOn(`bullmq-iteration-test-${randomBytes(4).toString('hex')}`);
+    const command =
+      `env NO_COLOR=1 BULLMQ_ITERATION_REDIS_URL='${redisUrl()}' ${CLI_SHELL} status -q ${queueName}; ` +
+      'echo EXIT=$?; sleep 600';
+    tmux('new-session', '-d', '-s', 'empty', '-x', '200', '-y', '30', command);
+    try {
+      const screen = () => tmux('capture-pane', '-p', '-J', '-t', 'empty');
+      const shown = await until(screen, (s) => s.includes('EXIT='), 'the command to end');
+      expect(shown).toContain('EXIT=0');
+      const port = new URL(redisUrl()).port;
+      expect(shown).toMatch(
+        new RegExp(
+          `No runs in queue "${queueName}" on redis://[^\\s]*:${port}\\b.*Check the queue name`,
+        ),
+      );
+    } finally {
+      tmux('kill-server');
+    }
+  });
+
   it('through a pipe: plain lines when runs change, JSON lines with --json; SIGINT ends with 0', async () => {
     const queueName = uniqueQueueName('cli-watch-pipe');
     const id = await busyQueue(queueName);

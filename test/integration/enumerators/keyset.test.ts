@@ -138,6 +138,20 @@ describe.each(databases)('keyset on $name', (kind) => {
       );
       expect(whole.items.map((rows) => rows.length)).toEqual([16, 16, 8]);
       expect(whole.cursors.map((c) => Number((c as KeysetCursor).id))).toEqual([16, 32, 40]);
+      // Progress counts rows: a batch weighs its length, and an exact size() is the row count.
+      expect(whole.weights).toEqual([16, 16, 8]);
+      await assertResumable(
+        (cursor) =>
+          keysetBatches({
+            query: db.query,
+            table: events,
+            columns: ['id'],
+            batchSize: 16,
+            count: 'exact',
+            cursor,
+          }),
+        { stops: [[1], [2], [0, 1]] },
+      );
     });
 
     it('reports an exact size, or the planner estimate, counted from the beginning', async () => {
@@ -160,7 +174,8 @@ describe.each(databases)('keyset on $name', (kind) => {
         count: 'exact',
         batchSize: 16,
       });
-      expect(await batched.size?.()).toBe(3);
+      // In rows, like the weights of its batches, so processed/total is a share of rows.
+      expect(await batched.size?.()).toBe(40);
       await db.exec(`ANALYZE public.${events}`);
       const estimated = keyset({ query: db.query, table: events, columns: ['id'] });
       expect(await estimated.size?.()).toBe(40);

@@ -109,5 +109,7 @@ describe('the packed package', () => {
       inline: 'completed',
       healthCheck: 'custom',
     });
-  });
+    // An install of two compilers and PGlite, two type-checks and a run: past the default 60 s on
+    // a busy machine (65 s measured on 2 shared cores).
+  }, 240_000);
 });

@@ -64,6 +64,11 @@ describe('runCli', () => {
     [['status', '--interval', '10'], '--interval expects a whole number of milliseconds ≥ 100'],
     [['cancel'], 'cancel: missing <id>.'],
     [['demo', '--rows', '10'], '--rows expects a whole number between 1,000 and 10,000,000'],
+    [
+      ['restart', '42', '--from-cursor', "{id:'4822'}"],
+      'bullmq-iteration restart: cannot restart job 42: --from-cursor is not valid JSON',
+    ],
+    [['restart', '--from-cursor', '4'], 'restart: missing <id>.'],
   ])('%j is a usage error', async (argv, message) => {
     const run = io({ BULLMQ_ITERATION_REDIS_URL: 'redis://127.0.0.1:1' });
     expect(await runCli(argv, run.io)).toBe(2);

@@ -28,6 +28,7 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     transientFailures: 0,
     transientMs: 0,
     unknownSince: undefined,
+    restart: undefined,
     ...fields,
   };
 }

@@ -214,4 +214,20 @@ describe('the watch frame', () => {
     expect(plainLine(recovering)).toMatch(/status=recovering .* transient=2$/);
     expect(renderTable([recovering], 120, false)[1]).toMatch(/recovering.*\s2$/);
   });
+
+  it('shows what a job restarted from a cursor restarts, and where that one stood', () => {
+    const restarted = run({
+      restart: {
+        of: '41',
+        from: { id: '4822' },
+        oldCursor: { id: '4821' },
+        oldProcessed: 4821,
+        at: 0,
+      },
+    });
+    expect(detailLines(restarted, 100, false)).toContain(
+      '  restart of   job 41 from cursor {"id":"4822"}; it stood at cursor {"id":"4821"} after 4821 items',
+    );
+    expect(detailLines(run(), 100, false).some((l) => l.includes('restart of'))).toBe(false);
+  });
 });

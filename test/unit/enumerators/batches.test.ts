@@ -15,7 +15,26 @@ describe('batches', () => {
     );
     expect(run.items).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
     expect(run.cursors).toEqual([2, 4, 5]);
-    expect(run.sizes).toEqual([3]);
+    // Progress counts the source's items: size() is theirs, and a batch weighs its length.
+    expect(run.sizes).toEqual([5]);
+    expect(run.weights).toEqual([2, 2, 1]);
+  });
+
+  it('weighs a batch of batches by the rows inside it', async () => {
+    const run = await runWithInterruptions(
+      (cursor) => batches(batches(array([1, 2, 3, 4, 5, 6, 7], { cursor }), 2), 3),
+      [],
+    );
+    expect(run.items).toEqual([
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [[7]],
+    ]);
+    expect(run.weights).toEqual([6, 1]);
+    expect(run.sizes).toEqual([7]);
   });
 
   it('resumes anywhere, including from a cursor inside a batch (property)', async () => {
@@ -42,7 +61,7 @@ describe('batches', () => {
     );
   });
 
-  it('passes assertResumable, with size() in batches', async () => {
+  it('passes assertResumable, with size() in rows', async () => {
     await assertResumable((cursor) => batches(array([1, 2, 3, 4, 5, 6, 7], { cursor }), 3));
   });
 
@@ -56,6 +75,7 @@ describe('batches', () => {
     expect(run.items).toEqual([['x', 'y'], ['z']]);
     expect(run.cursors).toEqual(['c2', 'c3']);
     expect(run.sizes).toEqual([undefined]);
+    expect(run.weights).toEqual([2, 1]);
   });
 
   it('closes its source when stopped early', async () => {

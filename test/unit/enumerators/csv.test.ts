@@ -112,6 +112,8 @@ describe('csv', () => {
     expect(named.items[0]).toEqual({ p: 'a', q: 'b' });
     const grouped = await assertResumable((cursor) => csvBatches({ path, batchSize: 2, cursor }));
     expect(grouped.items.map((batch) => batch.length)).toEqual([2, 1]);
+    // Progress counts records: a batch weighs its length.
+    expect(grouped.weights).toEqual([2, 1]);
   });
 
   it('skips a preamble with from_line, and casts when asked', async () => {

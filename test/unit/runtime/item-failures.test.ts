@@ -102,7 +102,7 @@ describe('itemErrors', () => {
       attempt: 1,
       tries: 1,
     });
-    for (const n of [3, 8, 9]) ledger.skip(n, record(n), 2);
+    for (const n of [3, 8, 9]) ledger.skip(n, record(n), 2, 1);
     expect(ledger.state).toMatchObject({
       cursor: 9,
       processed: 0,

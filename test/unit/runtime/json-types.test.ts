@@ -3,9 +3,11 @@
 import type pg from 'pg';
 import { describe, expectTypeOf, it } from 'vitest';
 
-import type { JsonCompatible, KeysetCursor, NestedCursor } from '../../../src/index.js';
+import type { CsvCursor, JsonCompatible, KeysetCursor, NestedCursor } from '../../../src/index.js';
 import {
   array,
+  batches,
+  csvBatches,
   defineIterationJob,
   keyset,
   keysetBatches,
@@ -98,6 +100,25 @@ describe('defineIterationJob', () => {
       eachIteration: (item, ctx) => {
         expectTypeOf(item).toEqualTypeOf<number>();
         expectTypeOf(ctx.cursor).toEqualTypeOf<NestedCursor | null>();
+      },
+    });
+  });
+
+  it('infers the cursor through batches and csvBatches, the items being arrays', () => {
+    defineIterationJob({
+      name: 'b',
+      buildEnumerator: ({ cursor }) => batches(array(['a', 'b', 'c'], { cursor }), 2),
+      eachIteration: (batch, ctx) => {
+        expectTypeOf(batch).toEqualTypeOf<string[]>();
+        expectTypeOf(ctx.cursor).toEqualTypeOf<number | null>();
+      },
+    });
+    defineIterationJob({
+      name: 'cb',
+      buildEnumerator: ({ cursor }) => csvBatches({ path: 'a.csv', batchSize: 100, cursor }),
+      eachIteration: (rows, ctx) => {
+        expectTypeOf(rows).toEqualTypeOf<Record<string, string>[]>();
+        expectTypeOf(ctx.cursor).toEqualTypeOf<CsvCursor | null>();
       },
     });
   });

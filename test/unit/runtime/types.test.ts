@@ -11,10 +11,20 @@ import type {
   IterationItemSkippedEvent,
   IterationJob,
   IterationProgress,
+  IterationRunInfo,
   IterationSummary,
   IterationWorker,
+  JsonValue,
+  RestartedRun,
+  RestartOptions,
+  RestartRecord,
 } from '../../../src/index.js';
-import { defineIterationJob, getFailedItems, retryFailedItems } from '../../../src/index.js';
+import {
+  defineIterationJob,
+  getFailedItems,
+  restartRun,
+  retryFailedItems,
+} from '../../../src/index.js';
 
 interface User {
   readonly id: number;
@@ -100,5 +110,16 @@ describe('public types', () => {
     expectTypeOf(retryFailedItems).returns.resolves.toEqualTypeOf<Job>();
     expectTypeOf<IterationItemSkippedEvent['failedItem']>().toEqualTypeOf<FailedItem>();
     expectTypeOf<IterationSummary['skipped']>().toEqualTypeOf<number | undefined>();
+  });
+
+  it('restartRun takes a JSON start cursor and gives the new job with the old run', () => {
+    expectTypeOf(restartRun).returns.resolves.toEqualTypeOf<RestartedRun>();
+    expectTypeOf<RestartedRun['job']>().toEqualTypeOf<Job>();
+    expectTypeOf<RestartOptions['fromCursor']>().toEqualTypeOf<JsonValue | null | undefined>();
+    const ok: RestartOptions = { fromCursor: { id: '4822', at: ['2024-05-01', 3] } };
+    // @ts-expect-error a Date is not JSON: the cursor would not survive the job's data
+    const bad: RestartOptions = { fromCursor: { at: new Date() } };
+    expectTypeOf(ok).toEqualTypeOf(bad);
+    expectTypeOf<IterationRunInfo['restart']>().toEqualTypeOf<RestartRecord | undefined>();
   });
 });
