@@ -4,6 +4,7 @@
  * its params, BullMQ's timestamps and the job's log lines.
  */
 import { cancelRun, pauseRun, resumeRun } from '../control/commands.js';
+import { getFailedItems } from '../control/failed-items.js';
 import type { IterationRunInfo } from '../control/status.js';
 import { getRun, listRuns } from '../control/status.js';
 import type { JsonValue } from '../json.js';
@@ -58,6 +59,17 @@ export interface RunDetail {
   /** The job's log lines (`job.log`), newest last, and how many there are in all. */
   readonly logs: readonly string[];
   readonly logCount: number;
+  /** The recorded skipped items (`getFailedItems`), when the run skipped any. */
+  readonly skippedItems: readonly SkippedItemRow[];
+}
+
+/** One skipped item as the run's page shows it: no stack, the item's bounded preview. */
+export interface SkippedItemRow {
+  readonly cursor: JsonValue | null;
+  readonly item: string;
+  readonly error: string;
+  readonly at: number;
+  readonly attempt: number;
 }
 
 /** How many log lines a run's page shows (the newest). */
@@ -70,9 +82,10 @@ export async function readRunDetail(
 ): Promise<RunDetail> {
   const detail = await access.use(async (queue) => {
     const run = await getRun(queue, jobId);
-    const [job, logs] = await Promise.all([
+    const [job, logs, failed] = await Promise.all([
       queue.getJob(jobId),
       queue.getJobLogs(jobId, -LOG_LINES, -1, true).catch(() => ({ logs: [], count: 0 })),
+      run.skipped > 0 ? getFailedItems(queue, jobId).catch(() => undefined) : undefined,
     ]);
     return {
       run,
@@ -83,6 +96,13 @@ export async function readRunDetail(
       finishedAt: job?.finishedOn || undefined,
       logs: logs.logs,
       logCount: logs.count,
+      skippedItems: (failed?.items ?? []).map((record) => ({
+        cursor: record.cursor,
+        item: record.item,
+        error: `${record.error.name}: ${record.error.message}`,
+        at: record.at,
+        attempt: record.attempt,
+      })),
     };
   });
   history.observe(detail.run);

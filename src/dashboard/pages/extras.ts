@@ -53,10 +53,11 @@ export function extraFigures(run: IterationRunInfo): [string, Html | string][] {
 }
 
 /** Sections for list-valued extras (skipped items, partitions); nothing when absent. */
-export function extraSections(run: IterationRunInfo): Html {
+export function extraSections(run: IterationRunInfo, skippedItems: readonly unknown[] = []): Html {
   const record = run as unknown as Record<string, unknown>;
-  const skipped = [record.skippedItems, record.skipped].find(Array.isArray) as
-    unknown[] | undefined;
+  const skipped = [skippedItems, record.skippedItems, record.skipped].find(
+    (list) => Array.isArray(list) && list.length > 0,
+  ) as unknown[] | undefined;
   const partitions = Array.isArray(record.partitions)
     ? (record.partitions as unknown[])
     : undefined;

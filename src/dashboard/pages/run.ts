@@ -81,7 +81,7 @@ export function runView({ detail, samples, changes, readOnly }: RunView): Html {
         ${detail.params === undefined ? html`<p class="muted">–</p>` : jsonBlock(detail.params)}
       </section>
     </div>
-    ${extraSections(run)}
+    ${extraSections(run, detail.skippedItems)}
     <section class="card">
       <h2>Events</h2>
       ${events(detail, changes)}

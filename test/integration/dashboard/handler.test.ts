@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { createDashboardHandler } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
-import { iterationWorker, nextEvent } from '../../support/iteration.js';
+import { completion, iterationWorker, nextEvent } from '../../support/iteration.js';
 import { counter } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 import {
@@ -168,6 +168,30 @@ describe.each(backends)('dashboard handler on $name', (b) => {
     expect(await statusFor(below.url, `evil.example:${port}`)).toBe(421);
     expect(await statusFor(below.url, `localhost:${port}`)).toBe(200);
     expect(await statusFor(below.url, `127.0.0.1:${Number(port) + 1}`)).toBe(421);
+  });
+
+  it("shows a run's skipped items on its page", async () => {
+    const queueName = uniqueQueueName('dashboard-skipped');
+    const queue = b.queue(queueName);
+    const c = counter({
+      total: 12,
+      onItem: (item) => {
+        if (item === 7) throw new RangeError(`row ${item} is broken ${SCRIPT}`);
+      },
+      itemErrors: { retries: 0, action: 'skip' },
+    });
+    const worker = iterationWorker(b, queueName, [c.job]);
+    try {
+      const job = await c.job.enqueue(queue, {});
+      await completion(worker, job.id!);
+      const dashboard = await serve(createDashboardHandler({ queue, jobs: [c.job], token: TOKEN }));
+      const page = await (await fetch(`${dashboard.url}/runs/${job.id}`)).text();
+      expect(page).toContain('id="skipped"');
+      expect(page).toContain('RangeError: row 7 is broken');
+      expect(page).not.toContain('<script>alert');
+    } finally {
+      await worker.close();
+    }
   });
 });
 

@@ -100,6 +100,15 @@ describe('dashboard escaping', () => {
       finishedAt: undefined,
       logs: [SCRIPT, BREAKOUT],
       logCount: 2,
+      skippedItems: [
+        {
+          cursor: { id: BREAKOUT },
+          item: SCRIPT,
+          error: `TypeError: ${BREAKOUT}`,
+          at: 1,
+          attempt: 1,
+        },
+      ],
     };
     const changes = [{ at: 1_700_000_002_000, status: SCRIPT, detail: BREAKOUT }];
     const samples = [
@@ -118,5 +127,8 @@ describe('dashboard escaping', () => {
     );
     expect(JSON.parse(config![1]!)).toMatchObject({ fragmentUrl: frame.fragmentUrl });
     expect(markup).toContain('&lt;/script&gt;&lt;script&gt;alert(4)&lt;/script&gt;&lt;!--');
+    // The skipped items section is there, its hostile item and error as text.
+    expect(markup).toContain('id="skipped"');
+    expect(markup).toContain('TypeError: &quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
   });
 });

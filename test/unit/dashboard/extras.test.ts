@@ -66,6 +66,7 @@ describe('dashboard: fields it does not know yet', () => {
       finishedAt: undefined,
       logs: [],
       logCount: 0,
+      skippedItems: [],
     };
     const page = runView({ detail, samples: [], changes: [], readOnly: true }).text;
     expect(page).toContain('transient failures');
