@@ -15,6 +15,9 @@ export const ATTR = {
   queue: 'bullmq.queue.name',
   jobName: 'bullmq.job.name',
   jobId: 'bullmq.job.id',
+  /** In a parallel run's partition: its position in the plan (from 0), and the run's parent job id. */
+  partition: 'bullmq.iteration.partition',
+  parallelRun: 'bullmq.iteration.run_id',
   /** Items finished by this run. */
   items: 'bullmq.iteration.items',
   /** Items finished over the life of the job, at the end of the run. */

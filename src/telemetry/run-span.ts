@@ -7,6 +7,7 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 
 import type { IterationEventName } from '../events.js';
+import { partitionOf } from '../parallel/partition-data.js';
 import { ATTR, RUN_SPAN_PREFIX, type RunOutcome } from './names.js';
 import type { ObservedRun } from './observed-run.js';
 import type { OtelApi } from './otel-api.js';
@@ -29,6 +30,7 @@ export class RunSpan {
   constructor(api: OtelApi, tracer: Tracer, run: ObservedRun, queueName: string) {
     this.#api = api;
     const parent = api.context.active();
+    const partition = partitionOf(run.job.data);
     this.#span = tracer.startSpan(
       `${RUN_SPAN_PREFIX} ${run.definition.name}`,
       {
@@ -37,6 +39,10 @@ export class RunSpan {
           [ATTR.queue]: queueName,
           [ATTR.jobName]: run.definition.name,
           [ATTR.jobId]: String(run.job.id),
+          // A partition of a parallel run: which one, and the run (its parent job) it belongs to.
+          ...(partition === undefined
+            ? {}
+            : { [ATTR.partition]: partition.index, [ATTR.parallelRun]: partition.run }),
         },
       },
       parent,
