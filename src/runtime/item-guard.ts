@@ -1,19 +1,23 @@
 /**
  * Poison items: the step of a job with `itemErrors` (see item-policy.ts). A failing item is tried
  * again in place with a doubling backoff; once its retries are spent the attempt fails, or the item
- * is skipped: its record is handed to the run, which stores it with the cursor after the item in
- * the same fenced state write, so a crash loses both or neither (no duplicates, nothing lost).
+ * is skipped: its record is handed to the run, whose `advance` stores it (`recordSkip`) with the
+ * cursor after the item in the same fenced state write, so a crash loses both or neither (no
+ * duplicates, nothing lost).
  * Interruptions and errors marked transient are left to the run, untouched.
  */
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 import { ItemFailuresExceededError } from '../errors.js';
+import type { IterationEventName } from '../events.js';
+import type { JsonValue } from '../json.js';
 import { preview } from '../json.js';
 import { isInterruptError } from './interruption.js';
 import type { FailedItem, ResolvedItemPolicy } from './item-policy.js';
 import { MESSAGE_CHARS, PREVIEW_CHARS, SHARE_MIN_ITEMS, STACK_CHARS } from './item-policy.js';
 import { isThenable } from './loop.js';
+import { replayedRecord } from './replay.js';
 import { sleep } from './retry-in-place.js';
 import type { IterationState } from './state.js';
 import { describeError, isMarkedTransient } from './transient.js';
@@ -34,6 +38,16 @@ export interface GuardedRun {
   skippedItem: SkippedItem | undefined;
 }
 
+/** What recording a skipped item reads and does on its run. */
+export interface SkippingRun {
+  readonly ledger: {
+    readonly state: IterationState;
+    skip(cursor: JsonValue, record: FailedItem, maxRecorded: number, weight: number): void;
+  };
+  skippedItem: SkippedItem | undefined;
+  emit(event: IterationEventName, extra: object): void;
+}
+
 /**
  * A skipped item on its way to the state: its record (all but the cursor after it, which only the
  * loop knows) and the error itself, for the event.
@@ -41,6 +55,33 @@ export interface GuardedRun {
 export interface SkippedItem {
   readonly record: Omit<FailedItem, 'after'>;
   readonly error: Error;
+}
+
+/**
+ * Stores the item the guard skipped with `cursor`, the position after it (the run's `advance`
+ * calls this instead of recording a plain finished item), and reports it.
+ */
+export function recordSkip(
+  run: SkippingRun,
+  cursor: JsonValue,
+  skipped: SkippedItem,
+  weight: number,
+  maxRecorded: number,
+): void {
+  run.skippedItem = undefined;
+  // An item of a replay keeps the cursors it was recorded with, so it can be replayed again.
+  const { replay } = run.ledger.state;
+  const origin = replay === undefined ? undefined : replayedRecord(replay, cursor);
+  const record =
+    origin === undefined
+      ? { ...skipped.record, after: cursor }
+      : { ...skipped.record, cursor: origin.cursor, after: origin.after };
+  run.ledger.skip(cursor, record, maxRecorded, weight);
+  run.emit('iteration.itemSkipped', {
+    failedItem: record,
+    error: skipped.error,
+    skipped: run.ledger.state.skipped ?? 0,
+  });
 }
 
 export class ItemGuard {

@@ -4,6 +4,12 @@
  * first failure of the streak; the next item that succeeds ends the streak. Past the window the run
  * requeues itself instead (see `recover` in endings.ts), and the outage is counted in its state.
  */
+import type { Logger } from 'pino';
+
+import { CheckpointUnavailableError } from './checkpoint-writer.js';
+import { recordOutageOver } from './outage.js';
+import type { IterationState } from './state.js';
+import { describeError, isMarkedTransient, isTransientError } from './transient.js';
 
 /** Backoff between two tries in place: 250 ms doubling, at most 5 s. */
 const delayMs = (attempt: number) => Math.min(250 * 2 ** (attempt - 1), 5_000);
@@ -43,4 +49,55 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** What the retry in place reads and sets on its run. */
+export interface RecoveringRun {
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly ownership: { readonly owned: boolean };
+  readonly ledger: { readonly state: IterationState };
+  readonly retry: RetryInPlace;
+  /** True when the error came from the step (see `LoopRun`). */
+  readonly failedInStep: boolean;
+  /** True while a callback of the job runs. */
+  readonly inCallback: boolean;
+  /** True while an outage or a retry in place is open; the next finished item closes it. */
+  recovering: boolean;
+}
+
+/**
+ * A transient failure of the enumerator (or one the step marked) while the store still works:
+ * wait, then rebuild the enumerator at the last finished item, until `transientRetryMs` has
+ * passed since the first failure; an item that succeeds closes the streak. True to retry.
+ */
+export async function retryInPlace(
+  run: RecoveringRun,
+  error: unknown,
+): Promise<boolean | 'interrupted'> {
+  if (run.signal.aborted || !run.ownership.owned) return false;
+  // The writer already spent the window retrying: go straight to requeueing.
+  if (error instanceof CheckpointUnavailableError || !isTransientFor(run, error)) return false;
+  const delayMs = run.retry.next(Date.now());
+  if (delayMs === undefined) return false;
+  run.recovering = true;
+  run.logger.warn(
+    { err: error, attempt: run.retry.attempts, delayMs, cursor: run.ledger.state.cursor },
+    `transient failure (${describeError(error)}); rebuilding the enumerator at the last finished item`,
+  );
+  await sleep(delayMs, run.signal);
+  return run.signal.aborted ? 'interrupted' : true;
+}
+
+/** Infrastructure errors are classified; the job's own errors count only when it marked them. */
+export function isTransientFor(run: RecoveringRun, error: unknown): boolean {
+  return run.failedInStep || run.inCallback ? isMarkedTransient(error) : isTransientError(error);
+}
+
+/** An item finished while recovering: the streak and the outage are over. */
+export function recovered(run: RecoveringRun): void {
+  run.recovering = false;
+  run.retry.close();
+  const { state } = run.ledger;
+  if (state.outage !== undefined) state.outage = recordOutageOver(state.outage);
 }

@@ -13,24 +13,24 @@
  * Pause and cancel are operators' requests made from any process (see src/control/); the run
  * reads them at its start and every `controlPollIntervalMs` while it iterates. Who owns the job
  * and who ends the run is kept in one place, the run's {@link RunOwnership}.
+ *
+ * This file owns the run's state and its lifecycle; its parts live beside it: the start
+ * (run-start.ts), one pass over the items (run-enumerator.ts), the retry in place
+ * (retry-in-place.ts), skip records (item-guard.ts) and the max runtime and abort signal
+ * (interruption-sources.ts).
  */
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
 import type { ControlRequest } from '../control/request.js';
-import type {
-  BuildEnumeratorArgs,
-  IterationContext,
-  IterationJobDefinition,
-} from '../define-job.js';
-import { weightOf } from '../enumerator.js';
+import type { IterationContext, IterationJobDefinition } from '../define-job.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import type { Transactional } from '../transactional/adapter.js';
 import { idempotencyKey } from '../transactional/idempotency.js';
 import { queueCheckpointIntervalMs, TransactionalStep } from '../transactional/step.js';
-import { CheckpointUnavailableError, CheckpointWriter } from './checkpoint-writer.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { createContext } from './context.js';
 import { ControlWatch } from './control-watch.js';
 import type { RunEnd } from './endings.js';
@@ -38,33 +38,30 @@ import { complete, fail, recover, stopped, takeOver, throttled } from './endings
 import type { RunHost } from './host.js';
 import type { StopReason } from './interruption.js';
 import { isInterruptError, IterationInterrupt } from './interruption.js';
+import { forwardAbort } from './interruption-sources.js';
 import type { SkippedItem } from './item-guard.js';
-import { ItemGuard } from './item-guard.js';
+import { ItemGuard, recordSkip } from './item-guard.js';
 import { itemPolicyOf } from './item-policy.js';
 import type { IterationSummary } from './ledger.js';
 import { RunLedger } from './ledger.js';
-import { boundaryCheck, reachedMaxItems } from './limits.js';
-import type { LoopEnd, LoopRun } from './loop.js';
-import { runLoop } from './loop.js';
-import { recordOutageOver, recordOutageResumed } from './outage.js';
+import { boundaryCheck } from './limits.js';
+import type { LoopEnd } from './loop.js';
 import { RunOwnership } from './ownership.js';
 import { ProgressReporter, publishedTotal } from './progress.js';
-import { replayedRecord, replayItems, replayOf, replayRecords } from './replay.js';
-import { startRestart } from './restart.js';
-import { RetryInPlace, sleep } from './retry-in-place.js';
-import { enumeratorSize, parseJobParams } from './run-support.js';
+import { isTransientFor, recovered, RetryInPlace, retryInPlace } from './retry-in-place.js';
+import { enumerate, type EnumeratingRun } from './run-enumerator.js';
+import { beginRun, type StartingRun } from './run-start.js';
 import type { IterationState } from './state.js';
-import { parseState } from './state.js';
 import type { RunPlan } from './steps.js';
 import { runPlan } from './steps.js';
-import { recordRunStart, throttleFor, ThrottleGate } from './throttle-gate.js';
-import { describeError, isMarkedTransient, isTransientError } from './transient.js';
+import type { ThrottleGate } from './throttle-gate.js';
+import { describeError } from './transient.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 
 export { PARK_DELAY_MS } from './endings.js';
 
-export class IterationRun implements LoopRun<unknown>, RunEnd {
+export class IterationRun implements EnumeratingRun, StartingRun, RunEnd {
   readonly job: Job;
   readonly token: string;
   readonly label: string;
@@ -86,19 +83,23 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   gate: ThrottleGate | undefined;
   loaded = false;
 
-  readonly #jobRef: JobRef;
+  /** @internal */
+  readonly jobRef: JobRef;
   readonly #controller = new AbortController();
-  readonly #cleanups: (() => void)[] = [];
+  /** @internal Called once each when the run ends (timers, signal listeners). */
+  readonly cleanups: (() => void)[] = [];
   /** The host's per-item hook, read once: absent on the worker, so an item pays one field test. */
   readonly #afterItem: (() => void) | undefined;
-  #params: unknown;
-  /** True once onStart/onResume was called: only then does onShutdown close the run. */
-  #began = false;
-  /** True while a callback of the job runs: its errors are the job's, not the runtime's. */
-  #inCallback = false;
-  /** True while an outage or a retry in place is open; the next finished item closes it. */
-  #recovering = false;
-  readonly #retry: RetryInPlace;
+  /** The job's params, once parsed at the run's start; read by the context. */
+  params: unknown;
+  /** @internal True once onStart/onResume was called: only then does onShutdown close the run. */
+  began = false;
+  /** @internal True while a callback of the job runs: its errors are the job's, not the runtime's. */
+  inCallback = false;
+  /** @internal True while an outage or a retry in place is open; the next finished item closes it. */
+  recovering = false;
+  /** @internal */
+  readonly retry: RetryInPlace;
   readonly atBoundary: (() => void | Promise<void>) | undefined;
   /**
    * Runs one item: `eachIteration` itself, or through the item guard when the job has
@@ -107,11 +108,13 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   readonly step: (item: unknown, cursor: JsonValue) => unknown;
   /** `eachIteration` of the job, or of its current step in a job made of `steps`. */
   readonly eachIteration: (item: unknown) => unknown;
-  readonly #plan: RunPlan;
+  /** @internal */
+  readonly plan: RunPlan;
   /** `ctx.tx` while a transactional item runs; the cursor after the item in hand. */
   tx: unknown;
   itemCursor: JsonValue | undefined;
-  readonly #transactional: TransactionalStep | undefined;
+  /** @internal */
+  readonly transactional: TransactionalStep | undefined;
   readonly #maxRecorded: number;
   /** Rows per item of a batch enumerator (see `WeighedEnumerator`); set with each enumerator. */
   weigh: ((item: unknown) => number) | undefined;
@@ -133,17 +136,17 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     this.definition = definition;
     this.job = job;
     this.token = token;
-    this.#jobRef = { queueName: job.queueName, id: String(job.id) };
+    this.jobRef = { queueName: job.queueName, id: String(job.id) };
     this.#afterItem = host.afterItem;
     this.label = `iteration job "${definition.name}" (id ${job.id ?? '?'})`;
     this.signal = this.#controller.signal;
     const { options } = host;
     this.strict = (definition.checkpointMode ?? options.checkpointMode) === 'strict';
-    this.#retry = new RetryInPlace(options.transientRetryMs);
+    this.retry = new RetryInPlace(options.transientRetryMs);
     // The host logger is already bound to the queue (the worker binds it once).
     this.logger = host.logger.child({ jobName: job.name, jobId: job.id });
     this.writer = new CheckpointWriter({
-      save: (json) => host.store.save(this.#jobRef, token, json),
+      save: (json) => host.store.save(this.jobRef, token, json),
       snapshot: () => this.ledger.snapshot(),
       onLost: () => this.loseLock('a checkpoint write found the lock taken'),
       onRetry: (error, attempt, delayMs) =>
@@ -165,21 +168,21 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     });
     this.control = new ControlWatch({
       store: host.store,
-      ref: this.#jobRef,
-      onRequest: (request) => this.#obey(request),
+      ref: this.jobRef,
+      onRequest: (request) => this.obey(request),
       onError: (error) => this.logger.warn({ err: error }, 'could not read control requests'),
     });
-    if (signal !== undefined) this.#forward(signal);
+    if (signal !== undefined) forwardAbort(this, signal);
     this.atBoundary = boundaryCheck(definition, this);
     const policy = itemPolicyOf(definition);
     const guard = policy === undefined ? undefined : new ItemGuard(policy, this);
-    this.#plan = runPlan(definition, this);
-    const each = this.#plan.each;
+    this.plan = runPlan(definition, this);
+    const each = this.plan.each;
     this.eachIteration = each;
     const adapter = definition.transactional as Transactional<unknown> | undefined;
-    this.#transactional = adapter && new TransactionalStep(adapter, this);
+    this.transactional = adapter && new TransactionalStep(adapter, this);
     this.step =
-      this.#transactional?.step ??
+      this.transactional?.step ??
       (guard === undefined
         ? (item, cursor) => ((this.itemCursor = cursor), each(item))
         : (item, cursor) => ((this.itemCursor = cursor), guard.step(item)));
@@ -220,7 +223,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     try {
       return await Promise.race([this.#lifecycle(), this.#deadlineEnding]);
     } finally {
-      for (const cleanup of this.#cleanups) cleanup();
+      for (const cleanup of this.cleanups) cleanup();
       this.control.stop();
       this.progress.stop();
       this.writer.dispose();
@@ -228,7 +231,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   }
 
   get firstFailureAt(): number | undefined {
-    return this.#retry.firstFailureAt;
+    return this.retry.firstFailureAt;
   }
 
   deferToDeadline(): Promise<never> {
@@ -237,26 +240,9 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
 
   advance(cursor: JsonValue, weight: number): void {
     if (this.skippedItem === undefined) this.ledger.advance(cursor, weight);
-    else this.#skip(cursor, this.skippedItem, weight);
-    if (this.#recovering) this.#recovered();
+    else recordSkip(this, cursor, this.skippedItem, weight, this.#maxRecorded);
+    if (this.recovering) recovered(this);
     this.#afterItem?.();
-  }
-
-  #skip(cursor: JsonValue, skipped: SkippedItem, weight: number): void {
-    this.skippedItem = undefined;
-    // An item of a replay keeps the cursors it was recorded with, so it can be replayed again.
-    const { replay } = this.ledger.state;
-    const origin = replay === undefined ? undefined : replayedRecord(replay, cursor);
-    const record =
-      origin === undefined
-        ? { ...skipped.record, after: cursor }
-        : { ...skipped.record, cursor: origin.cursor, after: origin.after };
-    this.ledger.skip(cursor, record, this.#maxRecorded, weight);
-    this.emit('iteration.itemSkipped', {
-      failedItem: record,
-      error: skipped.error,
-      skipped: this.ledger.state.skipped ?? 0,
-    });
   }
 
   get throttling(): boolean {
@@ -273,7 +259,7 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
       end = await this.#iterate();
     } catch (error) {
       if (isInterruptError(error, this.signal)) end = 'interrupted';
-      else if (this.#transient(error)) return await recover(this, error);
+      else if (isTransientFor(this, error)) return await recover(this, error);
       else return await fail(this, error);
     }
     if (end === 'interrupted') return await stopped(this);
@@ -283,173 +269,23 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   }
 
   async #iterate(): Promise<LoopEnd | 'nil'> {
-    const begun = await this.#begin();
+    const begun = await beginRun(this);
     if (begun !== undefined) return begun;
     for (;;) {
       this.failedInStep = false;
       try {
-        return await this.#enumerate();
+        return await enumerate(this);
       } catch (error) {
-        const retry = await this.#retryInPlace(error);
+        const retry = await retryInPlace(this, error);
         if (retry === 'interrupted') return retry;
         if (!retry) throw error;
       }
     }
   }
 
-  /** Loads the state, serves a waiting request, runs onStart or onResume. */
-  async #begin(): Promise<'interrupted' | 'exhausted' | undefined> {
-    const stored = await this.host.store.load(this.#jobRef);
-    const { ledger } = this;
-    if (stored !== undefined) {
-      ledger.adopt(parseState(stored, this.definition.name, String(this.job.id)));
-    }
-    // A restart from a cursor starts there; recorded before any ending can store the state.
-    const data = startRestart(ledger.state, this.job.data);
-    // Transactional jobs: the cursor committed with the effects is the one to resume at.
-    await this.#transactional?.claim(ledger.state);
-    this.loaded = true;
-    const { state } = ledger;
-    // An operator's request waiting for the job is served before any callback runs.
-    const request = await this.control.read();
-    if (state.cancelled !== undefined) {
-      this.interrupt('cancelled', 'already cancelled');
-      return 'interrupted';
-    }
-    if (request !== undefined) {
-      this.#obey(request);
-      return 'interrupted';
-    }
-    this.control.start(this.host.options.controlPollIntervalMs);
-    const replay = replayOf(data);
-    this.#params = parseJobParams(
-      this.definition,
-      replay === undefined ? data : replay.params,
-      this.label,
-    );
-    if (replay !== undefined) {
-      state.replay ??= await replayRecords(
-        this.host.store,
-        this.job,
-        this.definition.name,
-        this.label,
-        replay.of,
-      );
-    }
-    recordRunStart(state, ledger.startedAt);
-    if (state.outage !== undefined) {
-      state.outage = recordOutageResumed(state.outage, ledger.startedAt);
-      this.#recovering = state.outage.since !== null;
-    }
-    this.gate = new ThrottleGate(
-      throttleFor(this.definition, this.host.options.throttle),
-      this.#params,
-      this.job,
-      this.logger,
-    );
-    this.#startMaxRuntime();
-    this.#began = true;
-    // Only states written since `began` existed can say false; older ones were written after it.
-    if (state.began === false) {
-      await this.#callback(this.definition.onStart);
-      state.began = true;
-      state.startedAt = ledger.startedAt;
-      // Recorded at once so onStart is not repeated by later runs, even if nothing else is saved.
-      await this.writer.commit();
-      if (!this.ownership.owned) return 'interrupted';
-      this.emit('iteration.started', {});
-    } else {
-      await this.#callback(this.definition.onResume);
-      this.emit('iteration.resumed', {});
-    }
-    // A retry after a failing onComplete goes straight back to it.
-    if (state.phase === 'completing') return 'exhausted';
-    // The loop sees it before the first pull and completes the job as `ctx.stop()` would.
-    if (reachedMaxItems(this.definition, state.processed)) this.stopRequested = true;
-    return undefined;
-  }
-
-  /** Builds the enumerator at the last finished item and runs the loop over it. */
-  async #enumerate(): Promise<LoopEnd | 'nil'> {
-    // Building an enumerator often queries the very resource a throttle protects.
-    if (this.throttling && (await this.checkThrottle())) return 'throttled';
-    const args: BuildEnumeratorArgs<unknown, unknown> = {
-      params: this.#params,
-      cursor: this.ledger.state.cursor,
-      job: this.job,
-      // A partition job's definition (src/parallel/partition-job.ts) puts its partition here.
-      partition: undefined,
-    };
-    const { replay } = this.ledger.state;
-    const source: unknown =
-      replay === undefined
-        ? await this.#plan.build(args)
-        : replayItems(
-            replay,
-            typeof args.cursor === 'number' ? args.cursor : 0,
-            (cursor, record) => this.#plan.build({ ...args, cursor }, record),
-            this.logger,
-          );
-    if (source === null || source === undefined) return 'nil';
-    // A replay visits records, one each, whatever the job's own enumerator weighs.
-    this.weigh = replay === undefined ? weightOf(source) : undefined;
-    // Counted once per run: a rebuild after a transient failure keeps the first count.
-    if (this.#retry.attempts === 0) {
-      this.ledger.total =
-        replay === undefined ? await enumeratorSize(source, this.logger) : replay.items.length;
-    }
-    await this.progress.publish('running');
-    const end = await runLoop(this.#transactional?.source(source) ?? source, this);
-    if (end === 'exhausted' && this.ledger.processedThisRun === 0) {
-      this.emit('iteration.noItems', {});
-    }
-    return end;
-  }
-
-  /**
-   * A transient failure of the enumerator (or one the step marked) while the store still works:
-   * wait, then rebuild the enumerator at the last finished item, until `transientRetryMs` has
-   * passed since the first failure; an item that succeeds closes the streak. True to retry.
-   */
-  async #retryInPlace(error: unknown): Promise<boolean | 'interrupted'> {
-    if (this.signal.aborted || !this.ownership.owned) return false;
-    // The writer already spent the window retrying: go straight to requeueing.
-    if (error instanceof CheckpointUnavailableError || !this.#transient(error)) return false;
-    const delayMs = this.#retry.next(Date.now());
-    if (delayMs === undefined) return false;
-    this.#recovering = true;
-    this.logger.warn(
-      { err: error, attempt: this.#retry.attempts, delayMs, cursor: this.ledger.state.cursor },
-      `transient failure (${describeError(error)}); rebuilding the enumerator at the last finished item`,
-    );
-    await sleep(delayMs, this.signal);
-    return this.signal.aborted ? 'interrupted' : true;
-  }
-
-  /** Infrastructure errors are classified; the job's own errors count only when it marked them. */
-  #transient(error: unknown): boolean {
-    return this.failedInStep || this.#inCallback
-      ? isMarkedTransient(error)
-      : isTransientError(error);
-  }
-
-  #recovered(): void {
-    this.#recovering = false;
-    this.#retry.close();
-    const { state } = this.ledger;
-    if (state.outage !== undefined) state.outage = recordOutageOver(state.outage);
-  }
-
-  async #callback(callback: Definition['onStart']): Promise<void> {
-    if (callback === undefined) return;
-    this.#inCallback = true;
-    await callback(this.context as never);
-    this.#inCallback = false;
-  }
-
   async shutdownCallback(): Promise<void> {
     const callback = this.definition.onShutdown;
-    if (callback === undefined || !this.#began) return;
+    if (callback === undefined || !this.began) return;
     try {
       await callback(this.context as never);
     } catch (error) {
@@ -459,25 +295,10 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
     }
   }
 
-  /** An operator's request: stop at the next item boundary for it. */
-  #obey(request: ControlRequest): void {
+  /** @internal An operator's request: stop at the next item boundary for it. */
+  obey(request: ControlRequest): void {
     this.request ??= request;
     this.interrupt(request.action === 'pause' ? 'paused' : 'cancelled', request.reason);
-  }
-
-  #startMaxRuntime(): void {
-    const ms = this.definition.maxRuntimeMs ?? this.host.options.maxRuntimeMs;
-    if (ms === undefined) return;
-    const timer = setTimeout(() => this.interrupt('max-runtime'), ms);
-    timer.unref();
-    this.#cleanups.push(() => clearTimeout(timer));
-  }
-
-  #forward(signal: AbortSignal): void {
-    const onAbort = () => this.interrupt('aborted', `aborted: ${String(signal.reason)}`);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
   }
 
   emit(event: IterationEventName, extra: object): void {
@@ -495,9 +316,6 @@ export class IterationRun implements LoopRun<unknown>, RunEnd {
   /** Live figures for the context object. */
   get state(): Readonly<IterationState> {
     return this.ledger.state;
-  }
-  get params(): unknown {
-    return this.#params;
   }
   get totalTimeMs(): number {
     return this.ledger.totalTimeMs;
