@@ -18,6 +18,7 @@ const count = Number(values.count ?? 16);
 
 const server = await startPostgres();
 const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+pool.on('error', (err) => console.error('idle PostgreSQL client failed', err));
 const query = pgQuery(pool);
 const lines: string[] = [];
 const print = (line: string) => {

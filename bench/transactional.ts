@@ -103,6 +103,7 @@ export async function benchmarkTransactional(
   onProgress: (line: string) => void,
 ): Promise<TransactionalResult[]> {
   const pool = new pg.Pool({ connectionString: postgresUrl, max: 4 });
+  pool.on('error', (err) => console.error('idle PostgreSQL client failed', err));
   await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (item int NOT NULL)`);
   const variants: [string, number, () => Promise<number>][] = [
     ['bare loop, one transaction per item', sizes.perItem, () => bare(pool, sizes.perItem, 1)],

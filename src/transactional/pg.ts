@@ -47,6 +47,7 @@ type PromisedClient<P> = P extends { connect(): Promise<infer C> } ? C : never;
  * ```ts
  * import pg from 'pg';
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * pool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL client failed'));
  * defineIterationJob({
  *   name: 'backfill-plans',
  *   transactional: pgTransactions(pool),
@@ -70,7 +71,7 @@ function adapterOver(pool: PgTxPool, options?: TransactionalOptions): Transactio
   if (typeof (pool as { connect?: unknown } | null)?.connect !== 'function') {
     throw new TypeError(
       `pgTransactions expects a pg.Pool (an object with connect()), got ${String(pool)}. ` +
-        'E.g. pgTransactions(new pg.Pool({ connectionString: process.env.DATABASE_URL })).',
+        'E.g. pgTransactions(pool) with the pg.Pool of the database the items write to.',
     );
   }
   const resolved = resolveTransactionalOptions(options, 'pgTransactions');
