@@ -86,5 +86,18 @@ export async function finished(queue: AnyQueue, id: string, timeoutMs: number): 
   }
 }
 
-/** 1 to 2 seconds, at random. */
-export const stormPause = () => sleep(1_000 + Math.random() * 1_000);
+/**
+ * Waits until the effects table holds an item at or past `item` (items are done in order), so a
+ * storm's kills land at spaced points of the run whatever the machine's speed. Gives up after
+ * `timeoutMs` (the caller then finds the job finished, or kills late).
+ */
+export async function untilProgress(db: DataDb, item: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await db.pool.query<{ top: number | null }>(
+      `SELECT max(item) AS top FROM ${db.effects}`,
+    );
+    if ((rows[0]?.top ?? -1) >= item) return;
+    await sleep(50);
+  }
+}
