@@ -1,7 +1,7 @@
 // The reason transactional mode exists. 20,000 items, each inserting one row into an effects table
-// with no unique constraint; three worker processes, the one running the job SIGKILLed every one
-// to two seconds (eight kills, paced by the run's progress) and replaced each time. With `transactional`, the table ends with
-// exactly one row per item. The same storm without it shows what at-least-once means: the items
+// with no unique constraint; three worker processes, the one running the job SIGKILLed eight times
+// at evenly spaced points of its progress (a second or two apart) and replaced each time. With
+// `transactional`, the table ends with exactly one row per item. The same storm without it shows what at-least-once means: the items
 // done after the last durable checkpoint are done again by the next worker (duplicates > 0),
 // though none is skipped.
 //
