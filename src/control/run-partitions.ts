@@ -132,13 +132,16 @@ function inherited(child: FoldableInfo, control: ControlRequest | undefined): st
   return child.status === 'interrupted' ? 'paused' : child.status;
 }
 
-function runStatus(parent: string, control: ControlRequest | undefined, statuses: string[]) {
+/** @internal Exported for tests: the run's status from its parent's, its request and its partitions'. */
+export function runStatus(parent: string, control: ControlRequest | undefined, statuses: string[]) {
   if (FINAL.has(parent) || parent === 'running' || parent === 'stale') return parent;
   if (control?.action === 'cancel') return 'cancelling';
   const someActive = statuses.some((s) => ACTIVE.has(s));
-  // A stale partition is still active for BullMQ (its worker died, or it is being parked).
   if (control?.action === 'pause') {
-    return someActive || statuses.includes('stale') ? 'pausing' : 'paused';
+    // Paused once every partition is parked or finished. A stale one is still active for BullMQ
+    // (its worker died, or it is being parked); a waiting one parks itself when a worker takes it.
+    const unparked = someActive || statuses.some((s) => s === 'stale' || s === 'waiting');
+    return unparked ? 'pausing' : 'paused';
   }
   if (someActive) return 'running';
   return WAITING_ORDER.find((s) => statuses.includes(s)) ?? 'waiting';
