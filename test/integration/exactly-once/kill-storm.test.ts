@@ -5,9 +5,10 @@
 // done after the last durable checkpoint are done again by the next worker (duplicates > 0),
 // though none is skipped.
 //
-// The storms commit 20 items per transaction (`itemsPerTransaction: 20`) to stay near 30 s on
-// the two shared cores: one transaction per item is the same code with groups of one, and takes
-// 40 to 70 s here (4 round trips per item instead of 1). The frozen-worker test runs per item.
+// The storms commit one transaction per item, as the issue asks. (They ran 20 items per
+// transaction while the fence was re-planned in every transaction, which made per-item storms take
+// 40 to 70 s here; with the fence prepared once per connection they take about 20 s on the two
+// shared cores, and groups of 20 finished before the eighth kill.)
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { backendByName } from '../../support/backends.js';
@@ -18,7 +19,7 @@ import { finished, Storm, stormPause } from '../../support/storm.js';
 
 const TOTAL = 20_000;
 const KILLS = 8;
-const ITEMS_PER_TRANSACTION = 20;
+const ITEMS_PER_TRANSACTION = 1;
 
 afterEach(() => killAll());
 
