@@ -19,6 +19,8 @@ export interface StormOptions {
   readonly total: number;
   /** `itemsPerTransaction` of the transactional job. @defaultValue 1 */
   readonly itemsPerTransaction?: number;
+  /** A 1 ms pause before every this-many-th item, so the run outlasts the kills; 0 for none. @defaultValue 0 */
+  readonly itemPauseEvery?: number;
 }
 
 export class Storm {
@@ -36,6 +38,7 @@ export class Storm {
       TOTAL: options.total,
       TRANSACTIONAL: options.transactional ? '1' : '0',
       ITEMS_PER_TX: options.itemsPerTransaction ?? 1,
+      ITEM_PAUSE_EVERY: options.itemPauseEvery ?? 0,
       ...STORM_TIMING,
     };
   }
