@@ -16,6 +16,11 @@ export interface TxResult {
 export interface Statement {
   readonly text: string;
   readonly values: readonly unknown[];
+  /**
+   * A name to prepare it under, once per connection, for drivers that can: the server then skips
+   * parsing and planning it on every later run (see `preparedStatements`).
+   */
+  readonly name?: string | undefined;
 }
 
 /** One open transaction on one connection. */

@@ -31,6 +31,7 @@ export class Fence {
   readonly #adapter: Transactional<unknown>;
   readonly #claim: string;
   readonly #advance: string;
+  readonly #advanceName: string | undefined;
   readonly #queue: string;
   readonly #jobId: string;
   #epoch: string | undefined;
@@ -55,6 +56,10 @@ export class Fence {
         WHERE queue = $1 AND job_id = $2 AND epoch = $3::text::bigint RETURNING 1)
       SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN true
         ELSE ${quoteIdentifier(adapter.options.schema)}.fenced_out($6) END AS moved`;
+    // Named after its text, so adapters of other schemas on the same pool never share a name.
+    this.#advanceName = adapter.options.preparedStatements
+      ? `bullmq-iteration:fence:${hash(this.#advance)}`
+      : undefined;
   }
 
   /** Takes the job in the data database; returns its committed cursor and processed count. */
@@ -83,6 +88,7 @@ export class Fence {
   advance(cursor: JsonValue, items: number): Statement {
     return {
       text: this.#advance,
+      name: this.#advanceName,
       values: [
         this.#queue,
         this.#jobId,
@@ -93,6 +99,13 @@ export class Fence {
       ],
     };
   }
+}
+
+/** A short hex digest of a string (FNV-1a, 32 bits): enough to tell a few statement texts apart. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** True for the error of a fenced-out cursor write. */

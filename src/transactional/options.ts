@@ -35,6 +35,15 @@ export interface TransactionalOptions {
    * @defaultValue true
    */
   readonly createTable?: boolean;
+  /**
+   * Prepare the fenced cursor write once per connection (a named statement) instead of having the
+   * server parse and plan it in every item's transaction, which costs more than running it. Set
+   * false behind a pooler that does not keep prepared statements across transactions (PgBouncer in
+   * transaction mode before 1.21, or without `max_prepared_statements`). `pg` only; PGlite runs
+   * in-process and ignores it.
+   * @defaultValue true
+   */
+  readonly preparedStatements?: boolean;
 }
 
 export interface ResolvedTransactionalOptions {
@@ -46,6 +55,7 @@ export interface ResolvedTransactionalOptions {
   readonly conflictRetries: number;
   readonly conflictRetryDelayMs: number;
   readonly createTable: boolean;
+  readonly preparedStatements: boolean;
 }
 
 export const TRANSACTIONAL_DEFAULTS = {
@@ -55,6 +65,7 @@ export const TRANSACTIONAL_DEFAULTS = {
   conflictRetries: 5,
   conflictRetryDelayMs: 20,
   createTable: true,
+  preparedStatements: true,
 } as const satisfies Required<TransactionalOptions>;
 
 const ISOLATION: readonly IsolationLevel[] = ['read committed', 'repeatable read', 'serializable'];
@@ -77,8 +88,9 @@ export function resolveTransactionalOptions(
   if (!ISOLATION.includes(o.isolation)) {
     throw bad(owner, 'isolation', o.isolation, ISOLATION.map((l) => `'${l}'`).join(', '));
   }
-  if (typeof o.createTable !== 'boolean')
-    throw bad(owner, 'createTable', o.createTable, 'a boolean');
+  for (const field of ['createTable', 'preparedStatements'] as const) {
+    if (typeof o[field] !== 'boolean') throw bad(owner, field, o[field], 'a boolean');
+  }
   return { ...o, table: `${quoteIdent(o.schema)}.${quoteIdent('iteration_cursor')}` };
 }
 

@@ -12,7 +12,7 @@ import { migrate } from './schema.js';
 /** The part of a `pg` `PoolClient` the adapter uses. */
 export interface PgTxClient {
   query(
-    text: string,
+    text: string | { readonly name: string; readonly text: string; readonly values: unknown[] },
     values?: unknown[],
   ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null; command?: string }>;
   release(destroy?: boolean | Error): void;
@@ -123,7 +123,14 @@ function session<Client extends PgTxClient>(client: Client): TxSession<Client> {
       const pipelined = last !== undefined && 'pipeline' in client;
       const flags = client as { pipeline?: boolean };
       if (pipelined) flags.pipeline = true;
-      const wrote = last === undefined ? undefined : client.query(last.text, [...last.values]);
+      // A named statement is parsed and planned once per connection (pg remembers which it has
+      // prepared); the server otherwise re-plans the fence's CTE in every item's transaction.
+      const wrote =
+        last === undefined
+          ? undefined
+          : last.name === undefined
+            ? client.query(last.text, [...last.values])
+            : client.query({ name: last.name, text: last.text, values: [...last.values] });
       const committed = client.query('COMMIT');
       const [written, result] = await Promise.allSettled([wrote, committed]);
       if (pipelined) flags.pipeline = false;

@@ -86,6 +86,9 @@ describe('transactional adapter', () => {
       /`itemsPerTransaction` to be an integer ≥ 1, got 0/,
     );
     expect(() => pgTransactions(pool, { isolation: 'snapshot' as never })).toThrow(/isolation/);
+    expect(() => pgTransactions(pool, { preparedStatements: 'yes' as never })).toThrow(
+      /`preparedStatements` to be a boolean, got 'yes'/,
+    );
     expect(() => pgTransactions({} as never)).toThrow(/expects a pg\.Pool/);
     expect(() =>
       defineIterationJob({
@@ -111,6 +114,44 @@ describe('transactional adapter', () => {
         steps: [{ name: 'only', run() {} }],
       } as never),
     ).toThrow(/"stepped" has both `transactional` and `steps`/);
+  });
+
+  it('prepares the fenced cursor write once per connection, unless preparedStatements is false', async () => {
+    for (const preparedStatements of [true, false]) {
+      // One connection, so the items' transactions and the look at its prepared statements share it.
+      const db = await dataDb(1);
+      const queue = b.queue(uniqueQueueName('tx-prepared'));
+      const job = defineIterationJob({
+        name: 'prepared',
+        transactional: pgTransactions(db.pool, { schema: db.schema, preparedStatements }),
+        buildEnumerator: (args: BuildEnumeratorArgs<object, number>) => upTo(5, args),
+        async eachIteration(item, ctx) {
+          await ctx.tx.query(`INSERT INTO ${db.effects} (item) VALUES ($1)`, [item]);
+        },
+      });
+      const worker = iterationWorker(b, queue.name, [job]);
+      try {
+        const added = await job.enqueue(queue, {});
+        await completion(worker, added.id!);
+      } finally {
+        await worker.close();
+      }
+      const { rows } = await db.pool.query<{ name: string }>(
+        `SELECT name FROM pg_prepared_statements WHERE name LIKE 'bullmq-iteration:fence:%'`,
+      );
+      expect(rows).toHaveLength(preparedStatements ? 1 : 0);
+      expect([...(await db.counts()).entries()].sort(([a], [b]) => a - b)).toEqual([
+        [0, 1],
+        [1, 1],
+        [2, 1],
+        [3, 1],
+        [4, 1],
+      ]);
+      const cursor = await db.pool.query<{ cursor: unknown; processed: string }>(
+        `SELECT cursor, processed::text FROM "${db.schema}".iteration_cursor`,
+      );
+      expect(cursor.rows).toEqual([{ cursor: 4, processed: '5' }]);
+    }
   });
 
   it('itemsPerTransaction groups items; a failure rolls back the whole group, redone once', async () => {
