@@ -3,13 +3,13 @@
 import { describe, expect, it } from 'vitest';
 
 import { cancelRun, getRun, listRuns, pauseRun, resumeRun } from '../../../src/index.js';
-import { backends } from '../../support/backends.js';
+import { withCluster } from '../../support/backends.js';
 import { eventually, sleep } from '../../support/iteration.js';
 import { duplicates, range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 import { parallelCounter, workers } from './support.js';
 
-describe.each(backends)('parallel run control on $name', (b) => {
+describe.each(withCluster)('parallel run control on $name', (b) => {
   it('pause on the parent parks every partition; resume continues them; each item once', async () => {
     const queueName = uniqueQueueName('parallel-pause');
     const queue = b.queue(queueName);

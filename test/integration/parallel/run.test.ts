@@ -3,13 +3,13 @@
 import { describe, expect, it } from 'vitest';
 
 import { getRun, type IterationSummary, type ParallelProgress } from '../../../src/index.js';
-import { backends } from '../../support/backends.js';
+import { withCluster } from '../../support/backends.js';
 import { eventually } from '../../support/iteration.js';
 import { duplicates, range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 import { parallelCounter, workers } from './support.js';
 
-describe.each(backends)('parallel run on $name', (b) => {
+describe.each(withCluster)('parallel run on $name', (b) => {
   it('three workers process every item exactly once; onStart and onComplete run once', async () => {
     const queueName = uniqueQueueName('parallel');
     const queue = b.queue(queueName);

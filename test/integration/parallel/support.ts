@@ -2,7 +2,7 @@
 // item recorded as it is processed (duplicates included), callbacks counted.
 import type { BuildEnumeratorArgs, IterationJobDefinition } from '../../../src/index.js';
 import { defineIterationJob } from '../../../src/index.js';
-import type { BackendUnderTest } from '../../support/backends.js';
+import type { AnyBackendUnderTest } from '../../support/backends.js';
 import { iterationWorker } from '../../support/iteration.js';
 
 export interface Span {
@@ -86,7 +86,7 @@ export const fast = { controlPollIntervalMs: 100, progressIntervalMs: 100 };
 
 /** `n` iteration workers on one queue, as if on n machines. */
 export function workers(
-  b: BackendUnderTest,
+  b: AnyBackendUnderTest,
   queueName: string,
   job: ParallelCounter['job'],
   n: number,
