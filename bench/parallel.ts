@@ -1,158 +1,162 @@
-// Parallel runs: one run of I/O-bound items (each awaits a timer of IO_MS) split into 1, 4, 8
-// and 16 partitions, on workers whose total concurrency matches the partitions, timed from
-// enqueueing the parent to its completion (planning and joining included). The work is I/O-bound,
-// so the speedup shows what the runtime and the queue add, not what the CPU can do.
-//   tsx --conditions=@bullmq-iteration/source bench/parallel.ts [--items N]   (Redis and PostgreSQL)
-// `npm run bench` runs it too and writes its table into docs/benchmarks.md.
+// Parallel runs on worker processes: one run of I/O-bound items (each awaits a timer of IO_MS)
+// split into 1, 4, 8 and 16 partitions, run by separate worker processes whose total concurrency
+// matches the partitions, timed from enqueueing the parent to its completion (planning and joining
+// included). Each count runs with the default checkpoints and with `checkpointIntervalMs` set, and
+// reports what the queue's server and the workers spent per item, to show where scaling goes.
+//   tsx bench/parallel.ts [--items N] [--processes P]   (Redis and PostgreSQL)
+// `npm run bench` runs it too; `npm run bench -- --only parallel` rewrites only its section.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import { createPostgresBackend, Queue } from 'bullmq';
-import { pino } from 'pino';
+import { createPostgresBackend, Job, Queue } from 'bullmq';
 
-import type { BuildEnumeratorArgs } from '../src/index.js';
-import { defineIterationJob, IterationWorker, redisOptionsFromUrl } from '../src/index.js';
-import type { BackendTarget } from './runtime.js';
+import { redisOptionsFromUrl } from '../src/index.js';
+import { parallelBenchJob, PARTITIONS, PROCESSES, TUNED_INTERVAL_MS } from './parallel-job.js';
+import { renderParallel } from './parallel-report.js';
+import { loadBetween, readServerLoad, type ServerKind } from './server-load.js';
+import { startWorkers } from './worker-processes.js';
 
-export const IO_MS = 1;
-/** Partitions per run, side by side; the first is the baseline. */
-export const PARTITIONS = [1, 4, 8, 16] as const;
-/** Worker instances sharing the partitions, as separate machines would. */
-const WORKERS = 4;
+export interface ParallelTarget {
+  readonly name: string;
+  readonly kind: ServerKind;
+  readonly url: string;
+}
 
 export interface ParallelResult {
   readonly backend: string;
+  readonly checkpointIntervalMs: number;
   readonly partitions: number;
+  readonly processes: number;
+  readonly concurrency: number;
   readonly items: number;
   readonly seconds: number;
   readonly perSecond: number;
+  /** Over one partition with the same checkpoint setting. */
   readonly speedup: number;
+  readonly serverCpuMsPerK: number | undefined;
+  readonly workerCpuMsPerK: number;
+  readonly serverCallsPerItem: number;
+  readonly checkpointsPerItem: number | undefined;
+  /** PostgreSQL: most queries seen waiting for a connection of one process's pool. */
+  readonly poolWaitingMax: number | undefined;
 }
 
-const logger = pino({ level: 'silent' });
+type Measured = Omit<ParallelResult, 'speedup'>;
 
-function job(items: number, count: number) {
-  return defineIterationJob({
-    name: `bench-parallel-${count}`,
-    partitions: () =>
-      Array.from({ length: count }, (_, i) => ({
-        from: Math.floor((i * items) / count),
-        to: Math.floor(((i + 1) * items) / count),
-      })),
-    async *buildEnumerator({
-      cursor,
-      partition,
-    }: BuildEnumeratorArgs<object, number, { from: number; to: number }>) {
-      for (let i = cursor === null ? partition.from : cursor + 1; i < partition.to; i++) {
-        yield [i, i] as const;
-      }
-    },
-    eachIteration: () => new Promise<void>((resolve) => setTimeout(resolve, IO_MS)),
-  });
-}
-
-async function runOnce(target: BackendTarget, items: number, count: number): Promise<number> {
-  const definition = job(items, count);
+async function runOnce(
+  target: ParallelTarget,
+  items: number,
+  count: number,
+  checkpointIntervalMs: number,
+  maxProcesses: number,
+): Promise<Measured> {
   const queueName = `bench-parallel-${count}-${Date.now()}`;
-  const connection = { connection: target.connection } as never;
-  const queue = new Queue(queueName, connection, target.backendFactory as never);
-  // Enough slots for every partition and the parent, spread over the workers.
-  const concurrency = Math.ceil((count + 1) / WORKERS);
-  const workers = Array.from(
-    { length: WORKERS },
-    () =>
-      new IterationWorker(
-        queueName,
-        [definition],
-        {
-          ...target.workerOptions,
-          connection: target.connection,
-          logger,
-          handleSignals: false,
-          concurrency,
-        } as never,
-        target.backendFactory as never,
-      ),
+  const postgres = target.kind === 'postgres';
+  const connection = postgres ? target.url : redisOptionsFromUrl(target.url);
+  const queue = new Queue(
+    queueName,
+    { connection } as never,
+    (postgres ? createPostgresBackend : undefined) as never,
   );
+  const processes = Math.min(count, maxProcesses);
+  const concurrency = Math.ceil(count / processes);
+  const workers = await startWorkers(processes, {
+    BACKEND: target.kind,
+    URL: target.url,
+    QUEUE: queueName,
+    CONCURRENCY: concurrency,
+    CHECKPOINT_INTERVAL_MS: checkpointIntervalMs,
+  });
   try {
-    await Promise.all(workers.map((w) => w.waitUntilReady()));
+    const before = await readServerLoad(target.kind, target.url);
     const started = performance.now();
-    const parent = await definition.enqueue(queue as never, {});
+    const parent = await parallelBenchJob.enqueue(queue as never, { items, count });
     for (;;) {
       const state = await parent.getState();
       if (state === 'completed') break;
       if (state === 'failed') throw new Error(`the parallel run failed: ${parent.failedReason}`);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
-    return (performance.now() - started) / 1000;
+    const seconds = (performance.now() - started) / 1000;
+    const done = await Job.fromId(queue as never, parent.id!);
+    const processed = (done?.returnvalue as { processed?: number } | undefined)?.processed;
+    if (processed !== items) throw new Error(`the run processed ${processed} of ${items} items`);
+    const reports = await workers.stop();
+    // Exited backends' CPU and statistics reach the server's figures once it has reaped them.
+    await sleep(postgres ? 700 : 0);
+    const load = loadBetween(before, await readServerLoad(target.kind, target.url));
+    const pools = reports.flatMap((r) => (r.pool === undefined ? [] : [r.pool]));
+    return {
+      backend: target.name,
+      checkpointIntervalMs,
+      partitions: count,
+      processes,
+      concurrency,
+      items,
+      seconds,
+      perSecond: items / seconds,
+      serverCpuMsPerK: load.cpuMs === undefined ? undefined : (load.cpuMs * 1000) / items,
+      workerCpuMsPerK: (reports.reduce((sum, r) => sum + r.cpuMs, 0) * 1000) / items,
+      serverCallsPerItem: load.calls / items,
+      checkpointsPerItem: load.checkpoints === undefined ? undefined : load.checkpoints / items,
+      poolWaitingMax: pools.length === 0 ? undefined : Math.max(...pools.map((p) => p.waitingMax)),
+    };
   } finally {
-    await Promise.all(workers.map((w) => w.close()));
+    workers.kill();
     await queue.obliterate({ force: true });
     await queue.close();
   }
 }
 
 export async function benchmarkParallel(
-  target: BackendTarget,
+  target: ParallelTarget,
   items: number,
   progress: (line: string) => void,
+  maxProcesses = PROCESSES,
+  counts: readonly number[] = PARTITIONS,
 ): Promise<ParallelResult[]> {
   const results: ParallelResult[] = [];
-  for (const count of PARTITIONS) {
-    progress(`parallel: ${target.name}, ${count} partitions`);
-    const seconds = await runOnce(target, items, count);
-    const perSecond = items / seconds;
-    const baseline = results[0]?.perSecond ?? perSecond;
-    results.push({
-      backend: target.name,
-      partitions: count,
-      items,
-      seconds,
-      perSecond,
-      speedup: perSecond / baseline,
-    });
+  for (const interval of [0, TUNED_INTERVAL_MS]) {
+    let baseline: number | undefined;
+    for (const count of counts) {
+      progress(`parallel: ${target.name}, checkpointIntervalMs ${interval}, ${count} partitions`);
+      const measured = await runOnce(target, items, count, interval, maxProcesses);
+      baseline ??= measured.perSecond;
+      results.push({ ...measured, speedup: measured.perSecond / baseline });
+    }
   }
   return results;
 }
 
-export function renderParallel(results: readonly ParallelResult[]): string[] {
-  const out = [
-    '## Parallel runs: one run split into partitions',
-    '',
-    `One run of I/O-bound items (each awaits a ${IO_MS} ms timer), split into ${PARTITIONS.join(', ')} partitions and processed by ${WORKERS} \`IterationWorker\`s in the benchmark's process, whose total concurrency matches the partitions; timed from enqueueing the parent to its completion (planning, partition jobs and the join included). Target: a speedup of at least 0.8 × partitions.`,
-    '',
-    '| backend | partitions | items | seconds | items/s | speedup | speedup / partitions |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of results) {
-    out.push(
-      `| ${r.backend} | ${r.partitions} | ${r.items.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${Math.round(r.perSecond).toLocaleString('en-US')} | ${r.speedup.toFixed(2)}× | ${(r.speedup / r.partitions).toFixed(2)} |`,
-    );
-  }
-  out.push('');
-  return out;
-}
-
-// Run on its own: start the servers the tests use, measure, print the table.
+// Run on its own: start the servers the tests use, measure, print the section. For experiments,
+// `--backend postgres --partitions 1,16`, and PG_POOL_MAX=n sizes each worker's PostgreSQL pool.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { items: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      items: { type: 'string' },
+      processes: { type: 'string' },
+      backend: { type: 'string' },
+      partitions: { type: 'string' },
+    },
+  });
   const items = Number(values.items ?? 20_000);
+  const processes = Number(values.processes ?? PROCESSES);
+  const counts = values.partitions?.split(',').map(Number) ?? PARTITIONS;
   const { startRedis } = await import('../test/setup/redis-server.js');
   const { startPostgres } = await import('../test/setup/postgres-server.js');
   const servers = await Promise.all([startRedis(), startPostgres()]);
   try {
     const [redis, postgres] = servers;
-    const results = [
-      ...(await benchmarkParallel(
-        { name: 'Redis', connection: redisOptionsFromUrl(redis!.url), backendFactory: undefined },
-        items,
-        (line) => process.stderr.write(`${line}\n`),
-      )),
-      ...(await benchmarkParallel(
-        { name: 'PostgreSQL', connection: postgres!.url, backendFactory: createPostgresBackend },
-        items,
-        (line) => process.stderr.write(`${line}\n`),
-      )),
+    const targets: ParallelTarget[] = [
+      { name: 'Redis', kind: 'redis', url: redis!.url },
+      { name: 'PostgreSQL', kind: 'postgres', url: postgres!.url },
     ];
+    const results: ParallelResult[] = [];
+    for (const target of targets) {
+      if (values.backend !== undefined && values.backend !== target.kind) continue;
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      results.push(...(await benchmarkParallel(target, items, log, processes, counts)));
+    }
     console.log(renderParallel(results).join('\n'));
   } finally {
     await Promise.all(servers.map((s) => s.stop()));

@@ -1,6 +1,6 @@
 // `npm run bench`: starts private Redis, PostgreSQL and PGlite servers (as the test setup does),
 // measures everything side by side in one run, prints it and writes docs/benchmarks.md.
-//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once]
+//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel] [--items N]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -16,8 +16,9 @@ import { startPostgres } from '../test/setup/postgres-server.js';
 import { startRedis } from '../test/setup/redis-server.js';
 import type { Result } from './enumerators/index.js';
 import { runEnumeratorBenchmarks } from './enumerators/index.js';
-import type { ParallelResult } from './parallel.js';
-import { benchmarkParallel, renderParallel } from './parallel.js';
+import type { ParallelResult, ParallelTarget } from './parallel.js';
+import { benchmarkParallel } from './parallel.js';
+import { PARALLEL_HEADING, renderParallel } from './parallel-report.js';
 import type { BackendTarget, RuntimeResult, RuntimeSizes } from './runtime.js';
 import { benchmarkRuntime, runtimeRunner } from './runtime.js';
 import type { TelemetryResult } from './telemetry.js';
@@ -32,10 +33,19 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     // Measures one section and replaces only that section of docs/benchmarks.md.
     only: { type: 'string' },
+    // Items of the parallel runs (default 100,000; 5,000 with --quick), for a smoke run.
+    items: { type: 'string' },
   },
 });
 const quick = values.quick;
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
+const SECTIONS = ['exactly-once', 'parallel'];
+if (values.only !== undefined && !SECTIONS.includes(values.only)) {
+  throw new TypeError(
+    `Expected \`--only\` to be one of ${SECTIONS.join(', ')}, got \`${values.only}\``,
+  );
+}
+const parallelItems = Number(values.items ?? (quick ? 5_000 : 100_000));
 
 const progress = (line: string) => {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
@@ -65,6 +75,18 @@ try {
       quick ? { fast: 100_000, slow: 300 } : { fast: 1_000_000, slow: 1_000 },
     ],
   ];
+  // Redis and PostgreSQL: PGlite's single session is for local development, not for scale-out.
+  const parallelTargets: ParallelTarget[] = [
+    { name: 'Redis', kind: 'redis', url: redis!.url },
+    { name: 'PostgreSQL', kind: 'postgres', url: postgres!.url },
+  ];
+  const parallelRuns = async () => {
+    const results: ParallelResult[] = [];
+    for (const target of parallelTargets) {
+      results.push(...(await benchmarkParallel(target, parallelItems, progress)));
+    }
+    return results;
+  };
   const exactlyOnceRounds = quick ? rounds : Math.max(rounds, 5);
   const exactlyOnce = () =>
     benchmarkTransactional(
@@ -77,15 +99,28 @@ try {
   if (values.only === 'exactly-once') {
     const section = [
       ...renderTransactional(await exactlyOnce()),
-      ...sectionMachine(machine, exactlyOnceRounds),
+      ...sectionMachine(machine, exactlyOnceRounds, 'exactly-once'),
     ];
     progress('done');
     process.stderr.write('\n');
     console.log(section.join('\n'));
     if (!values['no-write']) {
       const file = new URL('../docs/benchmarks.md', import.meta.url);
-      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), section));
+      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), '## Exactly-once', section));
       console.log('\nwritten to docs/benchmarks.md (its exactly-once section)');
+    }
+  } else if (values.only === 'parallel') {
+    const section = [
+      ...renderParallel(await parallelRuns()),
+      ...sectionMachine(machine, 1, 'parallel'),
+    ];
+    progress('done');
+    process.stderr.write('\n');
+    console.log(section.join('\n'));
+    if (!values['no-write']) {
+      const file = new URL('../docs/benchmarks.md', import.meta.url);
+      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), PARALLEL_HEADING, section));
+      console.log('\nwritten to docs/benchmarks.md (its parallel section)');
     }
   } else {
     const runtime: RuntimeResult[] = [];
@@ -109,11 +144,7 @@ try {
       runtime: runtimeRunner(targets[0]![0]),
     });
     const transactional = await exactlyOnce();
-    const parallel: ParallelResult[] = [];
-    // Redis and PostgreSQL: PGlite's single session is for local development, not for scale-out.
-    for (const [target] of targets.slice(0, 2)) {
-      parallel.push(...(await benchmarkParallel(target, quick ? 5_000 : 100_000, progress)));
-    }
+    const parallel = await parallelRuns();
     progress('done');
     process.stderr.write('\n');
     const report = [
@@ -226,17 +257,17 @@ function render(
 }
 
 /** A section measured alone says on what, since the machine section above is another run's. */
-function sectionMachine(machine: Machine, sectionRounds: number): string[] {
+function sectionMachine(machine: Machine, sectionRounds: number, only: string): string[] {
   // The section runs its own number of rounds, not the one the machine lines name.
   const lines = machine.lines.map((line) =>
     line.replace(/rounds: \d+ per figure/, `rounds: ${sectionRounds} per figure`),
   );
-  return ['Measured alone (`npm run bench -- --only exactly-once`) on:', '', ...lines, ''];
+  return [`Measured alone (\`npm run bench -- --only ${only}\`) on:`, '', ...lines, ''];
 }
 
-/** `text` with its `## Exactly-once` section replaced by `section` (appended when missing). */
-function replaceSection(text: string, section: readonly string[]): string {
-  const start = text.indexOf('## Exactly-once');
+/** `text` with the section under `heading` replaced by `section` (appended when missing). */
+function replaceSection(text: string, heading: string, section: readonly string[]): string {
+  const start = text.indexOf(heading);
   if (start === -1) return `${text.trimEnd()}\n\n${section.join('\n')}`;
   const next = text.indexOf('\n## ', start + 1);
   const rest = next === -1 ? '' : text.slice(next + 1);

@@ -1,0 +1,87 @@
+// The worker processes of the parallel benchmark: spawned with tsx as separate Node processes (as
+// separate machines would run them), started before the clock starts, stopped over IPC after it
+// stops, each reporting what it cost (see parallel-worker.ts).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+import type { WorkerReport } from './parallel-worker.js';
+
+const script = join(import.meta.dirname, 'parallel-worker.ts');
+
+export interface WorkerPool {
+  /** Closes every worker gracefully and collects their reports. */
+  stop(): Promise<WorkerReport[]>;
+  /** Kills them, for a benchmark that failed half-way. */
+  kill(): void;
+}
+
+/** Starts `processes` workers with `env` and resolves once every one of them is connected. */
+export async function startWorkers(
+  processes: number,
+  env: Record<string, string | number>,
+): Promise<WorkerPool> {
+  const children = Array.from({ length: processes }, () => spawnOne(env));
+  const kill = () => {
+    for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+  };
+  try {
+    await Promise.all(children.map((c) => c.ready));
+  } catch (error) {
+    kill();
+    throw error;
+  }
+  return {
+    kill,
+    stop: () =>
+      Promise.all(
+        children.map(({ child, report }) => {
+          child.send('stop');
+          return report;
+        }),
+      ),
+  };
+}
+
+interface Spawned {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly report: Promise<WorkerReport>;
+}
+
+function spawnOne(env: Record<string, string | number>): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: {
+      ...process.env,
+      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  const exited = new Promise<never>((_, reject) => {
+    child.on('exit', (code, signal) =>
+      reject(
+        new Error(`a benchmark worker exited (${code ?? signal}) before it was done:\n${output}`),
+      ),
+    );
+  });
+  // Never unhandled: a worker that exits after its report was received is a normal stop.
+  exited.catch(() => {});
+  const ready = new Promise<void>((resolve) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('ready')) resolve();
+    });
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stderr.write(chunk);
+  });
+  const report = new Promise<WorkerReport>((resolve) => {
+    child.once('message', (message) => resolve(message as WorkerReport));
+  });
+  return {
+    child,
+    ready: Promise.race([ready, exited]),
+    report: Promise.race([report, exited]),
+  };
+}
