@@ -195,8 +195,12 @@ export class IterationWorker<
     }
     const telemetry = await (this.#telemetry ??= this.#startTelemetry());
     const route = this.#parallel.route(definition, job, this.#host());
-    if (route?.kind === 'parent')
-      return this.#parallel.runParent(definition, job, token, this.#host());
+    if (route?.kind === 'parent') {
+      const runParent = (host: RunHost) => this.#parallel.runParent(definition, job, token, host);
+      return telemetry === undefined
+        ? runParent(this.#host())
+        : telemetry.observeParent(job, definition.name, this.#host(), runParent);
+    }
     const run = new IterationRun(
       route?.host ?? this.#host(),
       route?.definition ?? definition,

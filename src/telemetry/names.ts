@@ -11,6 +11,9 @@ export const INSTRUMENTATION_NAME = 'bullmq-iteration';
 /** The span of one run is named `iteration.run <job name>`. */
 export const RUN_SPAN_PREFIX = 'iteration.run';
 
+/** The span of one execution of a parallel run's parent job: `iteration.parent <job name>`. */
+export const PARENT_SPAN_PREFIX = 'iteration.parent';
+
 export const ATTR = {
   queue: 'bullmq.queue.name',
   jobName: 'bullmq.job.name',
@@ -18,9 +21,15 @@ export const ATTR = {
   /** In a parallel run's partition: its position in the plan (from 0), and the run's parent job id. */
   partition: 'bullmq.iteration.partition',
   parallelRun: 'bullmq.iteration.run_id',
+  /** On a parent's span: how many partitions the run's plan has, once planned. */
+  partitions: 'bullmq.iteration.partitions',
+  /** On a parent's span: the phase it reached, see {@link ParentPhase}. */
+  phase: 'bullmq.iteration.phase',
+  /** On a parent's span: the items the partitions will finish in all, when their enumerators know. */
+  total: 'bullmq.iteration.total',
   /** Items finished by this run. */
   items: 'bullmq.iteration.items',
-  /** Items finished over the life of the job, at the end of the run. */
+  /** Items finished over the life of the job, at the end of the run (a parent: summed over partitions). */
   processed: 'bullmq.iteration.processed',
   /** How the run ended: see {@link RunOutcome}. */
   outcome: 'bullmq.iteration.outcome',
@@ -65,3 +74,18 @@ export type RunOutcome =
   | 'lock-lost'
   | 'failed'
   | 'requeue-failed';
+
+/**
+ * How far one execution of a parallel run's parent got: `planning` (its plan not stored yet),
+ * `waiting` (planned: adding partitions and waiting for them), `completing` (every partition
+ * completed; onComplete and the summary).
+ */
+export type ParentPhase = 'planning' | 'waiting' | 'completing';
+
+/**
+ * How one execution of a parent ended, on its span (`bullmq.iteration.outcome`):
+ * `waiting-children` when it went back to sleep until its partitions finish, `paused` when an
+ * operator's pause parked it before planning, `lock-lost` when another worker took it over.
+ */
+export type ParentOutcome =
+  'completed' | 'cancelled' | 'failed' | 'waiting-children' | 'paused' | 'lock-lost';

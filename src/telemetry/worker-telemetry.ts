@@ -4,6 +4,7 @@
  * `iteration.*` events to add span events and count interruptions and throttles, so the run
  * lifecycle and the loop know nothing of it.
  */
+import type { Job } from 'bullmq';
 import { DelayedError } from 'bullmq';
 import type { Logger } from 'pino';
 
@@ -14,6 +15,8 @@ import type { RunOutcome } from './names.js';
 import type { ObservedRun } from './observed-run.js';
 import type { ResolvedTelemetryOption } from './options.js';
 import { chooseTelemetry, loadOtelApi, type OtelApi } from './otel-api.js';
+import { parentOutcome, ParentSpan } from './parent-span.js';
+import { ParentWatch, type WatchableHost } from './parent-watch.js';
 import { type RunEventPayload, RunSpan } from './run-span.js';
 
 /** The events that decide a run's outcome, and the outcome each one means. */
@@ -60,6 +63,7 @@ interface Tracked {
 export class WorkerTelemetry {
   readonly #api: OtelApi;
   readonly #spans: ((run: ObservedRun) => RunSpan) | undefined;
+  readonly #parentSpans: ((job: Job, jobName: string) => ParentSpan) | undefined;
   readonly #metrics: IterationMetrics | undefined;
   readonly #logger: Logger;
   readonly #runs = new Map<unknown, Tracked>();
@@ -104,6 +108,10 @@ export class WorkerTelemetry {
     const { tracer, meter } = chosen;
     this.#spans =
       tracer === undefined ? undefined : (run) => new RunSpan(api, tracer, run, queueName);
+    this.#parentSpans =
+      tracer === undefined
+        ? undefined
+        : (job, jobName) => new ParentSpan(api, tracer, job, jobName, queueName);
     this.#metrics =
       meter === undefined
         ? undefined
@@ -134,6 +142,36 @@ export class WorkerTelemetry {
     } finally {
       this.#runs.delete(run.job);
       this.#end(run, tracked, thrown);
+    }
+  }
+
+  /**
+   * Runs one execution of a parallel run's parent inside its span. `execute` gets the host to run
+   * the parent with: `host`, watched for the phase and figures the span reports.
+   */
+  async observeParent<H extends WatchableHost, T>(
+    job: Job,
+    jobName: string,
+    host: H,
+    execute: (host: H) => Promise<T>,
+  ): Promise<T> {
+    const span = this.#parentSpans?.(job, jobName);
+    if (span === undefined) return execute(host);
+    const watch = new ParentWatch(job);
+    let ended: { result: unknown } | { error: unknown } = { error: undefined };
+    try {
+      const result = await this.#api.context.with(span.context, () => execute(watch.host(host)));
+      ended = { result };
+      return result;
+    } catch (error) {
+      ended = { error };
+      throw error;
+    } finally {
+      try {
+        span.end(watch, parentOutcome(watch, ended), 'error' in ended ? ended.error : undefined);
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'could not record the parent job in OpenTelemetry');
+      }
     }
   }
 

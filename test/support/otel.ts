@@ -30,6 +30,8 @@ export interface OtelHarness {
   readonly meterProvider: MeterProvider;
   /** Ended spans of runs (`iteration.run ...`). */
   runSpans(): ReadableSpan[];
+  /** Ended spans of parallel runs' parent jobs (`iteration.parent ...`), oldest first. */
+  parentSpans(): ReadableSpan[];
   /** Collects now; one data point per attribute set of `metric`. */
   points(metric: string): Promise<MetricPoint[]>;
   shutdown(): Promise<void>;
@@ -53,6 +55,8 @@ export function otelHarness(): OtelHarness {
     tracerProvider,
     meterProvider,
     runSpans: () => exporter.getFinishedSpans().filter((s) => s.name.startsWith('iteration.run')),
+    parentSpans: () =>
+      exporter.getFinishedSpans().filter((s) => s.name.startsWith('iteration.parent ')),
     async points(metric) {
       const { resourceMetrics } = await reader.collect();
       return pointsOf(resourceMetrics, metric);

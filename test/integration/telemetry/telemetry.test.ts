@@ -9,7 +9,6 @@ import { completion, iterationWorker, nextEvent, sleep } from '../../support/ite
 import { counter } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 import { type OtelHarness, otelHarness, valueWhere } from '../../support/otel.js';
-import { parallelCounter } from '../parallel/support.js';
 
 let otel: OtelHarness;
 beforeEach(() => {
@@ -42,28 +41,6 @@ async function expectRunMetrics(queueName: string): Promise<void> {
 }
 
 describe.each(backends)('OpenTelemetry on $name', (b) => {
-  it("names the partition and the run on a parallel run's partition spans", async () => {
-    const queueName = uniqueQueueName('otel-parallel');
-    const queue = b.queue(queueName);
-    const c = parallelCounter({ total: 30, partitions: 3 });
-    const worker = iterationWorker(b, queueName, [c.job], telemetryOf());
-    try {
-      const parent = await c.job.enqueue(queue, {});
-      await completion(worker, parent.id!);
-    } finally {
-      await worker.close();
-    }
-    const spans = otel
-      .runSpans()
-      .filter((span) => span.attributes['bullmq.iteration.partition'] !== undefined);
-    expect(spans.map((span) => span.attributes['bullmq.iteration.partition']).sort()).toEqual([
-      0, 1, 2,
-    ]);
-    expect(new Set(spans.map((span) => span.attributes['bullmq.iteration.run_id']))).toEqual(
-      new Set([expect.any(String)]),
-    );
-  });
-
   it('gives a completed run a span with its figures, and counts its N items', async () => {
     const queueName = uniqueQueueName('otel-complete');
     const queue = b.queue(queueName);
