@@ -41,7 +41,12 @@ export function renderParallel(results: readonly ParallelResult[]): string[] {
       `| ${r.backend} | ${setting(r.checkpointIntervalMs)} | ${r.partitions} | ${opt(r.serverCpuMsPerK, 0)} | ${int(r.workerCpuMsPerK)} | ${r.serverCallsPerItem.toFixed(2)} | ${opt(r.checkpointsPerItem, 3)} | ${r.poolWaitingMax ?? 'n/a'} |`,
     );
   }
-  out.push('', ...findings(results));
+  out.push(
+    '',
+    ...findings(results),
+    `How to read it: in coalesced mode each partition keeps one checkpoint write in flight, back to back, so the default sends the server about one write per item whatever the partition count. On Redis that is a short script; on PostgreSQL each is a transaction (an \`INSERT … ON CONFLICT\` into the checkpoint table from the job row taken \`FOR SHARE\`), and the server CPU per item, on a machine whose cores the workers and the server share, is what the partitions run into. The pool-waiting column says whether a process's connection pool was short of connections; a larger one (\`connection: { connectionString, max }\`) helps only when it was the limit. \`checkpointIntervalMs\` is the setting for that: with many partitions on PostgreSQL, set it on the workers (tens of milliseconds) and accept that a crash redoes up to that much work per partition.`,
+    '',
+  );
   return out;
 }
 

@@ -260,7 +260,12 @@ function render(
 function sectionMachine(machine: Machine, sectionRounds: number, only: string): string[] {
   // The section runs its own number of rounds, not the one the machine lines name.
   const lines = machine.lines.map((line) =>
-    line.replace(/rounds: \d+ per figure/, `rounds: ${sectionRounds} per figure`),
+    line.replace(
+      /rounds: \d+ per figure, best round kept/,
+      sectionRounds === 1
+        ? 'one round per figure'
+        : `rounds: ${sectionRounds} per figure, best round kept`,
+    ),
   );
   return [`Measured alone (\`npm run bench -- --only ${only}\`) on:`, '', ...lines, ''];
 }
