@@ -1,6 +1,6 @@
 // `npm run bench`: starts private Redis, PostgreSQL and PGlite servers (as the test setup does),
 // measures everything side by side in one run, prints it and writes docs/benchmarks.md.
-//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once]
+//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|rebalance]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -18,6 +18,7 @@ import type { Result } from './enumerators/index.js';
 import { runEnumeratorBenchmarks } from './enumerators/index.js';
 import type { ParallelResult } from './parallel.js';
 import { benchmarkParallel, renderParallel } from './parallel.js';
+import { benchmarkRebalance, renderRebalance } from './rebalance.js';
 import type { BackendTarget, RuntimeResult, RuntimeSizes } from './runtime.js';
 import { benchmarkRuntime, runtimeRunner } from './runtime.js';
 import type { TelemetryResult } from './telemetry.js';
@@ -74,18 +75,24 @@ try {
       exactlyOnceRounds,
       progress,
     );
-  if (values.only === 'exactly-once') {
-    const section = [
-      ...renderTransactional(await exactlyOnce()),
-      ...sectionMachine(machine, exactlyOnceRounds),
-    ];
+  const rebalance = () =>
+    benchmarkRebalance(targets[0]![0], quick ? 5_000 : 50_000, progress).then(renderRebalance);
+  if (values.only === 'exactly-once' || values.only === 'rebalance') {
+    const heading = values.only === 'rebalance' ? '## Rebalancing' : '## Exactly-once';
+    const section =
+      values.only === 'rebalance'
+        ? [...(await rebalance()), ...sectionMachine(machine, 1, 'rebalance')]
+        : [
+            ...renderTransactional(await exactlyOnce()),
+            ...sectionMachine(machine, exactlyOnceRounds),
+          ];
     progress('done');
     process.stderr.write('\n');
     console.log(section.join('\n'));
     if (!values['no-write']) {
       const file = new URL('../docs/benchmarks.md', import.meta.url);
-      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), section));
-      console.log('\nwritten to docs/benchmarks.md (its exactly-once section)');
+      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), section, heading));
+      console.log(`\nwritten to docs/benchmarks.md (its ${values.only} section)`);
     }
   } else {
     const runtime: RuntimeResult[] = [];
@@ -119,6 +126,7 @@ try {
     const report = [
       render(machine, runtime, telemetry, enumerators, transactional),
       ...renderParallel(parallel),
+      ...(await rebalance()),
     ].join('\n');
     console.log(report);
     if (!values['no-write']) {
@@ -226,17 +234,17 @@ function render(
 }
 
 /** A section measured alone says on what, since the machine section above is another run's. */
-function sectionMachine(machine: Machine, sectionRounds: number): string[] {
+function sectionMachine(machine: Machine, sectionRounds: number, only = 'exactly-once'): string[] {
   // The section runs its own number of rounds, not the one the machine lines name.
   const lines = machine.lines.map((line) =>
     line.replace(/rounds: \d+ per figure/, `rounds: ${sectionRounds} per figure`),
   );
-  return ['Measured alone (`npm run bench -- --only exactly-once`) on:', '', ...lines, ''];
+  return [`Measured alone (\`npm run bench -- --only ${only}\`) on:`, '', ...lines, ''];
 }
 
-/** `text` with its `## Exactly-once` section replaced by `section` (appended when missing). */
-function replaceSection(text: string, section: readonly string[]): string {
-  const start = text.indexOf('## Exactly-once');
+/** `text` with its `heading` section replaced by `section` (appended when missing). */
+function replaceSection(text: string, section: readonly string[], heading: string): string {
+  const start = text.indexOf(heading);
   if (start === -1) return `${text.trimEnd()}\n\n${section.join('\n')}`;
   const next = text.indexOf('\n## ', start + 1);
   const rest = next === -1 ? '' : text.slice(next + 1);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyset } from '../../../src/enumerators/index.js';
 import type { IterationSummary, KeysetPartition } from '../../../src/index.js';
 import { defineIterationJob, getRun, splitKeyset } from '../../../src/index.js';
-import { backendByName } from '../../support/backends.js';
+import { backends } from '../../support/backends.js';
 import { eventually, iterationWorker } from '../../support/iteration.js';
 import { duplicates } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
@@ -14,7 +14,7 @@ import { databases, uniqueTable } from '../enumerators/databases.js';
 import { fast } from './support.js';
 
 describe('rebalancing keyset partitions on postgres', () => {
-  const b = backendByName('postgres');
+  const b = backends.find((x) => x.name === 'postgres')!;
   let db: Database;
   let table: string;
   let ids: number[];
@@ -24,7 +24,9 @@ describe('rebalancing keyset partitions on postgres', () => {
     table = uniqueTable('rk_items');
     await db.exec(`CREATE TABLE public.${table} (id int8 PRIMARY KEY)`);
     // Sparse keys: an even split of the key space would be wrong, splitKeyset counts rows.
-    await db.exec(`INSERT INTO public.${table} SELECT i * 7 + (i % 4) FROM generate_series(1, 500) i`);
+    await db.exec(
+      `INSERT INTO public.${table} SELECT i * 7 + (i % 4) FROM generate_series(1, 500) i`,
+    );
     ids = (await db.exec(`SELECT id FROM public.${table} ORDER BY id`)).rows.map((r) =>
       Number(r.id),
     );
@@ -66,7 +68,8 @@ describe('rebalancing keyset partitions on postgres', () => {
       const parent = await job.enqueue(queue, {});
       const summary = await eventually(
         async () => {
-          if ((await (await queue.getJob(parent.id!))?.getState()) !== 'completed') return undefined;
+          if ((await (await queue.getJob(parent.id!))?.getState()) !== 'completed')
+            return undefined;
           return (await queue.getJob(parent.id!))!.returnvalue as IterationSummary;
         },
         'the parent to complete',

@@ -3,7 +3,7 @@
 // show in getRun's partitions list, and a worker closed right after a split loses nothing.
 import { describe, expect, it } from 'vitest';
 
-import type { IterationSummary } from '../../../src/index.js';
+import type { ParallelSummary } from '../../../src/index.js';
 import { getRun, splitRange } from '../../../src/index.js';
 import type { AnyQueue } from '../../support/backends.js';
 import { backends } from '../../support/backends.js';
@@ -29,12 +29,12 @@ function skewed(total: number): Span[] {
 const split = ({ partition, cursor }: { partition: Span; cursor: number | null }) =>
   splitRange(partition, cursor === null ? null : cursor + 1, { minItems: 20 });
 
-async function completed(queue: AnyQueue, id: string): Promise<IterationSummary> {
+async function completed(queue: AnyQueue, id: string): Promise<ParallelSummary> {
   return eventually(
     async () => {
       if ((await queue.getJob(id))?.finishedOn === undefined) return undefined;
       if ((await queue.getJob(id).then((j) => j?.getState())) !== 'completed') return undefined;
-      return (await queue.getJob(id))!.returnvalue as IterationSummary;
+      return (await queue.getJob(id))!.returnvalue as ParallelSummary;
     },
     'the parent to complete',
     90_000,
@@ -69,7 +69,7 @@ describe.each(backends)('rebalancing on $name', (b) => {
       // The first split is of partition #0, at a point ahead of where it stood.
       const first = splits.find((p) => p.jobId === `${parent.id}-p0s1`);
       expect(first).toMatchObject({ index: 0, splitOf: `${parent.id}-p0` });
-      expect((first!.partition as Span).to).toBe(skewed(total)[0]!.to);
+      expect((first!.partition as unknown as Span).to).toBe(skewed(total)[0]!.to);
     } finally {
       await Promise.all(pool.map((w) => w.close()));
     }

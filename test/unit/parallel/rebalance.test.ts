@@ -50,9 +50,9 @@ describe('rebalancing options', () => {
   });
 
   it('refuses splitPartition on a job without partitions', () => {
-    expect(() =>
-      defineIterationJob({ ...base, splitPartition: () => undefined } as never),
-    ).toThrow(IterationDefinitionError);
+    expect(() => defineIterationJob({ ...base, splitPartition: () => undefined } as never)).toThrow(
+      IterationDefinitionError,
+    );
   });
 });
 
