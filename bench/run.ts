@@ -1,6 +1,6 @@
 // `npm run bench`: starts private Redis, PostgreSQL and PGlite servers (as the test setup does),
 // measures everything side by side in one run, prints it and writes docs/benchmarks.md.
-//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel] [--items N]
+//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance] [--items N]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -19,6 +19,7 @@ import { runEnumeratorBenchmarks } from './enumerators/index.js';
 import type { ParallelResult, ParallelTarget } from './parallel.js';
 import { benchmarkParallel } from './parallel.js';
 import { PARALLEL_HEADING, renderParallel } from './parallel-report.js';
+import { benchmarkRebalance, renderRebalance } from './rebalance.js';
 import type { BackendTarget, RuntimeResult, RuntimeSizes } from './runtime.js';
 import { benchmarkRuntime, runtimeRunner } from './runtime.js';
 import type { TelemetryResult } from './telemetry.js';
@@ -39,7 +40,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
-const SECTIONS = ['exactly-once', 'parallel'];
+const SECTIONS = ['exactly-once', 'parallel', 'rebalance'];
 if (values.only !== undefined && !SECTIONS.includes(values.only)) {
   throw new TypeError(
     `Expected \`--only\` to be one of ${SECTIONS.join(', ')}, got \`${values.only}\``,
@@ -96,6 +97,8 @@ try {
       exactlyOnceRounds,
       progress,
     );
+  const rebalance = () =>
+    benchmarkRebalance(targets[0]![0], quick ? 5_000 : 50_000, progress).then(renderRebalance);
   if (values.only === 'exactly-once') {
     const section = [
       ...renderTransactional(await exactlyOnce()),
@@ -108,6 +111,16 @@ try {
       const file = new URL('../docs/benchmarks.md', import.meta.url);
       writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), '## Exactly-once', section));
       console.log('\nwritten to docs/benchmarks.md (its exactly-once section)');
+    }
+  } else if (values.only === 'rebalance') {
+    const section = [...(await rebalance()), ...sectionMachine(machine, 1, 'rebalance')];
+    progress('done');
+    process.stderr.write('\n');
+    console.log(section.join('\n'));
+    if (!values['no-write']) {
+      const file = new URL('../docs/benchmarks.md', import.meta.url);
+      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), '## Rebalancing', section));
+      console.log('\nwritten to docs/benchmarks.md (its rebalance section)');
     }
   } else if (values.only === 'parallel') {
     const section = [
@@ -150,6 +163,7 @@ try {
     const report = [
       render(machine, runtime, telemetry, enumerators, transactional),
       ...renderParallel(parallel),
+      ...(await rebalance()),
     ].join('\n');
     console.log(report);
     if (!values['no-write']) {

@@ -35,6 +35,18 @@ export interface BuildEnumeratorArgs<Params, Cursor, Partition = any> {
   readonly partition: Partition;
 }
 
+/** What `splitPartition` receives: a running partition and where it stands. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface SplitPartitionArgs<Params, Cursor, Partition = any> {
+  /** The partition's bounds now: as planned, or as an earlier split left them. */
+  readonly partition: Partition;
+  /** The partition's durable cursor (`null` before its first item); nothing is in flight. */
+  readonly cursor: Cursor | null;
+  readonly params: Params;
+  /** The partition's job. */
+  readonly job: Job;
+}
+
 /** What `partitions` receives: the run's params and its parent job. */
 export interface PartitionsArgs<Params> {
   readonly params: Params;
@@ -123,6 +135,27 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Pa
    * @defaultValue `'finish-others'`
    */
   readonly onPartitionFailure?: PartitionFailurePolicy;
+  /**
+   * Turns rebalancing on: when a partition completes and none is left to start, the run asks the
+   * running partition with the most items left to split; at an item boundary that partition calls
+   * this with its bounds and durable cursor, keeps `shrunk` and hands `added` to a new partition
+   * job. Return `undefined` to keep everything. The two must cover exactly the items the partition
+   * has left after `cursor`, with none in both: `splitRange` and `splitKeyset` do.
+   * @defaultValue none: partitions keep the bounds they were planned with
+   *
+   * @example
+   * ```ts
+   * splitPartition: ({ partition, cursor }) => splitRange(partition, cursor, { minItems: 1000 }),
+   * ```
+   */
+  readonly splitPartition?: (
+    args: SplitPartitionArgs<Params, Cursor, Partition>,
+  ) => MaybePromise<readonly [shrunk: Partition, added: Partition] | undefined>;
+  /**
+   * `false` keeps `splitPartition` defined but never splits (an operator's off switch).
+   * @defaultValue true when `splitPartition` is set
+   */
+  readonly rebalance?: boolean;
   /**
    * Builds the enumerator from the job's params and its cursor: `null` on the first run, the last
    * saved cursor afterwards, in which case it must yield only what comes after that cursor.

@@ -7,20 +7,18 @@
  */
 import type { Job } from 'bullmq';
 
-import { partitionJobId } from '../parallel/partition-data.js';
+import { findPartitionJobs } from '../parallel/split-jobs.js';
 import { readStoredState } from './status.js';
 import type { ControlQueue } from './target.js';
 import { storeOf } from './target.js';
 
-/** The partition jobs added so far to run `jobId`; empty for a job that is not a parallel run. */
+/** The partition jobs added so far to run `jobId` (splits included); empty for a job that is not a parallel run. */
 export async function partitionJobs(queue: ControlQueue, jobId: string): Promise<Job[]> {
   const state = readStoredState(await storeOf(queue).load({ queueName: queue.name, id: jobId }));
   const plan = state?.parallel?.plan;
   if (plan === undefined) return [];
-  const jobs = await Promise.all(
-    plan.map((_, index) => queue.getJob(partitionJobId(jobId, index))),
-  );
-  return jobs.filter((job): job is Job => job !== undefined && job !== null);
+  const found = await findPartitionJobs((id) => queue.getJob(id), jobId, plan.length);
+  return found.flatMap((p) => (p.job === undefined ? [] : [p.job]));
 }
 
 /** Applies `move` to every delayed partition of run `jobId` (a lost race is fine). */

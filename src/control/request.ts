@@ -13,8 +13,36 @@ export interface ControlRequest {
   readonly reason?: string;
 }
 
+/**
+ * What a running job obeys: an operator's request, or a parallel run's request that one of its
+ * partitions split for rebalancing. The latter is never stored as a control request (operators'
+ * requests would overwrite it): a partition's host makes it up from its job (see
+ * src/parallel/rebalance.ts), so status and the control commands never see it.
+ */
+export type RunRequest = ControlRequest | SplitRequest;
+
+/** A parallel run asks one of its running partitions to give up the tail of its items. */
+export interface SplitRequest {
+  readonly action: 'split';
+  /** When it was asked (epoch ms). */
+  readonly requestedAt: number;
+}
+
 export function serializeControl(request: ControlRequest): string {
   return JSON.stringify(request);
+}
+
+/** {@link parseControl}, plus the split requests a partition's host hands its run. */
+export function parseRunRequest(text: string | undefined): RunRequest | undefined {
+  const control = parseControl(text);
+  if (control !== undefined || text === undefined) return control;
+  try {
+    const value = JSON.parse(text) as Partial<SplitRequest> | null;
+    if (value?.action !== 'split') return undefined;
+    return { action: 'split', requestedAt: Number(value.requestedAt) || 0 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a stored request; anything unreadable counts as no request (it is logged by callers). */

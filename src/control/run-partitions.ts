@@ -9,17 +9,30 @@ import type { Job } from 'bullmq';
 import type { JsonValue } from '../json.js';
 import type { PartitionFigures } from '../parallel/aggregate.js';
 import { sumFigures } from '../parallel/aggregate.js';
-import { partitionJobId } from '../parallel/partition-data.js';
+import { partitionOf } from '../parallel/partition-data.js';
+import type { FoundPartitionJob } from '../parallel/split-jobs.js';
+import { findPartitionJobs } from '../parallel/split-jobs.js';
 import type { ControlRequest } from './request.js';
 
 /** One partition of a parallel run, in `getRun(queue, parentId).partitions`. */
 export interface PartitionRunInfo<Status extends string = string> {
-  /** Position in the plan, from 0. */
+  /**
+   * Position in the plan, from 0; for a partition split off by rebalancing, that of the planned
+   * partition it descends from (its `jobId` tells them apart).
+   */
   readonly index: number;
-  /** The partition's own job id (`<parentId>-p<index>`). */
+  /**
+   * The partition's own job id: `<parentId>-p<index>`, and `<id of the partition it came from>s<n>`
+   * for the n-th split of a partition.
+   */
   readonly jobId: string;
-  /** The partition, as `partitions()` planned it. */
+  /**
+   * The partition, as `partitions()` planned it or, for a split-off one, as the split made it. A
+   * partition that gave its tail away keeps its planned value here; it now stops at the split.
+   */
   readonly partition: JsonValue;
+  /** Set on a partition split off by rebalancing: the job id of the partition it came from. */
+  readonly splitOf?: string;
   /** The partition's status; `pending` while `maxConcurrentPartitions` holds it back. */
   readonly status: Status | 'pending';
   readonly processed: number;
@@ -68,14 +81,12 @@ export async function foldPartitions<Info extends FoldableInfo>(
   plan: readonly JsonValue[],
   describe: (job: Job) => Promise<Info>,
 ): Promise<Info & { readonly partitions: readonly PartitionRunInfo<Info['status']>[] }> {
+  const found = await findPartitionJobs((id) => queue.getJob(id), parent.jobId, plan.length);
   const children = await Promise.all(
-    plan.map(async (_, index) => {
-      const job = await queue.getJob(partitionJobId(parent.jobId, index));
-      return job === undefined || job === null ? undefined : describe(job);
-    }),
+    found.map((p) => (p.job === undefined ? undefined : describe(p.job))),
   );
   const control = parent.control;
-  const partitions = children.map((child, index) => partitionInfo(plan, index, child, control));
+  const partitions = children.map((child, i) => partitionInfo(plan, found[i]!, child, control));
   const figures = sumFigures(children.map(figuresOfInfo));
   const status = runStatus(
     parent.status,
@@ -103,14 +114,16 @@ export async function foldPartitions<Info extends FoldableInfo>(
 
 function partitionInfo<Info extends FoldableInfo>(
   plan: readonly JsonValue[],
-  index: number,
+  found: FoundPartitionJob,
   child: Info | undefined,
   control: ControlRequest | undefined,
 ): PartitionRunInfo<Info['status']> {
+  const { index, splitOf } = found;
   return {
     index,
     jobId: child?.jobId ?? '',
-    partition: plan[index]!,
+    partition: splitOf === undefined ? plan[index]! : partitionOf(found.job?.data)!.value,
+    ...(splitOf === undefined ? {} : { splitOf }),
     status: child === undefined ? 'pending' : inherited(child, control),
     processed: child?.processed ?? 0,
     total: child?.total,

@@ -1,5 +1,5 @@
 /**
- * The errors of parallel runs. Both extend BullMQ's `UnrecoverableError`: a plan that is not an
+ * The errors of parallel runs. The first two extend BullMQ's `UnrecoverableError`: a plan that is not an
  * array of JSON values stays broken on a retry, and a run whose partition failed for good is
  * failed, not retried, so its other partitions are not run again.
  */
@@ -36,5 +36,23 @@ export class PartitionFailedError extends UnrecoverableError {
     super(message);
     this.jobName = options.jobName;
     this.failed = options.failed;
+  }
+}
+
+/**
+ * `splitPartition` returned something other than `[shrunk, added]` or `undefined`. A bug of the
+ * job, so it fails the partition's attempt like an error of `eachIteration` (retried per
+ * `attempts`); nothing was split.
+ */
+export class PartitionSplitError extends Error {
+  override readonly name = 'PartitionSplitError';
+  readonly jobName: string;
+  /** What `splitPartition` returned. */
+  readonly proposal: unknown;
+
+  constructor(message: string, options: { jobName: string; proposal: unknown }) {
+    super(message);
+    this.jobName = options.jobName;
+    this.proposal = options.proposal;
   }
 }

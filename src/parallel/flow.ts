@@ -11,7 +11,9 @@ import type { IterationSummary } from '../runtime/ledger.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import type { PartitionFigures } from './aggregate.js';
 import { figuresOfProgress, figuresOfSummary } from './aggregate.js';
+import type { PartitionData } from './partition-data.js';
 import { partitionData, partitionJobId } from './partition-data.js';
+import { findPartitionJobs } from './split-jobs.js';
 
 /** What BullMQ's Job API needs of a queue: a Worker or a Queue on either backend fits. */
 export type FlowQueue = Parameters<typeof Job.create>[0];
@@ -23,6 +25,8 @@ export interface PartitionJob {
   readonly job: Job | undefined;
   /** BullMQ's state; `undefined` when the job was not added yet. */
   readonly state: JobState | 'unknown' | undefined;
+  /** For a partition split off by rebalancing: the job id of the partition it came from. */
+  readonly splitOf?: string;
 }
 
 export interface ParentOfRun {
@@ -41,44 +45,54 @@ export async function addPartition(
   plan: readonly JsonValue[],
   index: number,
 ): Promise<void> {
-  const { attempts, backoff, priority } = parent.opts;
-  await Job.create(
+  await addPartitionJob(
     queue,
-    parent.name,
-    partitionData({
-      run: parent.id,
-      index,
-      count: plan.length,
-      value: plan[index]!,
-      params: parent.data,
-    }),
-    {
-      ...(attempts === undefined ? {} : { attempts }),
-      ...(backoff === undefined ? {} : { backoff }),
-      ...(priority === undefined ? {} : { priority }),
-      jobId: partitionJobId(parent.id, index),
-      parent: { id: parent.id, queue: parent.queueKey },
-      // A partition that fails for good is recorded against the parent, which then wakes up
-      // and fails the run, instead of waiting for it forever.
-      ignoreDependencyOnFailure: true,
-      // Partitions are the run's record (status, idempotent planning): kept until the run goes.
-      removeOnComplete: false,
-      removeOnFail: false,
-    },
+    parent,
+    { run: parent.id, index, count: plan.length, value: plan[index]!, params: parent.data },
+    partitionJobId(parent.id, index),
   );
 }
 
-/** Every partition job of the run, with its BullMQ state (`undefined` for those not added). */
+/** Adds one partition job of the run, planned or split off, under its deterministic id. */
+export async function addPartitionJob(
+  queue: FlowQueue,
+  parent: ParentOfRun,
+  data: PartitionData,
+  jobId: string,
+): Promise<void> {
+  const { attempts, backoff, priority } = parent.opts;
+  await Job.create(queue, parent.name, partitionData(data), {
+    ...(attempts === undefined ? {} : { attempts }),
+    ...(backoff === undefined ? {} : { backoff }),
+    ...(priority === undefined ? {} : { priority }),
+    jobId,
+    parent: { id: parent.id, queue: parent.queueKey },
+    // A partition that fails for good is recorded against the parent, which then wakes up
+    // and fails the run, instead of waiting for it forever.
+    ignoreDependencyOnFailure: true,
+    // Partitions are the run's record (status, idempotent planning): kept until the run goes.
+    removeOnComplete: false,
+    removeOnFail: false,
+  });
+}
+
+/**
+ * Every partition job of the run, planned ones first (`undefined` state for those not added),
+ * then those rebalancing split off, with their BullMQ state.
+ */
 export async function readPartitions(
   queue: FlowQueue,
   parentId: string,
   count: number,
   withState = true,
 ): Promise<PartitionJob[]> {
+  const found = await findPartitionJobs(
+    async (id) => (await Job.fromId(queue, id)) ?? undefined,
+    parentId,
+    count,
+  );
   return Promise.all(
-    Array.from({ length: count }, async (_, index) => {
-      const jobId = partitionJobId(parentId, index);
-      const job = (await Job.fromId(queue, jobId)) ?? undefined;
+    found.map(async ({ index, jobId, job, splitOf }) => {
       const state =
         job === undefined
           ? undefined
@@ -89,7 +103,7 @@ export async function readPartitions(
                 ? 'failed'
                 : 'completed'
               : 'active';
-      return { index, jobId, job, state };
+      return { index, jobId, job, state, ...(splitOf === undefined ? {} : { splitOf }) };
     }),
   );
 }

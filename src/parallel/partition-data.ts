@@ -16,7 +16,10 @@ export const PARTITION_KEY = '$bullmqIterationPartition';
 export interface PartitionData {
   /** Id of the run's parent job. */
   readonly run: string;
-  /** Position of the partition in the plan, from 0. */
+  /**
+   * Position of the partition in the plan, from 0; for a partition made by a rebalancing split,
+   * that of the planned partition it descends from.
+   */
   readonly index: number;
   /** How many partitions the plan has. */
   readonly count: number;
@@ -24,6 +27,13 @@ export interface PartitionData {
   readonly value: JsonValue;
   /** The run's params (the parent's data), untouched. */
   readonly params: unknown;
+  /** Set on a partition made by a rebalancing split: the job id of the partition it came from. */
+  readonly splitOf?: string;
+  /**
+   * Set while the run asks this partition to split (epoch ms of the request); the partition
+   * withdraws it once served. Kept in the job's data because operators never write there.
+   */
+  readonly splitRequestedAt?: number;
 }
 
 /** The partition a job's data describes, or undefined for a parent or an ordinary job. */
@@ -46,6 +56,14 @@ export function partitionData(partition: PartitionData): Record<string, Partitio
  */
 export function partitionJobId(parentId: string, index: number): string {
   return `${parentId}-p${index}`;
+}
+
+/**
+ * The id of the `n`-th partition (from 1) split off partition job `jobId` by rebalancing: one
+ * sequence per partition, counted in its own fenced state, so concurrent splits never collide.
+ */
+export function splitJobId(jobId: string, n: number): string {
+  return `${jobId}s${n}`;
 }
 
 /** The parent's ref of a partition job (same queue), or undefined for any other job. */

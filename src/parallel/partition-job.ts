@@ -6,17 +6,19 @@
  *   partition, `onStart` is left to the parent (once per run), and `onComplete` is replaced by the
  *   partition's own completion step (start the next pending partition, publish the run's
  *   progress); the definition's `onComplete` runs on the parent, once all partitions completed.
- * - its host: a control request (pause, cancel) made on the parent applies to the partition, and
- *   every progress publication may also republish the run's aggregate on the parent.
+ * - its host: a control request (pause, cancel) made on the parent applies to the partition,
+ *   every progress publication may also republish the run's aggregate on the parent, and, when
+ *   the definition rebalances, split requests reach the run and its splitter serves them.
  */
 import type { CheckpointStore, JobRef } from '../backends/store.js';
+import { parseControl } from '../control/request.js';
 import type {
   BuildEnumeratorArgs,
   ItemContext,
   IterationContext,
   IterationJobDefinition,
 } from '../define-job.js';
-import type { RunHost } from '../runtime/host.js';
+import type { RunHost, RunSplitter } from '../runtime/host.js';
 import { partitionOf } from './partition-data.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
@@ -35,11 +37,22 @@ export function partitionDefinition(
     },
     // Called on the definition itself, so a method of it may use `this`.
     buildEnumerator: (args: BuildEnumeratorArgs<unknown, unknown>) =>
-      definition.buildEnumerator({ ...args, partition: partitionOf(args.job.data)?.value }),
+      definition.buildEnumerator({
+        ...args,
+        // Shrunk bounds after a rebalancing split (from the run's state), else the planned ones.
+        partition: args.partition ?? partitionOf(args.job.data)?.value,
+      }),
     eachIteration: (item: unknown, ctx: ItemContext<unknown, unknown>) =>
       definition.eachIteration(item, ctx),
     onComplete: completed,
   });
+}
+
+/** How a rebalancing partition learns of split requests, and serves them. */
+export interface PartitionSplitting {
+  readonly splitter: RunSplitter;
+  /** The split request flagged on the partition's job, as run request text, if any. */
+  readonly request: () => Promise<string | undefined>;
 }
 
 /** The host a partition job runs with. */
@@ -48,21 +61,27 @@ export function partitionHost(
   own: JobRef,
   parent: JobRef,
   afterPublish: (status: unknown) => Promise<void>,
+  splitting?: PartitionSplitting,
 ): RunHost {
   const store = host.store;
   const seen: CheckpointStore = {
     load: (ref) => store.load(ref),
     save: (ref, token, json) => store.save(ref, token, json),
     setControl: (ref, json) => store.setControl(ref, json),
-    // The partition's own request first (an operator may pause one partition), then the run's.
-    loadControl: async (ref) =>
-      (await store.loadControl(ref)) ??
-      (ref.id === own.id && ref.queueName === own.queueName
-        ? await store.loadControl(parent)
-        : undefined),
+    // The partition's own request first (an operator may pause one partition), then the run's,
+    // then a split request: an operator's pause or cancel always wins over rebalancing.
+    loadControl: async (ref) => {
+      const mine = await store.loadControl(ref);
+      if (ref.id !== own.id || ref.queueName !== own.queueName) return mine;
+      if (parseControl(mine) !== undefined) return mine;
+      const run = await store.loadControl(parent);
+      if (parseControl(run) !== undefined) return run;
+      return (await splitting?.request()) ?? mine;
+    },
   };
   return {
     ...host,
+    ...(splitting === undefined ? {} : { splitter: splitting.splitter }),
     store: seen,
     publishProgress: async (job, progress) => {
       await host.publishProgress(job, progress);

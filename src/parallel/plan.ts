@@ -1,6 +1,6 @@
 /**
  * The parallel options of a definition (`partitions`, `maxConcurrentPartitions`,
- * `onPartitionFailure`), validated once at definition time, and the plan `partitions()` returns,
+ * `onPartitionFailure`, `splitPartition`, `rebalance`), validated once at definition time, and the plan `partitions()` returns,
  * validated once when the run starts, before any partition is added.
  */
 import { IterationDefinitionError } from '../errors.js';
@@ -65,7 +65,36 @@ export function validateParallelOptions(d: Record<string, unknown>, name: string
       name,
     );
   }
-  for (const option of ['maxConcurrentPartitions', 'onPartitionFailure'] as const) {
+  if (d.splitPartition !== undefined && typeof d.splitPartition !== 'function') {
+    throw new IterationDefinitionError(
+      `Iteration job "${name}": \`splitPartition\` must be a function returning ` +
+        `[shrunk, added] (or undefined), got ${preview(d.splitPartition)}. E.g. ` +
+        'splitPartition: ({ partition, cursor }) => splitRange(partition, cursor)',
+      name,
+    );
+  }
+  if (d.rebalance !== undefined && typeof d.rebalance !== 'boolean') {
+    throw new IterationDefinitionError(
+      `Iteration job "${name}": expected \`rebalance\` to be true or false, got ` +
+        `\`${preview(d.rebalance)}\` (${typeof d.rebalance}).`,
+      name,
+    );
+  }
+  if (d.rebalance === true && d.splitPartition === undefined) {
+    throw new IterationDefinitionError(
+      `Iteration job "${name}": \`rebalance: true\` needs \`splitPartition\`, which says ` +
+        'where a partition can be cut. E.g. splitPartition: ({ partition, cursor }) => ' +
+        'splitRange(partition, cursor)',
+      name,
+    );
+  }
+  const options = [
+    'maxConcurrentPartitions',
+    'onPartitionFailure',
+    'splitPartition',
+    'rebalance',
+  ] as const;
+  for (const option of options) {
     if (d[option] !== undefined && d.partitions === undefined) {
       throw new IterationDefinitionError(
         `Iteration job "${name}": \`${option}\` only applies to a parallel job; add ` +

@@ -3,9 +3,10 @@
  * partition as an ordinary IterationRun through its wrappers (see partition-job.ts). Also the
  * partition's two moments that move the run forward: when it completes, it adds the next pending
  * partition of its lane (partition i adds i + maxConcurrentPartitions, so at most that many are
- * ever active, with no shared counter to race on); when it fails for good, the failure policy.
+ * ever active, with no shared counter to race on) and, once none is pending, asks for a
+ * rebalancing split (rebalance.ts); when it fails for good, the failure policy.
  */
-import type { Job } from 'bullmq';
+import { Job } from 'bullmq';
 
 import type { JobRef } from '../backends/store.js';
 import { parseControl, serializeControl } from '../control/request.js';
@@ -20,6 +21,14 @@ import type { PartitionData } from './partition-data.js';
 import { partitionOf } from './partition-data.js';
 import { partitionDefinition, partitionHost } from './partition-job.js';
 import { PARALLEL_DEFAULTS } from './plan.js';
+import {
+  addRecordedSplits,
+  partitionSplitter,
+  rebalances,
+  requestSplit,
+  splitRequestOf,
+  splitTarget,
+} from './rebalance.js';
 import { publishRunProgress, RunProgressThrottle } from './run-progress.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
@@ -67,12 +76,23 @@ export class ParallelRuntime {
     }
     const parent = { queueName: job.queueName, id: partition.run };
     const own = { queueName: job.queueName, id: String(job.id) };
+    const splitting = rebalances(definition)
+      ? {
+          splitter: partitionSplitter(definition, this.#queue),
+          // Read with the control requests, every controlPollIntervalMs: the job's data is fresh.
+          request: async () => splitRequestOf((await Job.fromId(this.#queue, own.id)) ?? undefined),
+        }
+      : undefined;
     return {
       kind: 'run',
       definition: wrapped,
       // A partition's lifecycle changes (completed, cancelled, paused…) republish at once.
-      host: partitionHost(host, own, parent, (status) =>
-        this.#republish(partition, status !== 'running'),
+      host: partitionHost(
+        host,
+        own,
+        parent,
+        (status) => this.#republish(partition, status !== 'running'),
+        splitting,
       ),
     };
   }
@@ -91,17 +111,46 @@ export class ParallelRuntime {
    * costs concurrency: the parent adds every partition still missing when it wakes up.
    */
   async #completed(definition: Definition, job: Job): Promise<void> {
+    const partition = partitionOf(job.data)!;
+    if (rebalances(definition) || partition.splitOf !== undefined) {
+      // Every split this partition recorded has its job before the partition completes, so the
+      // parent never wakes to a finished run that still owes one (a crash may have come between).
+      const stored = await this.#host().store.load({
+        queueName: job.queueName,
+        id: String(job.id),
+      });
+      const state = stored === undefined ? undefined : parseState(stored, job.name, job.id!);
+      await addRecordedSplits(this.#queue, job, state);
+    }
     try {
-      await this.#startNext(definition, job, partitionOf(job.data)!);
+      await this.#startNext(definition, job, partition);
+      if (rebalances(definition)) await this.#rebalance(job, partition);
     } catch (error) {
       this.#host().logger.warn(
         { err: error, jobId: job.id },
-        'could not add the next partition of the lane; the parent adds it when it wakes up',
+        'could not add the next partition of the lane, or ask for a split; the parent adds ' +
+          'missing partitions when it wakes up',
       );
     }
   }
 
+  /** A partition completed: with none pending, the one with the most left is asked to split. */
+  async #rebalance(job: Job, partition: PartitionData): Promise<void> {
+    const parentRef: JobRef = { queueName: job.queueName, id: partition.run };
+    if (parseControl(await this.#host().store.loadControl(parentRef)) !== undefined) return;
+    const partitions = await readPartitions(this.#queue, partition.run, partition.count);
+    const target = splitTarget(partitions, String(job.id));
+    if (target === undefined) return;
+    await requestSplit(target);
+    this.#host().logger.info(
+      { jobId: job.id, target: target.jobId },
+      'partition completed with none pending; asked the partition with the most left to split',
+    );
+  }
+
   async #startNext(definition: Definition, job: Job, partition: PartitionData): Promise<void> {
+    // A split partition has no lane: it is an extra, made only once the lanes are all started.
+    if (partition.splitOf !== undefined) return;
     const max = definition.maxConcurrentPartitions;
     const next = partition.index + (max ?? Infinity);
     if (next >= partition.count) return;

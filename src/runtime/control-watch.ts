@@ -5,21 +5,21 @@
  * run at its next item boundary through the run's own signal.
  */
 import type { CheckpointStore, JobRef } from '../backends/store.js';
-import type { ControlRequest } from '../control/request.js';
-import { parseControl } from '../control/request.js';
+import type { RunRequest } from '../control/request.js';
+import { parseRunRequest } from '../control/request.js';
 
 export class ControlWatch {
   #timer: NodeJS.Timeout | undefined;
   #reading = false;
   readonly #store: CheckpointStore;
   readonly #ref: JobRef;
-  readonly #onRequest: (request: ControlRequest) => void;
+  readonly #onRequest: (request: RunRequest) => void;
   readonly #onError: (error: unknown) => void;
 
   constructor(options: {
     store: CheckpointStore;
     ref: JobRef;
-    onRequest: (request: ControlRequest) => void;
+    onRequest: (request: RunRequest) => void;
     onError: (error: unknown) => void;
   }) {
     this.#store = options.store;
@@ -29,8 +29,8 @@ export class ControlWatch {
   }
 
   /** Reads the current request once. */
-  async read(): Promise<ControlRequest | undefined> {
-    return parseControl(await this.#store.loadControl(this.#ref));
+  async read(): Promise<RunRequest | undefined> {
+    return parseRunRequest(await this.#store.loadControl(this.#ref));
   }
 
   start(intervalMs: number): void {

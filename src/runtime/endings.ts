@@ -9,6 +9,7 @@
  * | throttled    | cursor, throttle stats        | onShutdown              | delayed by backoff |
  * | recovering   | cursor, outage stats          | onShutdown              | delayed by backoff |
  * | paused       | cursor                        | onShutdown              | parked             |
+ * | split        | cursor, shrunk bounds, split  | onShutdown              | requeued at tail   |
  * | cancelled    | `cancelled`                   | onShutdown              | BullMQ completes   |
  * | failed       | cursor                        | onShutdown              | BullMQ retries/fails |
  * | lock lost    | nothing                       | none                    | another worker's   |
@@ -289,7 +290,11 @@ export async function takeOver(run: RunEnd): Promise<never> {
  * Flushes the checkpoint, closes the run with onShutdown and moves the job back to its queue,
  * due in `delayMs`; hands off instead when the job is no longer ours.
  */
-async function requeue(run: RunEnd, status: IterationStatus, delayMs: number): Promise<void> {
+export async function requeue(
+  run: RunEnd,
+  status: IterationStatus,
+  delayMs: number,
+): Promise<void> {
   if (run.loaded) {
     try {
       await withTimeout(run.writer.commit(), commitTimeoutMs(run), 'checkpoint flush');

@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 
 import type { CheckpointStore } from '../backends/store.js';
 import type { EmitIterationEvent } from '../events.js';
+import type { JsonValue } from '../json.js';
 import type { ResolvedIterationOptions } from '../options.js';
+import type { IterationState } from './state.js';
 
 export interface RunHost {
   readonly store: CheckpointStore;
@@ -30,6 +32,28 @@ export interface RunHost {
    * job. Hosts without a queue, like the testing helpers, may leave it out.
    */
   wake?(job: Job): Promise<void>;
+  /**
+   * Present for a partition of a parallel run that rebalances (see src/parallel/rebalance.ts):
+   * how a run interrupted for a `split` cuts its tail off. Absent everywhere else.
+   */
+  readonly splitter?: RunSplitter;
+}
+
+/** How a partition gives up the tail of its items; the split ending (split-ending.ts) drives it. */
+export interface RunSplitter {
+  /**
+   * The bounds to keep and the bounds to give away, from the partition's current bounds and its
+   * durable cursor; `undefined` when what is left is too small to split.
+   */
+  propose(
+    job: Job,
+    state: Readonly<IterationState>,
+    params: unknown,
+  ): Promise<readonly [shrunk: JsonValue, added: JsonValue] | undefined>;
+  /** Adds the job of every split recorded in `state` (a no-op for those that exist). */
+  publish(job: Job, state: Readonly<IterationState>): Promise<void>;
+  /** Withdraws the split request the run was interrupted for (served, or not worth serving). */
+  withdraw(job: Job): Promise<void>;
 }
 
 /** The real host's wake: promote the delayed job; it may already have moved on, which is fine. */

@@ -15,9 +15,18 @@
  * - `step`: the next step of a multi-step job is `isolated`; the job is requeued so it starts in
  *   a fresh run.
  * - `lock-lost`: another worker owns the job now; this run stops without touching it.
+ * - `split`: a partition of a parallel run gives the tail of its items to a new partition
+ *   (rebalancing); it is requeued on its shrunk bounds, no attempt counted.
  */
 export type InterruptReason =
-  'shutdown' | 'max-runtime' | 'max-items' | 'condition' | 'step' | 'aborted' | 'lock-lost';
+  | 'shutdown'
+  | 'max-runtime'
+  | 'max-items'
+  | 'condition'
+  | 'step'
+  | 'aborted'
+  | 'lock-lost'
+  | 'split';
 
 /**
  * Every reason a run stops at an item boundary: the interruptions above, plus an operator's

@@ -40,8 +40,9 @@ export async function enumerate(run: EnumeratingRun): Promise<LoopEnd | 'nil'> {
     params: run.params,
     cursor: run.ledger.state.cursor,
     job: run.job,
-    // A partition job's definition (src/parallel/partition-job.ts) puts its partition here.
-    partition: undefined,
+    // Bounds a rebalancing split left the partition with; a partition job's definition
+    // (src/parallel/partition-job.ts) falls back to the planned partition.
+    partition: run.ledger.state.partition,
   };
   const { replay } = run.ledger.state;
   const source: unknown =

@@ -8,7 +8,7 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
-import type { ControlRequest } from '../control/request.js';
+import type { RunRequest } from '../control/request.js';
 import type { IterationContext, IterationJobDefinition } from '../define-job.js';
 import type { IterationEventName } from '../events.js';
 import type { TransactionalStep } from '../transactional/step.js';
@@ -51,7 +51,7 @@ export interface StartingRun extends InterruptibleRun {
   stopRequested: boolean;
   gate: ThrottleGate | undefined;
   interrupt(reason: StopReason, detail?: string): void;
-  obey(request: ControlRequest): void;
+  obey(request: RunRequest): void;
   emit(event: IterationEventName, extra: object): void;
 }
 

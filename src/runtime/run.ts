@@ -23,7 +23,7 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
-import type { ControlRequest } from '../control/request.js';
+import type { ControlRequest, RunRequest } from '../control/request.js';
 import type { IterationContext, IterationJobDefinition } from '../define-job.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
@@ -37,7 +37,7 @@ import type { RunEnd } from './endings.js';
 import { complete, fail, recover, stopped, takeOver, throttled } from './endings.js';
 import type { RunHost } from './host.js';
 import type { StopReason } from './interruption.js';
-import { isInterruptError, IterationInterrupt } from './interruption.js';
+import { interruptReason, isInterruptError, IterationInterrupt } from './interruption.js';
 import { forwardAbort } from './interruption-sources.js';
 import type { SkippedItem } from './item-guard.js';
 import { ItemGuard, recordSkip } from './item-guard.js';
@@ -51,6 +51,7 @@ import { ProgressReporter, publishedTotal } from './progress.js';
 import { isTransientFor, recovered, RetryInPlace, retryInPlace } from './retry-in-place.js';
 import { enumerate, type EnumeratingRun } from './run-enumerator.js';
 import { beginRun, type StartingRun } from './run-start.js';
+import { splitOff } from './split-ending.js';
 import type { IterationState } from './state.js';
 import type { RunPlan } from './steps.js';
 import { runPlan } from './steps.js';
@@ -262,7 +263,9 @@ export class IterationRun implements EnumeratingRun, StartingRun, RunEnd {
       else if (isTransientFor(this, error)) return await recover(this, error);
       else return await fail(this, error);
     }
-    if (end === 'interrupted') return await stopped(this);
+    if (end === 'interrupted') {
+      return interruptReason(this.signal) === 'split' ? await splitOff(this) : await stopped(this);
+    }
     if (end === 'throttled') return await throttled(this);
     // A stop asked for where the loop cannot see it (a `run` step) ends the enumerator instead.
     return await complete(this, end === 'exhausted' && this.stopRequested ? 'stopped' : end);
@@ -295,8 +298,12 @@ export class IterationRun implements EnumeratingRun, StartingRun, RunEnd {
     }
   }
 
-  /** @internal An operator's request: stop at the next item boundary for it. */
-  obey(request: ControlRequest): void {
+  /** @internal A request: an operator's, or the parallel run's split; stop at the next boundary. */
+  obey(request: RunRequest): void {
+    if (request.action === 'split') {
+      this.interrupt('split', 'rebalancing: the run asked this partition to split');
+      return;
+    }
     this.request ??= request;
     this.interrupt(request.action === 'pause' ? 'paused' : 'cancelled', request.reason);
   }

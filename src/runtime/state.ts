@@ -79,6 +79,28 @@ export interface IterationState {
    * where that one stood, and the cursor this one started from.
    */
   restart?: RestartRecord;
+  /**
+   * Set on a partition of a parallel run once a rebalancing split shrank it: its bounds now, which
+   * its enumerator is built from instead of the planned ones (see src/parallel/rebalance.ts).
+   */
+  partition?: JsonValue;
+  /**
+   * The partitions split off this one, oldest first, each stored in the same fenced write as the
+   * shrunk bounds, before its job is added: a crash between the two re-adds the same job id.
+   */
+  splits?: SplitRecord[];
+}
+
+/** One rebalancing split, as the partition that gave up its tail records it. */
+export interface SplitRecord {
+  /** Job id of the partition split off (deterministic: `<own id>s<n>`). */
+  readonly jobId: string;
+  /** The bounds it took. */
+  readonly partition: JsonValue;
+  /** This partition's cursor when it split (`null`: before its first item). */
+  readonly cursor: JsonValue | null;
+  /** When (epoch ms). */
+  readonly at: number;
 }
 
 /** Where a restarted job starts and what it restarts, as recorded in its state. */
