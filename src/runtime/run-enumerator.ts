@@ -63,7 +63,12 @@ export async function enumerate(run: EnumeratingRun): Promise<LoopEnd | 'nil'> {
       replay === undefined ? await enumeratorSize(source, run.logger) : replay.items.length;
   }
   await run.progress.publish('running');
-  const end = await runLoop(run.transactional?.source(source) ?? source, run);
+  let end: LoopEnd;
+  try {
+    end = await runLoop(run.transactional?.source(source) ?? source, run);
+  } finally {
+    await run.transactional?.release();
+  }
   if (end === 'exhausted' && run.ledger.processedThisRun === 0) {
     run.emit('iteration.noItems', {});
   }

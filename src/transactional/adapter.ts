@@ -35,6 +35,13 @@ export interface TxSession<Tx> {
    * server rolled the transaction back.
    */
   commit(last?: Statement): Promise<void>;
+  /**
+   * Like {@link commit}, and also opens the next transaction on the same connection in the same
+   * round trip, when the driver can and the connection can be kept (see `pgTransactions`): the
+   * next item's statements then go out without a BEGIN round trip of their own. Resolves to that
+   * open transaction, or `undefined` when the connection was given back instead.
+   */
+  commitAhead?(last: Statement): Promise<TxSession<Tx> | undefined>;
   /** Rolls back and gives the connection back; never rejects (a broken connection is dropped). */
   rollback(): Promise<void>;
 }

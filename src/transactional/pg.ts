@@ -1,9 +1,14 @@
 /**
  * `pgTransactions(pool)`: transactional mode over a `pg` pool. Each item's transaction runs on a
- * connection checked out of the pool for that item (or group) and released right after its
- * COMMIT; `ctx.tx` is that `PoolClient`, wrapped only to catch misuse (see tx-guard.ts).
+ * connection checked out of the pool; `ctx.tx` is that `PoolClient`, wrapped only to catch misuse
+ * (see tx-guard.ts). The commit sends the fenced cursor write, COMMIT and the next item's BEGIN in
+ * one round trip and keeps the connection for the next item, while the pool has another to spare;
+ * otherwise it gives the connection back after COMMIT:
+ *
+ *   item n:   INSERT … ─► UPDATE cursor · COMMIT · BEGIN ─┐   (one round trip each)
+ *   item n+1: INSERT … ◄──────────────────────────────────┘─► UPDATE cursor · COMMIT · BEGIN …
  */
-import type { ClientGuard, Transactional, TxResult, TxSession } from './adapter.js';
+import type { ClientGuard, Statement, Transactional, TxResult, TxSession } from './adapter.js';
 import { beginStatement } from './adapter.js';
 import type { TransactionalOptions } from './options.js';
 import { resolveTransactionalOptions } from './options.js';
@@ -99,15 +104,59 @@ function adapterOver(pool: PgTxPool, options?: TransactionalOptions): Transactio
         client.release(error instanceof Error ? error : true);
         throw error;
       }
-      return session(client);
+      return session(client, pool, begin);
     },
     wrap: (s, guard) => wrapClient(s.client, guard),
   };
   return adapter;
 }
 
-function session<Client extends PgTxClient>(client: Client): TxSession<Client> {
+function session<Client extends PgTxClient>(
+  client: Client,
+  pool: PgTxPool,
+  begin: string,
+): TxSession<Client> {
   let done = false;
+  /** Sends `statements` and COMMIT, pipelined (see below), with `then` after them; settles all. */
+  const finish = async (last: Statement | undefined, then?: string) => {
+    done = true;
+    // pg ≥ 8.16 pipelines a client whose `pipeline` is set: the cursor write, COMMIT (and the next
+    // BEGIN) then share one round trip, which makes the fence cost one statement, not one round
+    // trip. The client is idle here (the guard saw every query of the step answered), and the flag
+    // stays set until all are answered, as pg's pipeline mode requires.
+    const pipelined = last !== undefined && 'pipeline' in client;
+    const flags = client as { pipeline?: boolean };
+    if (pipelined) flags.pipeline = true;
+    // A named statement is parsed and planned once per connection (pg remembers which it has
+    // prepared); the server otherwise re-plans the fence's CTE in every item's transaction.
+    const wrote =
+      last === undefined
+        ? undefined
+        : last.name === undefined
+          ? client.query(last.text, [...last.values])
+          : client.query({ name: last.name, text: last.text, values: [...last.values] });
+    const committed = client.query('COMMIT');
+    const next = then === undefined ? undefined : client.query(then);
+    const [written, result, opened] = await Promise.allSettled([wrote, committed, next]);
+    if (pipelined) flags.pipeline = false;
+    if (result.status === 'rejected') {
+      client.release(result.reason instanceof Error ? result.reason : true);
+      throw result.reason;
+    }
+    // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not with an error.
+    const rolledBack = result.value.command === 'ROLLBACK';
+    const failed = written.status === 'rejected' || rolledBack;
+    if (then !== undefined && (failed || opened.status === 'rejected')) {
+      // The next transaction is not wanted (this one failed) or did not open: drop the
+      // connection rather than give the pool one that may be inside a transaction.
+      client.release(true);
+    } else if (then === undefined) {
+      client.release();
+    }
+    if (written.status === 'rejected') throw written.reason;
+    if (rolledBack) throw new Error('the transaction was rolled back');
+    return then === undefined || opened.status === 'rejected' ? undefined : true;
+  };
   return {
     client,
     async query(text, values): Promise<TxResult> {
@@ -115,33 +164,16 @@ function session<Client extends PgTxClient>(client: Client): TxSession<Client> {
       return { rows: result.rows, affected: result.rowCount ?? 0 };
     },
     async commit(last) {
-      done = true;
-      // pg ≥ 8.16 pipelines a client whose `pipeline` is set: the cursor write and COMMIT then
-      // share one round trip, which makes the fence cost one statement, not one round trip.
-      // The client is idle here (the guard saw every query of the step answered), and the flag
-      // stays set until both are answered, as pg's pipeline mode requires.
-      const pipelined = last !== undefined && 'pipeline' in client;
-      const flags = client as { pipeline?: boolean };
-      if (pipelined) flags.pipeline = true;
-      // A named statement is parsed and planned once per connection (pg remembers which it has
-      // prepared); the server otherwise re-plans the fence's CTE in every item's transaction.
-      const wrote =
-        last === undefined
-          ? undefined
-          : last.name === undefined
-            ? client.query(last.text, [...last.values])
-            : client.query({ name: last.name, text: last.text, values: [...last.values] });
-      const committed = client.query('COMMIT');
-      const [written, result] = await Promise.allSettled([wrote, committed]);
-      if (pipelined) flags.pipeline = false;
-      if (result.status === 'rejected') {
-        client.release(result.reason instanceof Error ? result.reason : true);
-        throw result.reason;
+      await finish(last);
+    },
+    async commitAhead(last) {
+      // Kept only while the pool has a connection to spare: an enumerator or a step reading
+      // through the same pool between items must never wait on the one this run keeps.
+      if (!spare(pool) || !('pipeline' in client)) {
+        await finish(last);
+        return undefined;
       }
-      client.release();
-      if (written.status === 'rejected') throw written.reason;
-      // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not with an error.
-      if (result.value.command === 'ROLLBACK') throw new Error('the transaction was rolled back');
+      return (await finish(last, begin)) === true ? session(client, pool, begin) : undefined;
     },
     async rollback() {
       if (done) return;
@@ -154,6 +186,25 @@ function session<Client extends PgTxClient>(client: Client): TxSession<Client> {
       }
     },
   };
+}
+
+/**
+ * True when the pool could hand out another connection while this one is kept: nobody waits,
+ * and fewer than `max` are checked out, this one included. A pool that does not say (not a
+ * `pg.Pool`) has none to spare.
+ */
+function spare(pool: PgTxPool): boolean {
+  const p = pool as {
+    totalCount?: unknown;
+    idleCount?: unknown;
+    waitingCount?: unknown;
+    options?: { max?: unknown };
+  };
+  const { totalCount, idleCount, waitingCount } = p;
+  const max = p.options?.max;
+  if (typeof totalCount !== 'number' || typeof idleCount !== 'number') return false;
+  if (typeof waitingCount !== 'number' || typeof max !== 'number') return false;
+  return waitingCount === 0 && totalCount - idleCount < max;
 }
 
 /** The client with its statements shown to the guard and `release` refused. */

@@ -35,6 +35,12 @@ import { TxGuard } from './tx-guard.js';
  */
 export const TRANSACTIONAL_CHECKPOINT_INTERVAL_MS = 250;
 
+/**
+ * Longest a transaction opened ahead by a commit is used for the next item. Between items of a
+ * running loop it is microseconds; a run that waited longer (throttled, say) begins afresh.
+ */
+const AHEAD_FRESH_MS = 1000;
+
 export function queueCheckpointIntervalMs(
   definition: { readonly transactional?: unknown },
   intervalMs: number,
@@ -72,6 +78,8 @@ export class TransactionalStep {
   readonly #run: TransactionalRun;
   readonly #fence: Fence;
   readonly #size: number;
+  /** The next transaction, opened by the last commit on its connection (see `commitAhead`). */
+  #ahead: { readonly session: TxSession<unknown>; readonly at: number } | undefined;
 
   constructor(adapter: Transactional<unknown>, run: TransactionalRun) {
     this.#adapter = adapter;
@@ -136,7 +144,7 @@ export class TransactionalStep {
 
   async #transaction(pairs: readonly Pair[], last: JsonValue): Promise<void> {
     const run = this.#run;
-    const session = await infra(this.#adapter.begin(), 'opening a transaction');
+    const session = await this.#open();
     const guard = new TxGuard(run.definition.name, run.label);
     let ended = false;
     run.tx = this.#adapter.wrap(session, guard);
@@ -158,11 +166,39 @@ export class TransactionalStep {
     }
   }
 
+  /**
+   * The transaction for the next item: the one the last commit opened ahead when it is fresh (a
+   * run that waited longer, throttled or paused, starts a new one rather than trust a connection
+   * that sat idle in a transaction), else a new one.
+   */
+  async #open(): Promise<TxSession<unknown>> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead !== undefined) {
+      if (Date.now() - ahead.at <= AHEAD_FRESH_MS) return ahead.session;
+      await ahead.session.rollback();
+    }
+    return infra(this.#adapter.begin(), 'opening a transaction');
+  }
+
+  /** Ends the transaction opened ahead, if any: the run's loop is over. */
+  async release(): Promise<void> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    await ahead?.session.rollback();
+  }
+
   /** Writes the cursor behind the fence and commits; a fenced-out run stops as lock-lost. */
   async #commit(session: TxSession<unknown>, last: JsonValue, items: number): Promise<void> {
     const run = this.#run;
     try {
-      await session.commit(this.#fence.advance(last, items));
+      const advance = this.#fence.advance(last, items);
+      if (session.commitAhead === undefined || run.signal.aborted) {
+        await session.commit(advance);
+        return;
+      }
+      const next = await session.commitAhead(advance);
+      if (next !== undefined) this.#ahead = { session: next, at: Date.now() };
     } catch (error) {
       if (isFencedOut(error)) {
         run.loseLock('another run claimed the job in the data database; its item was rolled back');
