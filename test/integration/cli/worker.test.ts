@@ -81,14 +81,15 @@ describe('worker command', () => {
     const worker = startCli(['worker', JOBS, '-q', queueName], { env: env() });
     await worker.waitFor('worker ready');
     // Each item takes 20 s: a graceful stop would wait for it.
-    const id = await enqueue(queueName, 'count-to', '{"total":3,"stepMs":20000}');
-    await worker.waitFor(`started     count-to #${id}`);
+    await enqueue(queueName, 'count-to', '{"total":3,"stepMs":20000,"announce":true}');
+    // Not the `started` line: a signal between it and the first item stops before that item.
+    await worker.waitFor('item 0 in flight');
     worker.child.kill('SIGTERM');
     await worker.waitFor('received SIGTERM: finishing the items in flight');
     const signalledAt = Date.now();
     worker.child.kill('SIGTERM');
     const exit = await worker.exited;
-    expect(exit.code).toBe(143);
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 143, signal: null });
     expect(exit.stderr).toContain('received SIGTERM again; exiting now');
     expect(Date.now() - signalledAt).toBeLessThan(5_000);
   });
