@@ -10,11 +10,10 @@
  * These are BullMQ internals: this file is the only place that touches them, and the package pins
  * BullMQ's major version.
  */
-import { createHash } from 'node:crypto';
-
 import type { PgPool, PgQueryResult, PostgresQueueBackend } from 'bullmq';
 import { quoteSchemaName } from 'bullmq';
 
+import { statementName } from '../statement-name.js';
 import type { CheckpointStore, JobRef } from './store.js';
 
 /** Name of the table, in BullMQ's schema, that holds iteration state. */
@@ -184,15 +183,11 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
   });
 }
 
-/**
- * Names each statement after its text: pg refuses one name for two texts on a connection, and a
- * pool may serve stores of several schemas.
- */
 function named(texts: Record<keyof Statements, string>): Statements {
-  const entries = Object.entries(texts).map(([key, text]) => {
-    const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
-    return [key, { name: `bullmq_iteration_${key}_${digest}`, text }];
-  });
+  const entries = Object.entries(texts).map(([key, text]) => [
+    key,
+    { name: statementName(key, text), text },
+  ]);
   return Object.fromEntries(entries) as unknown as Statements;
 }
 

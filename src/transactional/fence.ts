@@ -9,6 +9,7 @@
  */
 import { quoteIdentifier } from '../enumerators/sql/identifier.js';
 import type { JsonValue } from '../json.js';
+import { statementName } from '../statement-name.js';
 import type { Statement, Transactional } from './adapter.js';
 import { FENCED_OUT } from './schema.js';
 
@@ -56,9 +57,8 @@ export class Fence {
         WHERE queue = $1 AND job_id = $2 AND epoch = $3::text::bigint RETURNING 1)
       SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN true
         ELSE ${quoteIdentifier(adapter.options.schema)}.fenced_out($6) END AS moved`;
-    // Named after its text, so adapters of other schemas on the same pool never share a name.
     this.#advanceName = adapter.options.preparedStatements
-      ? `bullmq-iteration:fence:${hash(this.#advance)}`
+      ? statementName('fence', this.#advance)
       : undefined;
   }
 
@@ -99,13 +99,6 @@ export class Fence {
       ],
     };
   }
-}
-
-/** A short hex digest of a string (FNV-1a, 32 bits): enough to tell a few statement texts apart. */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** True for the error of a fenced-out cursor write. */

@@ -73,7 +73,7 @@ describe.each(postgresBackends.filter((b) => b.name === 'postgres'))(
       const { pool, store } = storeOnOneConnection(b);
       const statements = await ensureStateTable(pool as never, 'bullmq');
       // The server session knows the name but the client does not: the next Parse of it fails.
-      await pool.query(`PREPARE ${statements.load.name} AS SELECT 1`);
+      await pool.query(`PREPARE "${statements.load.name}" AS SELECT 1`);
       const ref = { queueName: uniqueQueueName('fallback'), id: 'missing' };
       await expect(store.load(ref)).resolves.toBeUndefined();
       // …and so does every later statement of that pool.
