@@ -9,11 +9,19 @@
  * when the loop needs to know that time passed. One thread serves every run of the process; it is
  * unref'd, so it never keeps a process alive. Where threads cannot start, `now()` falls back to
  * `performance.now()`.
+ *
+ * The counter is a 32-bit cell, so it wraps (every 2^32 ticks, about 248 days at 5 ms). Readers
+ * take it unsigned and add the wraps they have seen, so the clock keeps moving forward for as long
+ * as the process lives: a wrapped, negative reading once turned off the time-based yield and the
+ * lag bound of every later run.
  */
 import { Worker } from 'node:worker_threads';
 
 /** Resolution of the clock. */
 export const TICK_MS = 5;
+
+/** Ticks in one turn of the 32-bit counter. */
+const WRAP = 2 ** 32;
 
 // Slot 0: ticks elapsed. Slot 1: never written, so `Atomics.wait` on it sleeps its full timeout.
 const TICKER = `
@@ -24,6 +32,9 @@ for (;;) { Atomics.wait(t, 1, 0, ${TICK_MS}); Atomics.add(t, 0, 1); }
 
 let ticks: Int32Array | undefined;
 let started = false;
+/** The last unsigned reading, and the wraps seen before it (in ticks). */
+let last = 0;
+let wrapped = 0;
 
 function start(): void {
   started = true;
@@ -47,5 +58,20 @@ function start(): void {
 export function coarseNow(): number {
   if (!started) start();
   const t = ticks;
-  return t === undefined ? performance.now() : t[0]! * TICK_MS;
+  if (t === undefined) return performance.now();
+  const raw = t[0]! >>> 0;
+  if (raw < last) wrapped += WRAP;
+  last = raw;
+  return (wrapped + raw) * TICK_MS;
+}
+
+/**
+ * @internal For tests: sets the shared tick counter, as if the process had been up that long.
+ * Returns false where the ticker could not start.
+ */
+export function setTicksForTesting(value: number): boolean {
+  if (!started) start();
+  if (ticks === undefined) return false;
+  Atomics.store(ticks, 0, value | 0);
+  return true;
 }
