@@ -304,7 +304,10 @@ export class IterationWorker<
     if (token === undefined || left <= 0) throw error;
     // Whole milliseconds: BullMQ's PostgreSQL backend stores the due time as a bigint.
     const delayMs = Math.round(Math.max(250, Math.min((now - since) / 4, 30_000, left)));
+    // The figures an earlier run published (processed, total) stay visible while it waits.
+    const previous = typeof job.progress === 'object' && job.progress !== null ? job.progress : {};
     const progress: UnknownJobProgress = {
+      ...previous,
       status: 'unknown-job',
       unknownSince: since,
       reason: error.message,

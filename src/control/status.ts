@@ -17,42 +17,18 @@ import type { ControlRequest } from './request.js';
 import { parseControl } from './request.js';
 import type { PartitionRunInfo } from './run-partitions.js';
 import { foldPartitions } from './run-partitions.js';
+import type { RunStatus } from './run-status.js';
+import {
+  readProgress,
+  readProgressNote,
+  readStoredState,
+  statusOf,
+  statusReason,
+} from './run-status.js';
 import type { ControlQueue } from './target.js';
 import { findJob, requireUsableQueue, storeOf } from './target.js';
 
-/**
- * - `waiting`: in the queue, not started yet (or between runs, due now).
- * - `running`: a worker is iterating it.
- * - `pausing` / `cancelling`: a request was made and the worker will act on it within a second.
- * - `paused`: parked until resumed; it holds no worker slot.
- * - `interrupted`: requeued after a shutdown, `maxRuntimeMs`, `maxItemsPerRun`, `interruptWhen` or
- *   an abort; due again shortly.
- * - `throttled`: requeued by a throttle condition; due after its backoff.
- * - `retrying`: an attempt failed; BullMQ retries it after its backoff.
- * - `recovering`: requeued after a transient database or Redis error; it resumes once the
- *   resource answers again (`transientFailures`, `transientMs`).
- * - `unknown-job`: no worker that took it knows its name (a rolling deploy, a new job type); it
- *   was given back to the queue for a worker that does (`unknownSince`).
- * - `stale`: BullMQ says active, but its worker stopped reporting: the job's lock is gone, or its
- *   progress is older than `staleAfterMs` (see `staleReason`). BullMQ's stalled check hands it to
- *   another worker, which resumes from the last checkpoint.
- * - `completed`, `cancelled`, `failed`: final.
- */
-export type RunStatus =
-  | 'waiting'
-  | 'running'
-  | 'pausing'
-  | 'cancelling'
-  | 'paused'
-  | 'interrupted'
-  | 'throttled'
-  | 'retrying'
-  | 'recovering'
-  | 'unknown-job'
-  | 'stale'
-  | 'completed'
-  | 'cancelled'
-  | 'failed';
+export type { RunStatus } from './run-status.js';
 
 export interface IterationRunInfo {
   readonly queueName: string;
@@ -87,6 +63,11 @@ export interface IterationRunInfo {
   readonly updatedAt: number | undefined;
   /** With status `stale`: why (`lock gone`, `no progress for 2 min`). */
   readonly staleReason: string | undefined;
+  /**
+   * Why the run has its status, where there is more to say: the reason a job was given back as
+   * `unknown-job`, a throttle's reason, a pause or cancel's reason, why it is `stale`.
+   */
+  readonly statusReason: string | undefined;
   /** Runs requeued after a transient database or Redis error, over the life of the job. */
   readonly transientFailures: number;
   /** Time spent waiting for a resource after transient errors, in milliseconds. */
@@ -100,17 +81,6 @@ export interface IterationRunInfo {
   readonly partitions?: readonly PartitionRunInfo<RunStatus>[];
   /** For a job restarted from a cursor (`restartRun`), once it ran: what it restarts, from where. */
   readonly restart: RestartRecord | undefined;
-}
-
-/**
- * The progress fields status reads beyond `IterationProgress`: published by newer runtimes, absent
- * from older progress objects, so each is optional.
- */
-interface ProgressExtras {
-  readonly status: string;
-  readonly transientFailures?: number;
-  readonly transientMs?: number;
-  readonly unknownSince?: number;
 }
 
 /**
@@ -210,10 +180,10 @@ export async function describeRun(
   ]);
   const state = readStoredState(stateText);
   const progress = readProgress(job);
+  const note = readProgressNote(job);
   const control = parseControl(controlText);
   const total = progress?.total;
   const processed = Math.max(state?.processed ?? 0, progress?.processed ?? 0);
-  const extras = progress as (Omit<IterationProgress, 'status'> & ProgressExtras) | undefined;
   const staleReason =
     bullState === 'active' ? await whyStale(queue, job, progress, staleAfterMs) : undefined;
   if (staleReason !== undefined && !rechecked) {
@@ -225,7 +195,7 @@ export async function describeRun(
     }
   }
   const status =
-    staleReason !== undefined ? 'stale' : statusOf(bullState, job, state, extras, control);
+    staleReason !== undefined ? 'stale' : statusOf(bullState, job, state, note, control);
   const fresh = status === 'running' || status === 'pausing' || status === 'cancelling';
   const info: IterationRunInfo = {
     queueName: queue.name,
@@ -251,9 +221,10 @@ export async function describeRun(
     control,
     updatedAt: progress?.updatedAt,
     staleReason,
-    transientFailures: extras?.transientFailures ?? 0,
-    transientMs: extras?.transientMs ?? 0,
-    unknownSince: extras?.status === 'unknown-job' ? extras.unknownSince : undefined,
+    statusReason: statusReason(status, note, control, staleReason),
+    transientFailures: note?.transientFailures ?? 0,
+    transientMs: note?.transientMs ?? 0,
+    unknownSince: note?.status === 'unknown-job' ? note.unknownSince : undefined,
     restart: state?.restart,
   };
   const plan = state?.parallel?.plan;
@@ -280,58 +251,4 @@ async function whyStale(
   return undefined;
 }
 
-function statusOf(
-  bullState: JobState | 'unknown',
-  job: Job,
-  state: IterationState | undefined,
-  progress: ProgressExtras | undefined,
-  control: ControlRequest | undefined,
-): RunStatus {
-  switch (bullState) {
-    case 'completed':
-      return state?.cancelled !== undefined ||
-        (job.returnvalue as { outcome?: unknown } | null)?.outcome === 'cancelled'
-        ? 'cancelled'
-        : 'completed';
-    case 'failed':
-      return 'failed';
-    case 'active':
-      if (control?.action === 'pause') return 'pausing';
-      if (control?.action === 'cancel') return 'cancelling';
-      return 'running';
-    case 'delayed':
-      if (control?.action === 'cancel') return 'cancelling';
-      if (control?.action === 'pause') return 'paused';
-      if (progress?.status === 'throttled') return 'throttled';
-      if (progress?.status === 'recovering') return 'recovering';
-      if (progress?.status === 'unknown-job') return 'unknown-job';
-      if (progress?.status === 'failed' || job.failedReason) return 'retrying';
-      return 'interrupted';
-    default:
-      if (control?.action === 'cancel') return 'cancelling';
-      if (control?.action === 'pause') return 'pausing';
-      if (progress?.status === 'unknown-job') return 'unknown-job';
-      if (progress?.status === 'recovering') return 'recovering';
-      return job.attemptsMade > 0 && job.failedReason ? 'retrying' : 'waiting';
-  }
-}
-
-/** The stored iteration state, or undefined when there is none or it cannot be read. */
-export function readStoredState(text: string | undefined): IterationState | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value = JSON.parse(text) as IterationState | null;
-    return value !== null && typeof value === 'object' && value.v === 1 ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The job's progress when it is an iteration progress object. */
-export function readProgress(job: Job): IterationProgress | undefined {
-  const p = job.progress as Partial<IterationProgress> | number | string | boolean | null;
-  if (p === null || typeof p !== 'object') return undefined;
-  return typeof p.processed === 'number' && typeof p.status === 'string'
-    ? (p as IterationProgress)
-    : undefined;
-}
+export { readProgress, readStoredState } from './run-status.js';

@@ -43,6 +43,7 @@ export function plainLine(run: IterationRunInfo, detail = false): string {
       ['skipped', run.skipped],
       ['error', run.lastError],
       ['stale', run.staleReason],
+      ['status_reason', run.statusReason],
       ['unknown_since', run.unknownSince],
       ['step', run.step === undefined ? undefined : stepLabel(run.step)],
     );
@@ -112,6 +113,7 @@ export function detailLines(
     lines.push(
       `  unknown job  no worker knew "${run.jobName}" for ${formatDuration(Math.max(0, now - run.unknownSince))}; deploy a worker that defines it`,
     );
+    if (run.statusReason !== undefined) lines.push(`  reason       ${run.statusReason}`);
   }
   if (run.updatedAt !== undefined) {
     lines.push(`  updated      ${formatDuration(Math.max(0, now - run.updatedAt))} ago`);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { BuildEnumeratorArgs } from '../../../src/index.js';
 import type { IterationWorker } from '../../../src/index.js';
-import { CursorError, defineIterationJob, EnumeratorError } from '../../../src/index.js';
+import { CursorError, defineIterationJob, EnumeratorError, getRun } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import {
   completion,
@@ -50,6 +50,12 @@ describe.each(backends)('bad input on $name', (b) => {
         status: 'unknown-job',
         unknownSince: expect.any(Number),
         reason: expect.stringMatching(/"no-such-job" is not an iteration job/),
+      });
+      // Status names it as such, with the reason, not as an interrupted run.
+      expect(await getRun(queue, job.id!)).toMatchObject({
+        status: 'unknown-job',
+        unknownSince: (givenBack.progress as { unknownSince: number }).unknownSince,
+        statusReason: expect.stringMatching(/"no-such-job" is not an iteration job/),
       });
       await expect(completion(worker, job.id!)).rejects.toThrow(
         /"no-such-job" is not an iteration job .* Known names: "counter"/,

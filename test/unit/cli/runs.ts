@@ -25,6 +25,7 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     control: undefined,
     updatedAt: 1_700_000_000_000,
     staleReason: undefined,
+    statusReason: undefined,
     transientFailures: 0,
     transientMs: 0,
     unknownSince: undefined,
