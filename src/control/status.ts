@@ -9,7 +9,7 @@ import type { JsonValue } from '../json.js';
 import { partitionOf } from '../parallel/partition-data.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { percentage } from '../runtime/progress.js';
-import type { IterationState, RestartRecord } from '../runtime/state.js';
+import type { RestartRecord } from '../runtime/state.js';
 import type { StepState } from '../runtime/step-state.js';
 import { formatDuration } from '../throttle/duration.js';
 import { isLockHeld } from './job-lock.js';
