@@ -165,9 +165,9 @@ export class ItemFailuresExceededError extends Error {
 
   constructor(
     message: string,
-    options: { jobName: string; skipped: number; processed: number; cause: unknown },
+    options: { jobName: string; skipped: number; processed: number; cause?: unknown },
   ) {
-    super(message, { cause: options.cause });
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.jobName = options.jobName;
     this.skipped = options.skipped;
     this.processed = options.processed;

@@ -12,6 +12,7 @@ export type {
   ControlOptions,
   ControlQueue,
   ControlRequest,
+  FailedItemEntry,
   FailedItems,
   IterationRunInfo,
   ListRunsOptions,
@@ -176,6 +177,7 @@ export type {
 // What a job needs to throttle on its resources. Authors of custom health checks and runners find
 // the rest (healthCheck, the pure decide* functions, evaluateThrottle, throttle bookkeeping) at
 // the `bullmq-iteration/throttle` subpath: see docs/guides/throttling.md.
+export { idempotencyKey } from './runtime/idempotency.js';
 export type {
   BackoffFunction,
   CombinedHealthCheckOptions,
@@ -210,7 +212,6 @@ export {
 } from './throttle/index.js';
 export type { Transactional } from './transactional/adapter.js';
 export { TransactionMisuseError } from './transactional/errors.js';
-export { idempotencyKey } from './transactional/idempotency.js';
 export type {
   IsolationLevel,
   ResolvedTransactionalOptions,

@@ -20,6 +20,8 @@ import type { CheckpointStore, JobRef } from './store.js';
 export const POSTGRES_STATE_TABLE = 'bullmq_iteration_state';
 /** Name of the table, in BullMQ's schema, that holds pending control requests. */
 export const POSTGRES_CONTROL_TABLE = 'bullmq_iteration_control';
+/** Name of the table, in BullMQ's schema, that holds replays' claims on recorded items. */
+export const POSTGRES_CLAIMS_TABLE = 'bullmq_iteration_claims';
 
 /** A statement and the name it is prepared under on each connection that runs it. */
 interface Statement {
@@ -33,6 +35,9 @@ interface Statements {
   readonly loadControl: Statement;
   readonly setControl: Statement;
   readonly clearControl: Statement;
+  readonly loadClaims: Statement;
+  readonly insertClaims: Statement;
+  readonly updateClaims: Statement;
 }
 
 const ready = new WeakMap<PgPool, Map<string, Promise<Statements>>>();
@@ -116,6 +121,24 @@ export class PostgresCheckpointStore implements CheckpointStore {
     else await run(pool, statements.setControl, [job.queueName, job.id, json]);
   }
 
+  async loadClaims(job: JobRef): Promise<string | undefined> {
+    const { pool, statements } = await this.#prepare();
+    const result = await run<{ claims: string }>(pool, statements.loadClaims, [
+      job.queueName,
+      job.id,
+    ]);
+    return result.rows[0]?.claims;
+  }
+
+  async swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    const { pool, statements } = await this.#prepare();
+    const result =
+      expected === undefined
+        ? await run(pool, statements.insertClaims, [job.queueName, job.id, next])
+        : await run(pool, statements.updateClaims, [job.queueName, job.id, expected, next]);
+    return result.rowCount === 1;
+  }
+
   async #prepare(): Promise<{ pool: PgPool; statements: Statements }> {
     const connection = this.#backend.connection;
     await connection.waitUntilReady();
@@ -145,6 +168,7 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
   const s = quoteSchemaName(schema);
   const table = `${s}.${POSTGRES_STATE_TABLE}`;
   const control = `${s}.${POSTGRES_CONTROL_TABLE}`;
+  const claims = `${s}.${POSTGRES_CLAIMS_TABLE}`;
   await createTable(
     pool,
     `CREATE TABLE IF NOT EXISTS ${table} (
@@ -166,7 +190,24 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
        FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
      )`,
   );
+  // Text, not jsonb: a claim swaps only when the stored text is the one read, byte for byte.
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${claims} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       claims text NOT NULL,
+       PRIMARY KEY (queue, job_id),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
   return named({
+    loadClaims: `SELECT claims FROM ${claims} WHERE queue = $1 AND job_id = $2`,
+    insertClaims: `INSERT INTO ${claims} (queue, job_id, claims)
+                   SELECT j.queue, j.id, $3 FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
+                   ON CONFLICT (queue, job_id) DO NOTHING`,
+    updateClaims: `UPDATE ${claims} SET claims = $4
+                   WHERE queue = $1 AND job_id = $2 AND claims = $3`,
     loadControl: `SELECT control::text AS control FROM ${control} WHERE queue = $1 AND job_id = $2`,
     // From the job row, so a request for a job that is gone inserts nothing.
     setControl: `INSERT INTO ${control} (queue, job_id, control)

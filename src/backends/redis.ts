@@ -17,9 +17,12 @@ import type { CheckpointStore, JobRef } from './store.js';
 export const REDIS_STATE_FIELD = 'iteration:state';
 /** Name of the job-hash field that holds a pending control request. */
 export const REDIS_CONTROL_FIELD = 'iteration:control';
+/** Name of the job-hash field that holds the replays' claims on the job's recorded items. */
+export const REDIS_CLAIMS_FIELD = 'iteration:claims';
 
 const SAVE_COMMAND = 'bullmqIterationSaveState';
 const CONTROL_COMMAND = 'bullmqIterationSetControl';
+const CLAIMS_COMMAND = 'bullmqIterationSwapClaims';
 
 // KEYS[1] lock key, KEYS[2] job hash; ARGV[1] token, ARGV[2] state JSON, ARGV[3] field.
 // EXISTS keeps a write from re-creating the hash of a job removed meanwhile.
@@ -36,6 +39,16 @@ return 0
 const CONTROL_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+`;
+
+// KEYS[1] job hash; ARGV[1] field, ARGV[2] expected value ('' for none), ARGV[3] new value.
+const CLAIMS_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current == false then current = '' end
+if current ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
@@ -79,12 +92,29 @@ export class RedisCheckpointStore implements CheckpointStore {
     await client.runCommand(CONTROL_COMMAND, [this.#jobKey(job), REDIS_CONTROL_FIELD, json ?? '']);
   }
 
+  async loadClaims(job: JobRef): Promise<string | undefined> {
+    const client = this.#ready ?? (await this.#client());
+    return (await client.hget(this.#jobKey(job), REDIS_CLAIMS_FIELD)) ?? undefined;
+  }
+
+  async swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    const client = this.#ready ?? (await this.#client());
+    const swapped: unknown = await client.runCommand(CLAIMS_COMMAND, [
+      this.#jobKey(job),
+      REDIS_CLAIMS_FIELD,
+      expected ?? '',
+      next,
+    ]);
+    return swapped === 1;
+  }
+
   async #client(): Promise<RedisClient> {
     const client = await this.#backend.client;
     if (isRedisCluster(client)) requireQualifiedOneSlot(this.#backend.qualifiedName);
     if (!defined.has(client)) {
       client.defineCommand(SAVE_COMMAND, { numberOfKeys: 2, lua: SAVE_SCRIPT });
       client.defineCommand(CONTROL_COMMAND, { numberOfKeys: 1, lua: CONTROL_SCRIPT });
+      client.defineCommand(CLAIMS_COMMAND, { numberOfKeys: 1, lua: CLAIMS_SCRIPT });
       defined.add(client);
     }
     this.#ready = client;

@@ -29,4 +29,16 @@ export interface CheckpointStore {
    * process; only the worker that holds the lock acts on it. Does nothing for a job that is gone.
    */
   setControl(job: JobRef, json: string | null): Promise<void>;
+  /**
+   * Which of the job's recorded (skipped) items replays have taken, as JSON text (see
+   * `retryFailedItems`); `undefined` when none has.
+   */
+  loadClaims(job: JobRef): Promise<string | undefined>;
+  /**
+   * Sets the job's claims to `next` if they still are `expected` (`undefined`: none yet), in one
+   * atomic step, so two replays racing for a record cannot both take it. Resolves `false` when
+   * they changed meanwhile (read them again) or the job is gone. Not fenced by the job's lock: a
+   * replay claims the records of a job it does not run.
+   */
+  swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean>;
 }

@@ -2,7 +2,7 @@
 export type { RestartRecord } from '../runtime/state.js';
 export type { ControlOptions } from './commands.js';
 export { cancelRun, pauseRun, resumeRun } from './commands.js';
-export type { FailedItems } from './failed-items.js';
+export type { FailedItemEntry, FailedItems } from './failed-items.js';
 export { getFailedItems } from './failed-items.js';
 export type { ControlAction, ControlRequest } from './request.js';
 export type { RestartedRun, RestartOptions } from './restart.js';

@@ -9,7 +9,7 @@ import type { Job, JobsOptions } from 'bullmq';
 import { CursorError, RunControlError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { describeNonJson, preview } from '../json.js';
-import { restartData, unwrapRestart } from '../runtime/restart.js';
+import { restartData, unwrapRestart } from '../runtime/origin.js';
 import type { ReplayQueue } from './retry-failed.js';
 import type { IterationRunInfo } from './status.js';
 import { getRun } from './status.js';

@@ -8,7 +8,7 @@ import { getFailedItems } from '../control/failed-items.js';
 import type { IterationRunInfo } from '../control/status.js';
 import { getRun, listRuns } from '../control/status.js';
 import type { JsonValue } from '../json.js';
-import { unwrapRestart } from '../runtime/restart.js';
+import { unwrapRestart } from '../runtime/origin.js';
 import type { QueueAccess } from './access.js';
 import type { RunHistory } from './history.js';
 

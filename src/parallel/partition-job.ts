@@ -2,10 +2,10 @@
  * A partition of a parallel run is an ordinary iteration job (checkpointed, fenced, interruptible,
  * throttled) of the same definition, seen through two small wrappers:
  *
- * - its definition: params come from the partition's data, `buildEnumerator` receives the
- *   partition, `onStart` is left to the parent (once per run), and `onComplete` is replaced by the
- *   partition's own completion step (start the next pending partition, publish the run's
+ * - its definition: `onStart` is left to the parent (once per run), and `onComplete` is replaced by
+ *   the partition's own completion step (start the next pending partition, publish the run's
  *   progress); the definition's `onComplete` runs on the parent, once all partitions completed.
+ *   Its params and bounds come from its origin, like any run's (src/runtime/origin.ts).
  * - its host: a control request (pause, cancel) made on the parent applies to the partition,
  *   every progress publication may also republish the run's aggregate on the parent, and, when
  *   the definition rebalances, split requests reach the run and its splitter serves them.
@@ -19,33 +19,31 @@ import type {
   IterationJobDefinition,
 } from '../define-job.js';
 import type { RunHost, RunSplitter } from '../runtime/host.js';
-import { partitionOf } from './partition-data.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 
-/** The definition a partition job runs with; `completed` replaces `onComplete`. */
+/**
+ * The definition a partition job runs with: `onStart` is left to the parent, and `completed`
+ * replaces `onComplete`. Its params and partition come from the job's origin (see
+ * src/runtime/origin.ts), as for every run.
+ */
 export function partitionDefinition(
   definition: Definition,
   completed: (ctx: IterationContext<unknown, unknown>) => Promise<void>,
 ): Definition {
-  const { onStart: _onStart, onComplete: _onComplete, parseParams, ...rest } = definition;
-  return Object.freeze({
-    ...rest,
-    parseParams: (data: unknown) => {
-      const params = partitionOf(data)?.params;
-      return parseParams === undefined ? params : parseParams(params);
-    },
-    // Called on the definition itself, so a method of it may use `this`.
-    buildEnumerator: (args: BuildEnumeratorArgs<unknown, unknown>) =>
-      definition.buildEnumerator({
-        ...args,
-        // Shrunk bounds after a rebalancing split (from the run's state), else the planned ones.
-        partition: args.partition ?? partitionOf(args.job.data)?.value,
-      }),
-    eachIteration: (item: unknown, ctx: ItemContext<unknown, unknown>) =>
-      definition.eachIteration(item, ctx),
-    onComplete: completed,
-  });
+  const { onStart: _onStart, onComplete: _onComplete, ...rest } = definition;
+  // Called on the definition itself, so a method of it may use `this`; a job made of steps has
+  // neither (its steps are kept as they are).
+  const own =
+    typeof definition.buildEnumerator === 'function'
+      ? {
+          buildEnumerator: (args: BuildEnumeratorArgs<unknown, unknown>) =>
+            definition.buildEnumerator(args),
+          eachIteration: (item: unknown, ctx: ItemContext<unknown, unknown>) =>
+            definition.eachIteration(item, ctx),
+        }
+      : {};
+  return Object.freeze({ ...rest, ...own, onComplete: completed });
 }
 
 /** How a rebalancing partition learns of split requests, and serves them. */
@@ -68,6 +66,8 @@ export function partitionHost(
     load: (ref) => store.load(ref),
     save: (ref, token, json) => store.save(ref, token, json),
     setControl: (ref, json) => store.setControl(ref, json),
+    loadClaims: (ref) => store.loadClaims(ref),
+    swapClaims: (ref, expected, next) => store.swapClaims(ref, expected, next),
     // The partition's own request first (an operator may pause one partition), then the run's,
     // then a split request: an operator's pause or cancel always wins over rebalancing.
     loadControl: async (ref) => {

@@ -41,14 +41,6 @@ export function validateParallelOptions(d: Record<string, unknown>, name: string
       name,
     );
   }
-  if (d.partitions !== undefined && d.steps !== undefined) {
-    // A partition is one enumerator's share of the items; a job of steps has one per step.
-    throw new IterationDefinitionError(
-      `Iteration job "${name}" has both \`partitions\` and \`steps\`, which do not work together ` +
-        'yet. Make the parallel phase a job of its own, enqueued by the step before it.',
-      name,
-    );
-  }
   const max = d.maxConcurrentPartitions;
   if (max !== undefined && (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1)) {
     throw new IterationDefinitionError(

@@ -61,6 +61,7 @@ export async function addRecordedSplits(
       value: split.partition,
       params: own.params,
       splitOf: String(job.id),
+      ...(split.step === undefined ? {} : { step: split.step }),
     };
     await addPartitionJob(queue, parent, data, split.jobId);
   }

@@ -12,6 +12,7 @@ import type { JobRef } from '../backends/store.js';
 import { parseControl, serializeControl } from '../control/request.js';
 import type { IterationJobDefinition } from '../define-job.js';
 import type { RunHost } from '../runtime/host.js';
+import { originOf } from '../runtime/origin.js';
 import { parseState } from '../runtime/state.js';
 import type { ParallelSummary } from './aggregate.js';
 import type { FlowQueue } from './flow.js';
@@ -64,10 +65,16 @@ export class ParallelRuntime {
     });
   }
 
-  /** `undefined` for a job of a definition without `partitions`: it runs as before. */
+  /**
+   * `undefined` for a job that runs as an ordinary run: of a definition without `partitions`, or
+   * a replay or restart of a parallel run or of one of its partitions (which run outside the
+   * flow, on the bounds their origin names).
+   */
   route(definition: Definition, job: Job, host: RunHost): ParallelRoute | undefined {
     if (definition.partitions === undefined) return undefined;
-    const partition = partitionOf(job.data);
+    const origin = originOf(job.data);
+    if (origin.replay !== undefined || origin.restart !== undefined) return undefined;
+    const partition = origin.partition;
     if (partition === undefined) return { kind: 'parent' };
     let wrapped = this.#wrapped.get(definition);
     if (wrapped === undefined) {

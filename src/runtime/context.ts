@@ -19,7 +19,7 @@ export interface ContextSource {
   /** `ctx.tx`: the item's transaction client of a transactional job. */
   readonly tx: unknown;
   readonly idempotencyKey: string;
-  stopRequested: boolean;
+  requestStop(): void;
 }
 
 export function createContext(run: ContextSource): ItemContext<unknown, unknown, unknown> {
@@ -64,7 +64,7 @@ export function createContext(run: ContextSource): ItemContext<unknown, unknown,
       return run.idempotencyKey;
     },
     stop() {
-      run.stopRequested = true;
+      run.requestStop();
     },
   });
 }

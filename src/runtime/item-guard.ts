@@ -1,121 +1,134 @@
 /**
- * Poison items: the step of a job with `itemErrors` (see item-policy.ts). A failing item is tried
- * again in place with a doubling backoff; once its retries are spent the attempt fails, or the item
- * is skipped: its record is handed to the run, whose `advance` stores it (`recordSkip`) with the
- * cursor after the item in the same fenced state write, so a crash loses both or neither (no
- * duplicates, nothing lost).
+ * The item policy layer (`itemErrors`, see item-policy.ts): it wraps what runs one loop item. A
+ * failing item is tried again in place with a doubling backoff; once its retries are spent the
+ * attempt fails, or the item is skipped: the guard returns a {@link Skip}, which the run's
+ * `advance` stores with the cursor after the item in the same state write. Under an effect scope
+ * (`transactional`), each try is a unit of its own (a failing one is rolled back, effects and
+ * cursor), and the skip itself is committed by the scope with the record before it is returned,
+ * so a crash loses both or neither. A group of items that fails together is run again one item at
+ * a time, each with the policy, and settles to {@link GroupParts}.
  * Interruptions and errors marked transient are left to the run, untouched.
  */
 import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 
 import { ItemFailuresExceededError } from '../errors.js';
-import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import { preview } from '../json.js';
+import type { EffectScope } from './effect-scope.js';
 import { isInterruptError } from './interruption.js';
+import { ItemGroup } from './item-groups.js';
+import type { GroupPart } from './item-outcome.js';
+import { GroupParts, Skip } from './item-outcome.js';
 import type { FailedItem, ResolvedItemPolicy } from './item-policy.js';
 import { MESSAGE_CHARS, PREVIEW_CHARS, SHARE_MIN_ITEMS, STACK_CHARS } from './item-policy.js';
 import { isThenable } from './loop.js';
-import { replayedRecord } from './replay.js';
 import { sleep } from './retry-in-place.js';
-import type { IterationState } from './state.js';
+import type { DurableExtras, IterationState } from './state.js';
 import { describeError, isMarkedTransient } from './transient.js';
 
-/** What the guard reads and sets on its run. */
+/** Runs one loop item: what the loop calls, and what each layer wraps. */
+export type ItemStep = (item: unknown, cursor: JsonValue, weight: number) => unknown;
+
+/** What the guard reads of its run. */
 export interface GuardedRun {
   readonly job: Job;
   readonly signal: AbortSignal;
   readonly logger: Logger;
   readonly label: string;
   readonly definition: { readonly name: string };
-  readonly ledger: { readonly state: IterationState };
-  /** Rows per item of a batch enumerator: a skipped batch counts its rows against the limits. */
-  readonly weigh: ((item: unknown) => number) | undefined;
-  /** The step itself: `eachIteration` of the job. */
-  eachIteration(item: unknown): unknown;
-  /** Set when the item in hand was skipped; the run's `advance` stores it with the cursor. */
-  skippedItem: SkippedItem | undefined;
-}
-
-/** What recording a skipped item reads and does on its run. */
-export interface SkippingRun {
   readonly ledger: {
-    readonly state: IterationState;
-    skip(cursor: JsonValue, record: FailedItem, maxRecorded: number, weight: number): void;
+    readonly state: Readonly<IterationState>;
+    extrasAfterSkip(
+      record: FailedItem,
+      maxRecorded: number,
+      weight: number,
+      base?: DurableExtras,
+    ): DurableExtras;
   };
-  skippedItem: SkippedItem | undefined;
-  emit(event: IterationEventName, extra: object): void;
+  /** The bounds of the partition the run iterates, recorded with a skip; undefined otherwise. */
+  readonly partitionBounds: JsonValue | undefined;
+  /** The record of a skipped item as the state stores it, given the cursor after the item. */
+  recordOf(skip: Skip, after: JsonValue): FailedItem;
 }
 
-/**
- * A skipped item on its way to the state: its record (all but the cursor after it, which only the
- * loop knows) and the error itself, for the event.
- */
-export interface SkippedItem {
-  readonly record: Omit<FailedItem, 'after'>;
-  readonly error: Error;
-}
-
-/**
- * Stores the item the guard skipped with `cursor`, the position after it (the run's `advance`
- * calls this instead of recording a plain finished item), and reports it.
- */
-export function recordSkip(
-  run: SkippingRun,
-  cursor: JsonValue,
-  skipped: SkippedItem,
-  weight: number,
-  maxRecorded: number,
-): void {
-  run.skippedItem = undefined;
-  // An item of a replay keeps the cursors it was recorded with, so it can be replayed again.
-  const { replay } = run.ledger.state;
-  const origin = replay === undefined ? undefined : replayedRecord(replay, cursor);
-  const record =
-    origin === undefined
-      ? { ...skipped.record, after: cursor }
-      : { ...skipped.record, cursor: origin.cursor, after: origin.after };
-  run.ledger.skip(cursor, record, maxRecorded, weight);
-  run.emit('iteration.itemSkipped', {
-    failedItem: record,
-    error: skipped.error,
-    skipped: run.ledger.state.skipped ?? 0,
-  });
+/** Where a single item starts: the cursor before it, and the skips of a group's earlier parts. */
+interface Before {
+  readonly cursor: JsonValue | null;
+  readonly skipped: number;
+  readonly extras: DurableExtras | undefined;
 }
 
 export class ItemGuard {
   readonly #policy: ResolvedItemPolicy;
   readonly #run: GuardedRun;
+  readonly #inner: ItemStep;
+  readonly #scope: EffectScope | undefined;
 
-  constructor(policy: ResolvedItemPolicy, run: GuardedRun) {
+  constructor(
+    policy: ResolvedItemPolicy,
+    run: GuardedRun,
+    inner: ItemStep,
+    scope: EffectScope | undefined,
+  ) {
     this.#policy = policy;
     this.#run = run;
+    this.#inner = inner;
+    this.#scope = scope;
   }
 
-  /** Runs the step for one item; a promise only when the step returned one or failed. */
-  step(item: unknown): unknown {
+  /** Runs one loop item; a promise only when the item returned one or failed. */
+  readonly step: ItemStep = (item, cursor, weight) => {
     let pending: unknown;
     try {
-      pending = this.#run.eachIteration(item);
+      pending = this.#inner(item, cursor, weight);
     } catch (error) {
-      return this.#failed(item, error);
+      return this.#failed(item, cursor, weight, error);
     }
     if (isThenable(pending)) {
       return Promise.resolve(pending).then(undefined, (error: unknown) =>
-        this.#failed(item, error),
+        this.#failed(item, cursor, weight, error),
       );
     }
     return pending;
+  };
+
+  #failed(item: unknown, cursor: JsonValue, weight: number, error: unknown): Promise<unknown> {
+    if (this.#leftToRun(error)) return Promise.reject(error);
+    if (item instanceof ItemGroup) return this.#parts(item);
+    const { state } = this.#run.ledger;
+    const before = { cursor: state.cursor, skipped: state.skipped ?? 0, extras: undefined };
+    return this.#single(item, cursor, weight, error, before);
   }
 
-  async #failed(item: unknown, first: unknown): Promise<void> {
+  /**
+   * Interruptions and errors marked transient belong to the run, not to the item; so does an
+   * `UnrecoverableError` (a misuse of `ctx.tx` is one): it fails the job at once, as without a
+   * policy, since trying or skipping the item cannot fix the code.
+   */
+  #leftToRun(error: unknown): boolean {
+    return (
+      isInterruptError(error, this.#run.signal) ||
+      isMarkedTransient(error) ||
+      error instanceof UnrecoverableError
+    );
+  }
+
+  /** Retries one item in place; then fails, or skips it. Resolves to its Skip, or undefined. */
+  async #single(
+    item: unknown,
+    cursor: JsonValue,
+    weight: number,
+    first: unknown,
+    before: Before,
+  ): Promise<Skip | undefined> {
     const run = this.#run;
     const { retries, retryDelayMs } = this.#policy;
     let error = first;
     let tries = 1;
     for (;;) {
-      if (isInterruptError(error, run.signal) || isMarkedTransient(error)) throw error;
+      if (this.#leftToRun(error)) throw error;
       if (tries > retries) break;
       const delayMs = retryDelayMs * 2 ** (tries - 1);
       run.logger.warn(
@@ -127,31 +140,71 @@ export class ItemGuard {
       if (run.signal.aborted) throw run.signal.reason;
       tries++;
       try {
-        await run.eachIteration(item);
-        return;
+        await this.#inner(item, cursor, weight);
+        return undefined;
       } catch (again) {
         error = again;
       }
     }
     if (this.#policy.action === 'fail') throw error;
-    this.#checkThreshold(error, run.weigh === undefined ? 1 : run.weigh(item));
+    this.#checkThreshold(error, before.skipped + weight);
     const err = error instanceof Error ? error : new Error(String(error));
-    run.skippedItem = { record: record(run, item, err, tries), error: err };
+    const skip = new Skip(this.#record(item, err, tries, before.cursor), err);
+    if (this.#scope !== undefined) {
+      const extras = run.ledger.extrasAfterSkip(
+        run.recordOf(skip, cursor),
+        this.#policy.maxRecorded,
+        weight,
+        before.extras,
+      );
+      await this.#scope.skip(cursor, extras);
+    }
     run.logger.warn(
-      { err: error, tries, cursor: run.ledger.state.cursor },
+      { err: error, tries, cursor: before.cursor },
       `skipping an item that failed ${tries} times (${describeError(error)}); recorded for replay`,
     );
+    return skip;
+  }
+
+  /** A group failed together: each of its items again, alone, with the policy. */
+  async #parts(group: ItemGroup): Promise<GroupParts> {
+    const { state } = this.#run.ledger;
+    const parts: GroupPart[] = [];
+    let before: Before = { cursor: state.cursor, skipped: state.skipped ?? 0, extras: undefined };
+    for (const { item, cursor, weight } of group.pairs) {
+      let skip: Skip | undefined;
+      try {
+        await this.#inner(item, cursor, weight);
+      } catch (error) {
+        skip = await this.#single(item, cursor, weight, error, before);
+      }
+      parts.push({ cursor, weight, skip });
+      const extras =
+        skip === undefined
+          ? before.extras
+          : this.#run.ledger.extrasAfterSkip(
+              this.#run.recordOf(skip, cursor),
+              this.#policy.maxRecorded,
+              weight,
+              before.extras,
+            );
+      before = {
+        cursor,
+        skipped: before.skipped + (skip === undefined ? 0 : weight),
+        extras,
+      };
+    }
+    return new GroupParts(parts);
   }
 
   /**
-   * Throws when skipping one more item (`weight` rows of a batch) would pass `maxSkipped` or
-   * `maxSkippedShare`.
+   * Throws when the run would then have skipped `after` rows: more than `maxSkipped`, or more than
+   * `maxSkippedShare` of what it visited.
    */
-  #checkThreshold(error: unknown, weight: number): void {
+  #checkThreshold(error: unknown, after: number): void {
     const { state } = this.#run.ledger;
     const { maxSkipped, maxSkippedShare } = this.#policy;
     const before = state.skipped ?? 0;
-    const after = before + weight;
     const visited = state.processed + after;
     let why: string | undefined;
     if (after > maxSkipped) why = `more than maxSkipped (${maxSkipped}) items`;
@@ -172,27 +225,31 @@ export class ItemGuard {
       { jobName: run.definition.name, skipped: before, processed: state.processed, cause: error },
     );
   }
-}
 
-function record(
-  run: GuardedRun,
-  item: unknown,
-  e: Error,
-  tries: number,
-): Omit<FailedItem, 'after'> {
-  return {
-    cursor: run.ledger.state.cursor,
-    item: preview(item, PREVIEW_CHARS),
-    error: {
-      name: e.name,
-      message: cut(e.message, MESSAGE_CHARS),
-      ...(typeof e.stack === 'string' ? { stack: cut(e.stack, STACK_CHARS) } : {}),
-    },
-    at: Date.now(),
-    attempt: run.job.attemptsMade + 1,
-    tries,
-    ...(run.ledger.state.step === undefined ? {} : { step: run.ledger.state.step.name }),
-  };
+  #record(
+    item: unknown,
+    e: Error,
+    tries: number,
+    cursor: JsonValue | null,
+  ): Omit<FailedItem, 'after'> {
+    const run = this.#run;
+    const { step } = run.ledger.state;
+    const partition = run.partitionBounds;
+    return {
+      cursor,
+      item: preview(item, PREVIEW_CHARS),
+      error: {
+        name: e.name,
+        message: cut(e.message, MESSAGE_CHARS),
+        ...(typeof e.stack === 'string' ? { stack: cut(e.stack, STACK_CHARS) } : {}),
+      },
+      at: Date.now(),
+      attempt: run.job.attemptsMade + 1,
+      tries,
+      ...(step === undefined ? {} : { step: step.name }),
+      ...(partition === undefined ? {} : { partition }),
+    };
+  }
 }
 
 function cut(text: string, max: number): string {

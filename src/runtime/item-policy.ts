@@ -37,7 +37,8 @@ export interface ItemErrorPolicy {
   readonly maxSkipped?: number;
   /**
    * With `skip`: the run fails when more than this share (0 to 1) of the items it visited were
-   * skipped; judged once at least {@link SHARE_MIN_ITEMS} items were visited. @defaultValue none
+   * skipped; judged as it goes once at least {@link SHARE_MIN_ITEMS} items were visited, and over
+   * every item at the end, so a small run cannot finish above it. @defaultValue none
    */
   readonly maxSkippedShare?: number;
   /**
@@ -93,6 +94,17 @@ export interface FailedItem {
   readonly tries: number;
   /** In a job made of steps: the step the item belongs to, whose enumerator a replay rebuilds. */
   readonly step?: string;
+  /**
+   * In a partition of a parallel run: the partition's bounds when the item was skipped, which a
+   * replay builds the enumerator with.
+   */
+  readonly partition?: JsonValue;
+}
+
+/** A record a replay took, and where it came from (see `retryFailedItems`). */
+export interface ReplayedItem extends FailedItem {
+  /** The job whose list the record is in, and its place there. Absent in older replays. */
+  readonly source?: { readonly job: string; readonly index: number };
 }
 
 /**
@@ -100,9 +112,9 @@ export interface FailedItem {
  * visits, in order (see replay.ts).
  */
 export interface ReplayState {
-  /** Id of the job whose records these are. */
+  /** Id of the job (or parallel run) whose records these are. */
   readonly of: string;
-  readonly items: readonly FailedItem[];
+  readonly items: readonly ReplayedItem[];
 }
 
 export const PREVIEW_CHARS = 500;
@@ -165,4 +177,24 @@ export function itemPolicyOf(definition: {
   const policy = resolveItemPolicy(definition.itemErrors, `iteration job "${definition.name}"`);
   resolved.set(definition, policy);
   return policy;
+}
+
+/**
+ * At the end of a run with `skip`: why it must not complete, or undefined. A run that skipped
+ * every item it visited never completes (whatever the thresholds: nothing was done), nor one whose
+ * skipped share ended above `maxSkippedShare`, which is judged over every item here, however few.
+ */
+export function skippedTooMuch(
+  policy: ResolvedItemPolicy | undefined,
+  state: { readonly processed: number; readonly skipped?: number },
+): string | undefined {
+  const skipped = state.skipped ?? 0;
+  if (policy === undefined || skipped === 0) return undefined;
+  const visited = state.processed + skipped;
+  if (state.processed === 0) return `every one of the ${visited} items it visited failed`;
+  const share = policy.maxSkippedShare;
+  if (share !== undefined && skipped / visited > share) {
+    return `${skipped} of the ${visited} items it visited were skipped, more than maxSkippedShare (${share * 100} %)`;
+  }
+  return undefined;
 }

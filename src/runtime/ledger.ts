@@ -8,10 +8,13 @@ import type { Job } from 'bullmq';
 import type { IterationEvent } from '../events.js';
 import type { JsonValue } from '../json.js';
 import type { ThrottleDecision } from '../throttle/evaluate.js';
-import type { FailedItem } from './item-policy.js';
+import type { DurablePosition } from './effect-scope.js';
+import type { FailedItem, ReplayState } from './item-policy.js';
+import type { OutageStats } from './outage.js';
 import type { ProgressFigures } from './progress.js';
-import type { IterationState } from './state.js';
-import { initialState } from './state.js';
+import type { DurableExtras, IterationState, RestartRecord, SplitRecord } from './state.js';
+import { extrasOf, initialState } from './state.js';
+import type { StepState } from './step-state.js';
 
 /** What a completed job returns, and what BullMQ stores as its `returnvalue`. */
 export interface IterationSummary {
@@ -67,12 +70,100 @@ export class RunLedger {
    */
   skip(cursor: JsonValue, record: FailedItem, maxRecorded: number, weight: number): void {
     const { state } = this;
+    const after = afterSkip(state, record, maxRecorded, weight);
     state.cursor = cursor;
-    // A skipped batch counts its rows, so `processed + skipped` is what the job visited.
-    state.skipped = (state.skipped ?? 0) + weight;
-    const list = (state.failedItems ??= []);
-    if (list.length < maxRecorded) list.push(record);
-    else state.failedItemsDropped = (state.failedItemsDropped ?? 0) + 1;
+    state.skipped = after.skipped;
+    if (after.failedItems !== undefined) state.failedItems = [...after.failedItems];
+    if (after.failedItemsDropped !== undefined) state.failedItemsDropped = after.failedItemsDropped;
+  }
+
+  /**
+   * The durable extras the state will have once `record` is skipped (see {@link skip}), for an
+   * effect scope that commits them before the ledger applies the skip.
+   */
+  extrasAfterSkip(
+    record: FailedItem,
+    maxRecorded: number,
+    weight: number,
+    base: DurableExtras = extrasOf(this.state),
+  ): DurableExtras {
+    return { ...base, ...afterSkip(base, record, maxRecorded, weight) };
+  }
+
+  /**
+   * On the first run of a job made by `restartRun` with a cursor: records the restart and starts
+   * there (later runs find it recorded and resume at their own cursor).
+   */
+  startRestart(record: RestartRecord | undefined): void {
+    if (record === undefined || this.state.restart !== undefined) return;
+    this.state.restart = record;
+    this.state.cursor = record.from;
+  }
+
+  /** On a replay's first run: the records it took (see replay.ts). */
+  startReplay(replay: ReplayState): void {
+    this.state.replay = replay;
+  }
+
+  /** onStart ran: later runs resume. */
+  markBegun(): void {
+    this.state.began = true;
+    this.state.startedAt = this.startedAt;
+  }
+
+  /** The outage stats, as a requeue after a transient failure or the run after it left them. */
+  recordOutage(outage: OutageStats): void {
+    this.state.outage = outage;
+  }
+
+  /** The enumerator is done: `onComplete` is what is left, even after a failure of it. */
+  markCompleting(): void {
+    this.state.phase = 'completing';
+  }
+
+  /** The run stopped and the job goes back to the queue (a deploy, a limit, the deadline). */
+  countInterruption(): void {
+    this.state.timesInterrupted++;
+  }
+
+  /** An operator cancelled the job: it ends now; the first cancellation recorded stands. */
+  markCancelled(reason: string | undefined): void {
+    this.state.cancelled ??= { at: Date.now(), ...(reason === undefined ? {} : { reason }) };
+  }
+
+  /** A rebalancing split: the bounds this partition keeps, and the split recorded with them. */
+  recordSplit(shrunk: JsonValue, split: SplitRecord): void {
+    this.state.partition = shrunk;
+    (this.state.splits ??= []).push(split);
+  }
+
+  /** An item finished after a streak of failures: the outage is over. */
+  closeOutage(outage: OutageStats | undefined): void {
+    if (outage !== undefined) this.state.outage = outage;
+  }
+
+  /** The job enters `step`; one it starts begins at cursor `null`. */
+  enterStep(step: StepState, starting: boolean): void {
+    this.state.step = step;
+    if (starting) this.state.cursor = null;
+  }
+
+  /** Takes the position an effect scope committed (see `EffectScope.claim`) as the run's own. */
+  adoptDurable(position: DurablePosition): void {
+    const { state } = this;
+    state.cursor = position.cursor;
+    state.processed = position.processed;
+    const extras = position.extras;
+    if (extras === undefined) return;
+    // Fields the scope does not hold are absent there: its copy is the newest.
+    delete state.skipped;
+    delete state.failedItems;
+    delete state.failedItemsDropped;
+    if (extras.skipped !== undefined) state.skipped = extras.skipped;
+    if (extras.failedItems !== undefined) state.failedItems = [...extras.failedItems];
+    if (extras.failedItemsDropped !== undefined)
+      state.failedItemsDropped = extras.failedItemsDropped;
+    if (extras.step !== undefined) state.step = extras.step;
   }
 
   /** Running time over all runs so far, this one included. */
@@ -138,4 +229,21 @@ export class RunLedger {
       stoppedEarly,
     };
   }
+}
+
+/** The skip counts and list after skipping `record` (`weight` rows): a batch counts its rows. */
+function afterSkip(
+  state: DurableExtras,
+  record: FailedItem,
+  maxRecorded: number,
+  weight: number,
+): { skipped: number; failedItems?: readonly FailedItem[]; failedItemsDropped?: number } {
+  const skipped = (state.skipped ?? 0) + weight;
+  const list = state.failedItems ?? [];
+  if (list.length < maxRecorded) return { skipped, failedItems: [...list, record] };
+  return {
+    skipped,
+    ...(state.failedItems === undefined ? {} : { failedItems: list }),
+    failedItemsDropped: (state.failedItemsDropped ?? 0) + 1,
+  };
 }

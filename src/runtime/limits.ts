@@ -11,7 +11,8 @@ import type { StopReason } from './interruption.js';
 export interface LimitedRun {
   readonly ledger: { readonly processedThisRun: number; readonly state: { processed: number } };
   readonly context: object;
-  stopRequested: boolean;
+  /** Finishes the job after this item, as `ctx.stop()` does. */
+  requestStop(): void;
   interrupt(reason: StopReason, detail?: string): void;
 }
 
@@ -40,7 +41,7 @@ export function boundaryCheck(
   };
   return () => {
     if (maxItems !== undefined && ledger.state.processed >= maxItems) {
-      run.stopRequested = true;
+      run.requestStop();
       return;
     }
     if (maxItemsPerRun !== undefined && ledger.processedThisRun >= maxItemsPerRun) {

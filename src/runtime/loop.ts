@@ -9,6 +9,9 @@ import { CursorError, EnumeratorError } from '../errors.js';
 import { describeNonJson, type JsonValue, preview } from '../json.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
 import { coarseNow } from './coarse-clock.js';
+import type { ItemOutcome } from './item-outcome.js';
+import { outcomeOf } from './item-outcome.js';
+import { RunFailure } from './run-failure.js';
 
 /** Longest stretch the loop runs without letting timers and I/O run. */
 const YIELD_AFTER_MS = 20;
@@ -34,27 +37,21 @@ export interface LoopRun<Item> {
   readonly throttling: boolean;
   /** True when a throttle condition holds now; a promise only when a check had to be awaited. */
   checkThrottle(): boolean | Promise<boolean>;
-  /** Runs `eachIteration` for one item; `cursor` is the position after it. */
-  step(item: Item, cursor: JsonValue): unknown;
-  /** Records a finished item, the rows it counts for (1 but for batches) and the cursor after it. */
-  advance(cursor: JsonValue, weight: number): void;
   /**
-   * The rows an item counts for, when the enumerator weighs its items (batches: see
-   * `WeighedEnumerator`); undefined otherwise, so such a run pays one test per item. Read once,
-   * when the loop starts.
+   * Runs one item (its layers: item policy, effect scope, the job's step); `cursor` is the position
+   * after it, `weight` the rows it counts for. Read per item: telemetry swaps it to time a sample.
    */
-  readonly weigh?: ((item: Item) => number) | undefined;
+  step(item: Item, cursor: JsonValue, weight: number): unknown;
+  /**
+   * Records a finished item: the cursor after it, its rows, and what it settled to (`undefined`
+   * when done; a skip, or a group's parts: see item-outcome.ts).
+   */
+  advance(cursor: JsonValue, weight: number, outcome: ItemOutcome): void;
   /**
    * Run limits and `interruptWhen`, checked after each finished item (see limits.ts); undefined
    * when the job has none, so such a run pays one test per item. Read once, when the loop starts.
    */
   readonly atBoundary?: (() => void | Promise<void>) | undefined;
-  /**
-   * Set by the loop when it throws: true when the error came from the step (`eachIteration`),
-   * false when it came from the enumerator or the checkpoint writer. The run treats the two
-   * differently: only infrastructure errors are classified as transient without being marked.
-   */
-  failedInStep: boolean;
 }
 
 type Step<Item> = IteratorResult<readonly [Item, unknown]>;
@@ -62,10 +59,18 @@ type AnyIterator<Item> =
   | { readonly async: true; readonly it: AsyncIterator<readonly [Item, unknown]> }
   | { readonly async: false; readonly it: Iterator<readonly [Item, unknown]> };
 
-export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promise<LoopEnd> {
+/**
+ * Runs the loop over `source`; `weigh` gives the rows of an item (undefined: one each). Rejects
+ * with a {@link RunFailure}.
+ */
+export async function runLoop<Item>(
+  source: unknown,
+  run: LoopRun<Item>,
+  weigh: ((item: Item) => number) | undefined,
+): Promise<LoopEnd> {
   const { async, it } = openIterator<Item>(source, run.label);
   // Fixed for the run, so read once: without conditions the per-item cost of throttling is one test.
-  const { throttling, strict, writer, progress, atBoundary, weigh } = run;
+  const { throttling, strict, writer, progress, atBoundary } = run;
   let finished = false;
   let inStep = false;
   let lastTurn = coarseNow();
@@ -101,10 +106,15 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
       // Weighed before the step, which may change a batch it was handed.
       const weight = weigh === undefined ? 1 : weigh(item);
       inStep = true;
-      const pending = run.step(item, cursor as JsonValue);
-      if (isThenable(pending)) await pending;
+      let settled = run.step(item, cursor as JsonValue, weight);
+      if (isThenable(settled)) settled = await settled;
       inStep = false;
-      run.advance(cursor as JsonValue, weight);
+      // A step's own return value is not an outcome: only the layers' Skip and GroupParts are.
+      run.advance(
+        cursor as JsonValue,
+        weight,
+        settled === undefined ? undefined : outcomeOf(settled),
+      );
       // One look at the clock per item (a shared-memory read: see coarse-clock.ts), so whatever an
       // item costs, the two bounds below are in time.
       const now = coarseNow();
@@ -135,8 +145,7 @@ export async function runLoop<Item>(source: unknown, run: LoopRun<Item>): Promis
       }
     }
   } catch (error) {
-    run.failedInStep = inStep;
-    throw error;
+    throw new RunFailure(error, inStep);
   } finally {
     if (!finished) await closeIterator(it, async);
   }

@@ -61,6 +61,11 @@ export interface ReplaySourceRef {
    * the record is taken over only while that is still so. Absent: the record was free.
    */
   readonly from?: string;
+  /**
+   * The bounds of the partition whose list holds the record, for a record made before records
+   * carried them.
+   */
+  readonly partition?: JsonValue;
 }
 
 /** What a replay job's data carries under {@link REPLAY_KEY}. */
@@ -213,4 +218,12 @@ function withoutParams(replay: ReplayData): Omit<ReplayData, 'params'> {
 function restartRecord(restart: RestartData): RestartRecord {
   const { of, from, oldCursor, oldProcessed, at } = restart;
   return { of, from, oldCursor, oldProcessed, at };
+}
+
+/**
+ * The id of the `n`-th partition (from 1) split off partition job `jobId` by rebalancing: one
+ * sequence per partition, counted in its own fenced state, so concurrent splits never collide.
+ */
+export function splitJobId(jobId: string, n: number): string {
+  return `${jobId}s${n}`;
 }

@@ -1,10 +1,13 @@
 /**
- * Replay of skipped items (`retryFailedItems`): a new job of the same name whose data wraps the
- * original params and names the job it replays. On its first run it copies that job's records into
- * its own state; it then enumerates them, rebuilding the job's own enumerator at each recorded
- * cursor and taking one item, which it processes only when its cursor after is the recorded one
- * (the same item, fixed or not). Its cursor is the number of records done, so it resumes like any
- * other job; items that fail again are recorded in its own list, with their original cursors.
+ * Replay of skipped items (`retryFailedItems`): a new job of the same name whose data names the
+ * records it replays (see origin.ts). On its first run it takes them: each record is claimed in the
+ * list it came from with an atomic compare-and-set (claims.ts), so two replays racing for a record
+ * cannot both take it; the records it took are copied into its own state. It then enumerates them,
+ * rebuilding the job's own enumerator (within the record's partition, in the record's step) at
+ * each recorded cursor and taking one item, which it processes only when its cursor after is the
+ * recorded one (the same item, fixed or not). Its cursor is the number of records done, so it
+ * resumes like any other job: a record before its cursor is done (it succeeded, or failed again
+ * and is in the replay's own list), and the list it came from no longer shows it.
  */
 import { isDeepStrictEqual } from 'node:util';
 
@@ -12,37 +15,12 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { CheckpointStore } from '../backends/store.js';
-import { EnumeratorError, ParamsError } from '../errors.js';
+import { EnumeratorError } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import type { FailedItem, ReplayState } from './item-policy.js';
+import { claimRecords } from './claims.js';
+import type { FailedItem, ReplayedItem, ReplayState } from './item-policy.js';
+import type { ReplaySourceRef, RunOrigin } from './origin.js';
 import { parseState } from './state.js';
-
-/** The key of a replay job's data; the original params sit under it. */
-export const REPLAY_KEY = '$bullmqIterationReplay';
-
-/** What a replay job's data carries under {@link REPLAY_KEY}. */
-export interface ReplayData {
-  /** Id of the job whose skipped items this job replays. */
-  readonly of: string;
-  /** That job's params, untouched. */
-  readonly params: unknown;
-}
-
-/** The replay instructions of a job's data, or undefined for an ordinary job. */
-export function replayOf(data: unknown): ReplayData | undefined {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  const keys = Object.keys(data);
-  if (keys.length !== 1 || keys[0] !== REPLAY_KEY) return undefined;
-  const replay = (data as Record<string, unknown>)[REPLAY_KEY] as Partial<ReplayData> | null;
-  return typeof replay?.of === 'string' ? { of: replay.of, params: replay.params } : undefined;
-}
-
-/** The data of a job that replays the skipped items of job `of`, whose data was `data`. */
-export function replayData(of: string, data: unknown): Record<string, ReplayData> {
-  // Replaying a replay replays the original job's items with the original params.
-  const inner = replayOf(data);
-  return { [REPLAY_KEY]: { of, params: inner === undefined ? data : inner.params } };
-}
 
 /**
  * The records from `from` on, as `[item, recordsDone]` pairs: each one's item as the job's
@@ -51,7 +29,7 @@ export function replayData(of: string, data: unknown): Record<string, ReplayData
 export async function* replayItems(
   replay: ReplayState,
   from: number,
-  build: (cursor: JsonValue | null, record: FailedItem) => unknown,
+  build: (cursor: JsonValue | null, record: ReplayedItem) => unknown,
   logger: Logger,
 ): AsyncGenerator<readonly [unknown, number]> {
   for (let index = from; index < replay.items.length; index++) {
@@ -68,30 +46,62 @@ export async function* replayItems(
   }
 }
 
-/** The records a replay job visits, copied from the job it replays on its first run. */
-export async function replayRecords(
+/**
+ * Takes the records a replay job visits, on its first run: claims each in its job's list for
+ * `job` (itself), then reads it. Records another replay holds are left to it. Their order is the
+ * order of the replay's data: oldest first, job by job.
+ */
+export async function takeReplayRecords(
   store: CheckpointStore,
   job: Job,
   jobName: string,
-  label: string,
-  of: string,
+  replay: NonNullable<RunOrigin['replay']>,
+  logger: Logger,
 ): Promise<ReplayState> {
-  const text = await store.load({ queueName: job.queueName, id: of });
-  const source = text === undefined ? undefined : parseState(text, jobName, of);
-  const items = source?.failedItems ?? [];
-  if (items.length === 0) {
-    throw new ParamsError(
-      `${label} replays the skipped items of job "${of}", but that job has no recorded items ` +
-        '(it was removed, or skipped nothing). Enqueue replays with retryFailedItems.',
-      { jobName, params: job.data },
-    );
+  const queueName = job.queueName;
+  const refs = replay.items ?? (await everyRecordOf(store, queueName, jobName, replay.of));
+  const items: ReplayedItem[] = [];
+  for (const source of distinct(refs.map((ref) => ref.job))) {
+    const mine = refs.filter((ref) => ref.job === source);
+    const ref = { queueName, id: source };
+    const taken = await claimRecords(store, ref, String(job.id), mine);
+    const text = await store.load(ref);
+    const records = text === undefined ? [] : (parseState(text, jobName, source).failedItems ?? []);
+    for (const { index, partition } of mine) {
+      const record = records[index];
+      if (!taken.has(index) || record === undefined) continue;
+      const bounds = record.partition === undefined && partition !== undefined ? { partition } : {};
+      items.push({ ...record, ...bounds, source: { job: source, index } });
+    }
+    if (taken.size < mine.length) {
+      logger.warn(
+        { job: source, asked: mine.length, taken: taken.size },
+        'some recorded items are held by another replay; they are left to it',
+      );
+    }
   }
-  return { of, items };
+  return { of: replay.of, items };
 }
 
 /** The record of an item of a replay, given the replay cursor after it. */
 export function replayedRecord(replay: ReplayState, cursor: JsonValue): FailedItem | undefined {
   return typeof cursor === 'number' ? replay.items[cursor - 1] : undefined;
+}
+
+/** A replay enqueued by an older version names only the job: every record of its list. */
+async function everyRecordOf(
+  store: CheckpointStore,
+  queueName: string,
+  jobName: string,
+  of: string,
+): Promise<ReplaySourceRef[]> {
+  const text = await store.load({ queueName, id: of });
+  const records = text === undefined ? [] : (parseState(text, jobName, of).failedItems ?? []);
+  return records.map((_, index) => ({ job: of, index }));
+}
+
+function distinct<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
 }
 
 async function firstPair(source: unknown): Promise<readonly [unknown, unknown] | undefined> {

@@ -7,7 +7,9 @@
 import type { Logger } from 'pino';
 
 import { CheckpointUnavailableError } from './checkpoint-writer.js';
+import type { OutageStats } from './outage.js';
 import { recordOutageOver } from './outage.js';
+import type { RunFailure } from './run-failure.js';
 import type { IterationState } from './state.js';
 import { describeError, isMarkedTransient, isTransientError } from './transient.js';
 
@@ -19,21 +21,37 @@ export class RetryInPlace {
   firstFailureAt: number | undefined;
   /** Tries in place over the whole run (a rebuild after one keeps the enumerator's first count). */
   attempts = 0;
+  #open = false;
   readonly #windowMs: number;
 
   constructor(windowMs: number) {
     this.#windowMs = windowMs;
   }
 
+  /**
+   * True while a streak of failures (or an outage the run resumed from) is open: the next item
+   * that finishes closes it, and with it the outage in the run's state.
+   */
+  get open(): boolean {
+    return this.#open;
+  }
+
+  /** The run resumed from an outage: the first item that finishes closes it. */
+  reopen(): void {
+    this.#open = true;
+  }
+
   /** A failure at `now`: the backoff before the next try, or undefined once the window is spent. */
   next(now: number): number | undefined {
     this.firstFailureAt ??= now;
     if (now - this.firstFailureAt >= this.#windowMs) return undefined;
+    this.#open = true;
     return delayMs(++this.attempts);
   }
 
   /** An item succeeded: the streak is over. */
   close(): void {
+    this.#open = false;
     this.firstFailureAt = undefined;
   }
 }
@@ -51,19 +69,13 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** What the retry in place reads and sets on its run. */
+/** What the retry in place reads of its run. */
 export interface RecoveringRun {
   readonly signal: AbortSignal;
   readonly logger: Logger;
   readonly ownership: { readonly owned: boolean };
   readonly ledger: { readonly state: IterationState };
   readonly retry: RetryInPlace;
-  /** True when the error came from the step (see `LoopRun`). */
-  readonly failedInStep: boolean;
-  /** True while a callback of the job runs. */
-  readonly inCallback: boolean;
-  /** True while an outage or a retry in place is open; the next finished item closes it. */
-  recovering: boolean;
 }
 
 /**
@@ -73,14 +85,14 @@ export interface RecoveringRun {
  */
 export async function retryInPlace(
   run: RecoveringRun,
-  error: unknown,
+  failure: RunFailure,
 ): Promise<boolean | 'interrupted'> {
+  const { error } = failure;
   if (run.signal.aborted || !run.ownership.owned) return false;
   // The writer already spent the window retrying: go straight to requeueing.
-  if (error instanceof CheckpointUnavailableError || !isTransientFor(run, error)) return false;
+  if (error instanceof CheckpointUnavailableError || !isTransient(failure)) return false;
   const delayMs = run.retry.next(Date.now());
   if (delayMs === undefined) return false;
-  run.recovering = true;
   run.logger.warn(
     { err: error, attempt: run.retry.attempts, delayMs, cursor: run.ledger.state.cursor },
     `transient failure (${describeError(error)}); rebuilding the enumerator at the last finished item`,
@@ -90,14 +102,11 @@ export async function retryInPlace(
 }
 
 /** Infrastructure errors are classified; the job's own errors count only when it marked them. */
-export function isTransientFor(run: RecoveringRun, error: unknown): boolean {
-  return run.failedInStep || run.inCallback ? isMarkedTransient(error) : isTransientError(error);
+export function isTransient(failure: RunFailure): boolean {
+  return failure.jobCode ? isMarkedTransient(failure.error) : isTransientError(failure.error);
 }
 
-/** An item finished while recovering: the streak and the outage are over. */
-export function recovered(run: RecoveringRun): void {
-  run.recovering = false;
-  run.retry.close();
-  const { state } = run.ledger;
-  if (state.outage !== undefined) state.outage = recordOutageOver(state.outage);
+/** The outage stats once an item finished after an open streak: the outage is over. */
+export function outageOver(state: IterationState): OutageStats | undefined {
+  return state.outage === undefined ? undefined : recordOutageOver(state.outage);
 }

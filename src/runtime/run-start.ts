@@ -1,8 +1,16 @@
 /**
- * The start of a run, before its first item: load the stored state (and a restart's cursor, and a
- * transactional job's committed cursor), serve an operator's request that was waiting, parse the
- * params, load a replay's records, reopen an outage, set up the throttle gate and the max runtime,
- * then run onStart (first run) or onResume. Everything it learns is left on the run.
+ * The start of a run, before its first item, in three phases the run calls in order (it keeps
+ * what each returns; nothing here writes the run's own fields):
+ *
+ *   load   stored state ─► a restart's start cursor ─► the effect scope's claim (its committed
+ *          position wins) ─► operators' requests waiting for the job
+ *   ready  params (parseParams) ─► a replay's records (taken on its first run) ─► a reopened
+ *          outage ─► the throttle gate ─► the max runtime
+ *   open   onStart (first run; recorded at once) or onResume ─► `completing` goes straight to
+ *          onComplete ─► `maxItems` already reached stops before the first item
+ *
+ * An ending that comes before `ready` finished sees a run that was not started: it never calls
+ * onShutdown and never splits (see endings.ts).
  */
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
@@ -11,112 +19,126 @@ import type { JobRef } from '../backends/store.js';
 import type { RunRequest } from '../control/request.js';
 import type { IterationContext, IterationJobDefinition } from '../define-job.js';
 import type { IterationEventName } from '../events.js';
-import type { TransactionalStep } from '../transactional/step.js';
-import type { CheckpointWriter } from './checkpoint-writer.js';
 import type { ControlWatch } from './control-watch.js';
+import type { EffectScope } from './effect-scope.js';
 import type { RunHost } from './host.js';
-import type { StopReason } from './interruption.js';
-import { type InterruptibleRun, startMaxRuntime } from './interruption-sources.js';
 import type { RunLedger } from './ledger.js';
 import { reachedMaxItems } from './limits.js';
+import type { RunOrigin } from './origin.js';
 import { recordOutageResumed } from './outage.js';
 import type { RunOwnership } from './ownership.js';
-import { replayOf, replayRecords } from './replay.js';
-import { startRestart } from './restart.js';
+import { takeReplayRecords } from './replay.js';
+import { RunFailure } from './run-failure.js';
 import { parseJobParams } from './run-support.js';
-import { parseState } from './state.js';
+import { extrasOf, parseState } from './state.js';
 import { recordRunStart, throttleFor, ThrottleGate } from './throttle-gate.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 
-/** What the start reads and sets on its run. */
-export interface StartingRun extends InterruptibleRun {
+/** What the start reads and calls on its run. */
+export interface StartingRun {
   readonly job: Job;
   readonly jobRef: JobRef;
+  readonly origin: RunOrigin;
   readonly label: string;
   readonly logger: Logger;
   readonly host: RunHost;
   readonly definition: Definition;
   readonly ledger: RunLedger;
   readonly control: ControlWatch;
-  readonly writer: CheckpointWriter;
   readonly ownership: RunOwnership;
+  readonly scope: EffectScope | undefined;
   readonly context: IterationContext<unknown, unknown>;
-  readonly transactional: TransactionalStep | undefined;
-  loaded: boolean;
-  params: unknown;
-  began: boolean;
-  inCallback: boolean;
-  recovering: boolean;
-  stopRequested: boolean;
-  gate: ThrottleGate | undefined;
-  interrupt(reason: StopReason, detail?: string): void;
-  obey(request: RunRequest): void;
+  /** Makes the state durable now (the queue's store). */
+  commit(): Promise<void>;
   emit(event: IterationEventName, extra: object): void;
 }
 
 /**
- * Loads the state, serves a waiting request, runs onStart or onResume. 'interrupted' or
- * 'exhausted' when the run ends before its loop; undefined to go on with the enumerator.
+ * Loads the job's state and the request waiting for it, if any: `cancelled` when it was cancelled
+ * already, the request for an operator's pause or cancel (served before any callback runs), else
+ * undefined (a split request is left for the run to serve once started).
  */
-export async function beginRun(run: StartingRun): Promise<'interrupted' | 'exhausted' | undefined> {
+export async function loadRun(run: StartingRun): Promise<'cancelled' | RunRequest | undefined> {
   const stored = await run.host.store.load(run.jobRef);
   const { ledger } = run;
   if (stored !== undefined) {
     ledger.adopt(parseState(stored, run.definition.name, String(run.job.id)));
   }
   // A restart from a cursor starts there; recorded before any ending can store the state.
-  const data = startRestart(ledger.state, run.job.data);
-  // Transactional jobs: the cursor committed with the effects is the one to resume at.
-  await run.transactional?.claim(ledger.state);
-  run.loaded = true;
+  ledger.startRestart(run.origin.restart);
   const { state } = ledger;
-  // An operator's request waiting for the job is served before any callback runs.
+  if (run.scope !== undefined) {
+    // The position committed with the effects is the one to resume at; the queue side lags it.
+    const queueSide = { cursor: state.cursor, processed: state.processed, extras: extrasOf(state) };
+    const claimed = await run.scope.claim(queueSide, state.began === false);
+    if (claimed.processed !== state.processed) {
+      run.logger.info(
+        { queueSide: state.processed, committed: claimed.processed },
+        'resuming at the position committed in the data database (the queue side lagged)',
+      );
+    }
+    ledger.adoptDurable(claimed);
+  }
   const request = await run.control.read();
-  if (state.cancelled !== undefined) {
-    run.interrupt('cancelled', 'already cancelled');
-    return 'interrupted';
-  }
-  if (request !== undefined) {
-    run.obey(request);
-    return 'interrupted';
-  }
-  run.control.start(run.host.options.controlPollIntervalMs);
-  const replay = replayOf(data);
-  run.params = parseJobParams(
-    run.definition,
-    replay === undefined ? data : replay.params,
-    run.label,
-  );
-  if (replay !== undefined) {
-    state.replay ??= await replayRecords(
-      run.host.store,
-      run.job,
-      run.definition.name,
-      run.label,
-      replay.of,
+  if (state.cancelled !== undefined) return 'cancelled';
+  return request?.action === 'split' ? undefined : request;
+}
+
+/** What the run knows once started. */
+export interface Started {
+  readonly params: unknown;
+  readonly gate: ThrottleGate;
+  /** True when an outage was open when the job was requeued: its first finished item closes it. */
+  readonly recovering: boolean;
+}
+
+/** Parses the params, takes a replay's records and sets up the gate. */
+export async function readyRun(run: StartingRun): Promise<Started> {
+  const { ledger, origin } = run;
+  const params = parseJobParams(run.definition, origin.params, run.label);
+  const { state } = ledger;
+  if (origin.replay !== undefined && state.replay === undefined) {
+    ledger.startReplay(
+      await takeReplayRecords(
+        run.host.store,
+        run.job,
+        run.definition.name,
+        origin.replay,
+        run.logger,
+      ),
     );
   }
   recordRunStart(state, ledger.startedAt);
+  let recovering = false;
   if (state.outage !== undefined) {
-    state.outage = recordOutageResumed(state.outage, ledger.startedAt);
-    run.recovering = state.outage.since !== null;
+    ledger.recordOutage(recordOutageResumed(state.outage, ledger.startedAt));
+    recovering = state.outage.since !== null;
   }
-  run.gate = new ThrottleGate(
+  const gate = new ThrottleGate(
     throttleFor(run.definition, run.host.options.throttle),
-    run.params,
+    params,
     run.job,
     run.logger,
   );
-  startMaxRuntime(run, run.definition.maxRuntimeMs ?? run.host.options.maxRuntimeMs);
-  run.began = true;
+  return { params, gate, recovering };
+}
+
+/**
+ * Runs onStart (first run) or onResume. 'interrupted' or 'exhausted' when the run ends before its
+ * loop; 'stop' when it already reached `maxItems`; undefined to go on with the items.
+ */
+export async function openRun(
+  run: StartingRun,
+): Promise<'interrupted' | 'exhausted' | 'stop' | undefined> {
+  const { ledger } = run;
+  const { state } = ledger;
   // Only states written since `began` existed can say false; older ones were written after it.
   if (state.began === false) {
     await runCallback(run, run.definition.onStart);
-    state.began = true;
-    state.startedAt = ledger.startedAt;
+    ledger.markBegun();
     // Recorded at once so onStart is not repeated by later runs, even if nothing else is saved.
-    await run.writer.commit();
+    await run.commit();
     if (!run.ownership.owned) return 'interrupted';
     run.emit('iteration.started', {});
   } else {
@@ -126,14 +148,15 @@ export async function beginRun(run: StartingRun): Promise<'interrupted' | 'exhau
   // A retry after a failing onComplete goes straight back to it.
   if (state.phase === 'completing') return 'exhausted';
   // The loop sees it before the first pull and completes the job as `ctx.stop()` would.
-  if (reachedMaxItems(run.definition, state.processed)) run.stopRequested = true;
-  return undefined;
+  return reachedMaxItems(run.definition, state.processed) ? 'stop' : undefined;
 }
 
-/** While a callback of the job runs, its errors are the job's, not the runtime's. */
+/** A callback's errors are the job's, not the runtime's. */
 async function runCallback(run: StartingRun, callback: Definition['onStart']): Promise<void> {
   if (callback === undefined) return;
-  run.inCallback = true;
-  await callback(run.context as never);
-  run.inCallback = false;
+  try {
+    await callback(run.context as never);
+  } catch (error) {
+    throw new RunFailure(error, true);
+  }
 }

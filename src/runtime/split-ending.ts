@@ -10,52 +10,76 @@
  * The fenced write is the split: a worker that lost the lock cannot make one, and the next owner
  * reads it and re-adds the same job id, so a crash anywhere leaves at most one partition per split.
  * Items before the cursor were done here, items from the cursor to the split point are done here
- * by the next run, items past it by the new partition: none twice, none skipped.
+ * by the next run, items past it by the new partition: none twice, none skipped. In a job made of
+ * steps the new partition starts in the step the split was made in: the steps before it were done
+ * over the whole partition.
+ *
+ * A split is best effort: one that cannot be made (the splitter throws, the run had not started)
+ * only costs balance, so the partition is requeued whole and never fails for it. Only a store that
+ * is down (transient) ends the run as an outage, like any other ending.
  */
 import { DelayedError } from 'bullmq';
 
-import { splitJobId } from '../parallel/partition-data.js';
 import type { RunEnd } from './endings.js';
-import { fail, handOff, recover, requeue } from './endings.js';
-import { isTransientError } from './transient.js';
+import { recover } from './endings.js';
+import { handOff, requeue } from './moves.js';
+import { splitJobId } from './origin.js';
+import { describeError, isTransientError } from './transient.js';
 
 export async function splitOff(run: RunEnd): Promise<never> {
   if (!run.ownership.claim('lifecycle')) return run.deferToDeadline();
   if (!run.ownership.owned) return handOff(run);
-  const splitter = run.host.splitter;
-  const { state } = run.ledger;
   let split: string | undefined;
-  if (splitter !== undefined) {
-    try {
-      // The split point is taken after the durable cursor, so no finished item can move.
-      await run.writer.commit();
-      if (!run.ownership.owned) return handOff(run);
-      await splitter.publish(run.job, state);
-      const proposal = await splitter.propose(run.job, state, run.context.params);
-      if (proposal !== undefined) {
-        const [shrunk, added] = proposal;
-        const splits = (state.splits ??= []);
-        const jobId = splitJobId(String(run.job.id), splits.length + 1);
-        state.partition = shrunk;
-        splits.push({ jobId, partition: added, cursor: state.cursor, at: Date.now() });
-        await run.writer.commit();
-        if (!run.ownership.owned) return handOff(run);
-        await splitter.publish(run.job, state);
-        split = jobId;
-      }
-      await splitter.withdraw(run.job);
-    } catch (error) {
-      return isTransientError(error) ? recover(run, error) : fail(run, error);
-    }
+  try {
+    split = await makeSplit(run);
+  } catch (error) {
+    if (isTransientError(error)) return recover(run, error);
+    if (!run.ownership.owned) return handOff(run);
+    run.logger.warn(
+      { err: error },
+      `could not split for rebalancing (${describeError(error)}); the partition stays whole`,
+    );
   }
+  await run.host.splitter?.withdraw(run.job).catch((error: unknown) => {
+    run.logger.warn({ err: error }, 'could not withdraw the split request');
+  });
+  const { state } = run.ledger;
   await requeue(run, 'interrupted', 0);
   run.logger.info(
     { split, partition: state.partition, cursor: state.cursor },
-    split === undefined ? 'nothing worth splitting; requeued' : 'split for rebalancing; requeued',
+    split === undefined ? 'nothing split; requeued' : 'split for rebalancing; requeued',
   );
   throw new DelayedError(
     split === undefined
-      ? 'requeued after a split request that left too little to split'
+      ? 'requeued after a split request that was not served'
       : `requeued on its shrunk bounds after splitting off partition job ${split}`,
   );
+}
+
+/** Makes the split: the new partition's job id, or undefined when nothing was split. */
+async function makeSplit(run: RunEnd): Promise<string | undefined> {
+  const splitter = run.host.splitter;
+  // The params are known only once the run started; a request served earlier waits for the next.
+  if (splitter === undefined || run.start === undefined) return undefined;
+  // The split point is taken after the durable cursor, so no finished item can move.
+  await run.writer.commit();
+  if (!run.ownership.owned) return handOff(run);
+  const { state } = run.ledger;
+  await splitter.publish(run.job, state);
+  const proposal = await splitter.propose(run.job, state, run.start.params);
+  if (proposal === undefined) return undefined;
+  const [shrunk, added] = proposal;
+  const jobId = splitJobId(String(run.job.id), (state.splits?.length ?? 0) + 1);
+  const step = state.step?.name;
+  run.ledger.recordSplit(shrunk, {
+    jobId,
+    partition: added,
+    cursor: state.cursor,
+    at: Date.now(),
+    ...(step === undefined ? {} : { step }),
+  });
+  await run.writer.commit();
+  if (!run.ownership.owned) return handOff(run);
+  await splitter.publish(run.job, state);
+  return jobId;
 }

@@ -97,6 +97,8 @@ export interface SplitRecord {
   readonly jobId: string;
   /** The bounds it took. */
   readonly partition: JsonValue;
+  /** In a job made of steps: the step it was split in, where the new partition starts. */
+  readonly step?: string;
   /** This partition's cursor when it split (`null`: before its first item). */
   readonly cursor: JsonValue | null;
   /** When (epoch ms). */
@@ -114,6 +116,29 @@ export interface RestartRecord {
   readonly oldProcessed: number;
   /** When the restart was asked for (epoch ms). */
   readonly at: number;
+}
+
+/**
+ * The parts of the state that a transactional job commits with its cursor in the data database
+ * (besides the cursor and `processed`): where its steps are and what it skipped. A resume reads
+ * them back from there, so they never lag the effects they go with.
+ */
+export interface DurableExtras {
+  readonly step?: StepState;
+  readonly skipped?: number;
+  readonly failedItems?: readonly FailedItem[];
+  readonly failedItemsDropped?: number;
+}
+
+/** The durable extras of a state, as the data database stores them. */
+export function extrasOf(state: Readonly<IterationState>): DurableExtras {
+  const { step, skipped, failedItems, failedItemsDropped } = state;
+  return {
+    ...(step === undefined ? {} : { step }),
+    ...(skipped === undefined ? {} : { skipped }),
+    ...(failedItems === undefined ? {} : { failedItems }),
+    ...(failedItemsDropped === undefined ? {} : { failedItemsDropped }),
+  };
 }
 
 export function initialState(now: number): IterationState {

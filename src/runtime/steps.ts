@@ -13,13 +13,19 @@ import { hasSteps } from '../steps-definition.js';
 import type { StopReason } from './interruption.js';
 import type { FailedItem } from './item-policy.js';
 import type { IterationState } from './state.js';
+import type { StepState } from './step-state.js';
 
 /** What the steps read and do on their run. */
 export interface StepsRun {
   readonly label: string;
   readonly definition: { readonly name: string };
-  readonly ledger: { readonly state: IterationState };
-  readonly writer: { commit(): Promise<void> };
+  readonly ledger: {
+    readonly state: Readonly<IterationState>;
+    /** Records the step the job is in (with cursor `null` when it starts it). */
+    enterStep(step: StepState, starting: boolean): void;
+  };
+  /** Makes the step just entered durable, before any of it runs. */
+  commitStep(): Promise<void>;
   readonly context: IterationContext<unknown, unknown>;
   readonly signal: AbortSignal;
   /** True once `ctx.stop()` was called (or `maxItems` reached): no further step starts. */
@@ -40,11 +46,14 @@ interface PlainDefinition {
   eachIteration(item: never, ctx: never): unknown;
 }
 
-/** The plan of a run of `definition`, chosen once per run. */
-export function runPlan(definition: PlainDefinition, run: StepsRun): RunPlan {
+/**
+ * The plan of a run of `definition`, chosen once per run. `startStep` is where a job that has not
+ * entered any step yet starts (a split of a partition starts in the step it was split in).
+ */
+export function runPlan(definition: PlainDefinition, run: StepsRun, startStep?: string): RunPlan {
   if (hasSteps(definition)) {
     const { steps } = definition as { readonly steps?: readonly IterationStep<unknown>[] };
-    const sequence = new StepSequence(steps!, run);
+    const sequence = new StepSequence(steps!, run, startStep);
     return {
       build: (args, record) =>
         record === undefined ? sequence.pairs(args) : sequence.replayed(args, record),
@@ -69,10 +78,12 @@ class StepSequence {
   #current: IterationStep<unknown> | undefined;
   /** True once this run did work in a step: only then does an isolated step need a fresh run. */
   #worked = false;
+  readonly #startStep: string | undefined;
 
-  constructor(steps: readonly IterationStep<unknown>[], run: StepsRun) {
+  constructor(steps: readonly IterationStep<unknown>[], run: StepsRun, startStep?: string) {
     this.#steps = steps;
     this.#run = run;
+    this.#startStep = startStep;
   }
 
   each(item: unknown): unknown {
@@ -83,10 +94,11 @@ class StepSequence {
   async *pairs(args: BuildEnumeratorArgs<unknown, unknown>): AsyncGenerator<unknown> {
     const run = this.#run;
     const stored = run.ledger.state.step;
-    let index = stored === undefined ? 0 : this.#find(stored.name);
+    const first = stored?.name ?? this.#startStep;
+    let index = first === undefined ? 0 : this.#find(first);
     // Before the first step (or in a state from before the job had steps): start it.
-    if (stored === undefined) await this.#start(0);
-    else this.#record(index);
+    if (stored === undefined) await this.#start(index);
+    else this.#record(index, false);
     for (;;) {
       const step = this.#steps[index]!;
       if (step.run !== undefined) {
@@ -122,28 +134,28 @@ class StepSequence {
     const step = this.#steps[index]!;
     if (step.buildEnumerator === undefined) throw stepGone(this.#run, name, this.#steps);
     this.#current = step;
-    this.#record(index);
+    this.#record(index, false);
     return step.buildEnumerator(args);
   }
 
   /** Makes step `index` the job's step at cursor `null`, durably, before any of it runs. */
   async #start(index: number): Promise<void> {
     const run = this.#run;
-    this.#record(index);
-    if (index > 0) run.ledger.state.cursor = null;
-    await run.writer.commit();
+    this.#record(index, true);
+    await run.commitStep();
     // A lost lock or a shutdown during the write: leave before the step does anything.
     if (run.signal.aborted) throw run.signal.reason;
     run.emit('iteration.stepStarted', this.#figures(index));
   }
 
-  #record(index: number): void {
-    const { state } = this.#run.ledger;
+  #record(index: number, starting: boolean): void {
+    const { ledger } = this.#run;
     const { name } = this.#steps[index]!;
     const count = this.#steps.length;
-    const stored = state.step;
-    if (stored?.name !== name || stored.index !== index || stored.count !== count) {
-      state.step = { name, index, count };
+    const stored = ledger.state.step;
+    // A restart from a cursor starts the first step at that cursor, not at null.
+    if (starting || stored?.name !== name || stored.index !== index || stored.count !== count) {
+      ledger.enterStep({ name, index, count }, starting && index > 0);
     }
   }
 

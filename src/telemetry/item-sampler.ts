@@ -16,11 +16,11 @@ export function sampleItems(
 ): () => void {
   const plain = run.step;
   let armed = false;
-  const timed = (item: unknown, cursor: JsonValue): unknown => {
+  const timed = (item: unknown, cursor: JsonValue, weight: number): unknown => {
     run.step = plain;
     armed = false;
     const startedAt = performance.now();
-    const result = plain(item, cursor);
+    const result = plain(item, cursor, weight);
     if (isThenable(result)) {
       // The loop awaits `result` itself and sees its error; this branch only measures.
       result.then(

@@ -17,5 +17,5 @@ export interface ObservedRun {
     readonly state: { readonly processed: number };
   };
   readonly writer: { readonly lagItems: number; lagMs(now: number): number };
-  step: (item: unknown, cursor: JsonValue) => unknown;
+  step: (item: unknown, cursor: JsonValue, weight: number) => unknown;
 }

@@ -47,6 +47,8 @@ export class ParentWatch {
       },
       loadControl: (ref) => store.loadControl(ref),
       setControl: (ref, json) => store.setControl(ref, json),
+      loadClaims: (ref) => store.loadClaims(ref),
+      swapClaims: (ref, expected, next) => store.swapClaims(ref, expected, next),
     };
     return {
       ...host,

@@ -10,6 +10,7 @@ interface Entry {
   /** The token of the run that holds the job; undefined while the job is not active. */
   lock: string | undefined;
   control: string | undefined;
+  claims: string | undefined;
 }
 
 export class MemoryCheckpointStore implements CheckpointStore {
@@ -50,10 +51,21 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.#entry(job).control = json ?? undefined;
   }
 
+  async loadClaims(job: JobRef): Promise<string | undefined> {
+    return this.#entries.get(key(job))?.claims;
+  }
+
+  async swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    const entry = this.#entry(job);
+    if (entry.claims !== expected) return false;
+    entry.claims = next;
+    return true;
+  }
+
   #entry(job: JobRef): Entry {
     let entry = this.#entries.get(key(job));
     if (entry === undefined) {
-      entry = { state: undefined, lock: undefined, control: undefined };
+      entry = { state: undefined, lock: undefined, control: undefined, claims: undefined };
       this.#entries.set(key(job), entry);
     }
     return entry;

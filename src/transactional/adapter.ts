@@ -4,6 +4,7 @@
  * checkpoint table the cursor is committed to in that same transaction. The runtime sees only this
  * interface; pg.ts and pglite.ts implement it.
  */
+import type { ScopeFactory } from '../runtime/effect-scope.js';
 import type { ResolvedTransactionalOptions } from './options.js';
 
 /** Rows and affected-row count of one statement, whatever the driver. */
@@ -44,6 +45,11 @@ export interface TxSession<Tx> {
   commitAhead?(last: Statement): Promise<TxSession<Tx> | undefined>;
   /** Rolls back and gives the connection back; never rejects (a broken connection is dropped). */
   rollback(): Promise<void>;
+  /**
+   * The error the connection reported while this session held it (the server ended the session),
+   * if it did: the item then failed for the database, not for its own code.
+   */
+  readonly broken?: Error | undefined;
 }
 
 /** What a driver's wrapped client reports to, for the misuse checks (see tx-guard.ts). */
@@ -66,7 +72,7 @@ export interface ClientGuard {
  * await transactional.migrate(); // optional: the table is also created on first use
  * ```
  */
-export interface Transactional<Tx> {
+export interface Transactional<Tx> extends ScopeFactory {
   /** Which driver: `pg` or `pglite`. */
   readonly driver: 'pg' | 'pglite';
   /** The options, resolved. */

@@ -1,6 +1,7 @@
 /**
  * The fence in the data database. A run takes the job there when it starts: one statement bumps
- * the job's epoch and returns the cursor stored with it. Every item's transaction then advances the
+ * the job's epoch and returns the position stored with it (cursor, rows processed, and the extras:
+ * the step it is in and what it skipped). Every item's transaction then advances the
  * cursor only `WHERE epoch = <ours>`; when another run has claimed the job since, that updates no
  * row, the statement raises, and the transaction is rolled back, effects and all.
  *
@@ -9,24 +10,11 @@
  */
 import { quoteIdentifier } from '../enumerators/sql/identifier.js';
 import type { JsonValue } from '../json.js';
+import type { DurablePosition } from '../runtime/effect-scope.js';
+import type { DurableExtras } from '../runtime/state.js';
 import { statementName } from '../statement-name.js';
 import type { Statement, Transactional } from './adapter.js';
 import { FENCED_OUT } from './schema.js';
-
-/** What a claim returns: the run's epoch and the job's committed position. */
-export interface Claimed {
-  readonly epoch: string;
-  readonly cursor: JsonValue | null;
-  readonly processed: number;
-}
-
-/** Where the job stands on the queue side, used for a job the data database has not seen. */
-export interface QueueSide {
-  readonly cursor: JsonValue | null;
-  readonly processed: number;
-  /** True for a job that has not started (a new job, or a job id used again): no item is done. */
-  readonly fresh: boolean;
-}
 
 export class Fence {
   readonly #adapter: Transactional<unknown>;
@@ -44,16 +32,20 @@ export class Fence {
     this.#jobId = jobId;
     // A fresh job (its id used again after the old one was removed) starts over: the old row's
     // cursor belongs to a job that no longer exists.
-    this.#claim = `INSERT INTO ${table} AS c (queue, job_id, epoch, cursor, processed)
-      VALUES ($1, $2, 1, $3::text::jsonb, $4::text::bigint)
+    this.#claim = `INSERT INTO ${table} AS c (queue, job_id, epoch, cursor, processed, extras)
+      VALUES ($1, $2, 1, $3::text::jsonb, $4::text::bigint, $6::text::jsonb)
       ON CONFLICT (queue, job_id) DO UPDATE SET epoch = c.epoch + 1, updated_at = now(),
         cursor = CASE WHEN $5::text = 'fresh' THEN excluded.cursor ELSE c.cursor END,
-        processed = CASE WHEN $5::text = 'fresh' THEN excluded.processed ELSE c.processed END
-      RETURNING c.epoch::text AS epoch, c.cursor, c.processed::text AS processed`;
-    // One statement: the fenced write, and an error (FENCED_OUT) when it moved no row.
+        processed = CASE WHEN $5::text = 'fresh' THEN excluded.processed ELSE c.processed END,
+        extras = CASE WHEN $5::text = 'fresh' THEN excluded.extras ELSE c.extras END
+      RETURNING c.epoch::text AS epoch, c.cursor, c.processed::text AS processed,
+        c.extras::text AS extras`;
+    // One statement: the fenced write, and an error (FENCED_OUT) when it moved no row. The extras
+    // are written only when given (a skip, a step): an item's commit leaves them as they are.
     this.#advance = `WITH moved AS (
         UPDATE ${table} SET cursor = $4::text::jsonb,
-          processed = processed + $5::text::bigint, updated_at = now()
+          processed = processed + $5::text::bigint, updated_at = now(),
+          extras = COALESCE($7::text::jsonb, extras)
         WHERE queue = $1 AND job_id = $2 AND epoch = $3::text::bigint RETURNING 1)
       SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN true
         ELSE ${quoteIdentifier(adapter.options.schema)}.fenced_out($6) END AS moved`;
@@ -62,22 +54,28 @@ export class Fence {
       : undefined;
   }
 
-  /** Takes the job in the data database; returns its committed cursor and processed count. */
-  async claim(side: QueueSide): Promise<Claimed> {
+  /**
+   * Takes the job in the data database (a new epoch fences out every earlier run) and returns its
+   * committed position; a job the data database has not seen, or a `fresh` one, starts at
+   * `queueSide`.
+   */
+  async claim(queueSide: DurablePosition, fresh: boolean): Promise<DurablePosition> {
     const { rows } = await this.#adapter.query(this.#claim, [
       this.#queue,
       this.#jobId,
-      JSON.stringify(side.cursor),
-      String(side.processed),
-      side.fresh ? 'fresh' : 'resume',
+      JSON.stringify(queueSide.cursor),
+      String(queueSide.processed),
+      fresh ? 'fresh' : 'resume',
+      JSON.stringify(queueSide.extras ?? {}),
     ]);
     const row = rows[0];
     if (row === undefined) throw new Error('claiming the job returned no row');
     this.#epoch = String(row.epoch);
     return {
-      epoch: this.#epoch,
       cursor: (row.cursor ?? null) as JsonValue | null,
       processed: Number(row.processed),
+      extras:
+        typeof row.extras === 'string' ? (JSON.parse(row.extras) as DurableExtras) : undefined,
     };
   }
 
@@ -85,7 +83,7 @@ export class Fence {
    * The cursor write of an item's transaction, run right before its COMMIT: it fails with
    * {@link FENCED_OUT} when another run has claimed the job since this one did.
    */
-  advance(cursor: JsonValue, items: number): Statement {
+  advance(cursor: JsonValue | null, rows: number, extras?: DurableExtras): Statement {
     return {
       text: this.#advance,
       name: this.#advanceName,
@@ -94,8 +92,9 @@ export class Fence {
         this.#jobId,
         this.#epoch,
         JSON.stringify(cursor),
-        String(items),
+        String(rows),
         `${this.#queue}/${this.#jobId}`,
+        extras === undefined ? null : JSON.stringify(extras),
       ],
     };
   }

@@ -6,12 +6,15 @@
  * For the embedded server (`startEmbeddedPostgres`), whose PGlite also serves the queue over a
  * socket, use `pgTransactions` with a `pg.Pool` on its URL instead: the socket server keeps each
  * connection's transaction apart, an in-process transaction on the same database would not be.
+ * `pgTransactions` sees that server and never keeps a transaction open between items there (the
+ * server runs one connection's transaction at a time, so a kept one would block the enumerator).
  */
 import type { ClientGuard, Transactional, TxResult, TxSession } from './adapter.js';
 import { beginStatement } from './adapter.js';
 import type { TransactionalOptions } from './options.js';
 import { resolveTransactionalOptions } from './options.js';
 import { migrate } from './schema.js';
+import { TransactionScope } from './scope.js';
 
 interface PgliteResult {
   readonly rows: Record<string, unknown>[];
@@ -78,6 +81,7 @@ export function pgliteTransactions<Tx extends PgliteTx>(
     },
     begin: () => open(db, isolation),
     wrap: (s, guard) => wrapTx(s.client, guard),
+    scope: (run) => new TransactionScope(adapter as Transactional<unknown>, run),
   };
   return adapter;
 }

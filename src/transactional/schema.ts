@@ -30,9 +30,13 @@ export function ddl(table: string, schema: string): readonly string[] {
       epoch bigint NOT NULL,
       cursor jsonb,
       processed bigint NOT NULL DEFAULT 0,
+      extras jsonb,
       updated_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (queue, job_id)
     )`,
+    // Tables made by earlier versions: where a job's steps are and what it skipped, committed with
+    // its cursor (see `DurableExtras`).
+    `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS extras jsonb`,
   ];
 }
 
@@ -59,7 +63,9 @@ export function ensureTable(adapter: Transactional<unknown>): Promise<void> {
   if (ready === undefined) {
     ready = (async () => {
       const { rows } = await adapter.query(
-        'SELECT to_regclass($1) IS NOT NULL AND to_regprocedure($2) IS NOT NULL AS present',
+        `SELECT to_regclass($1) IS NOT NULL AND to_regprocedure($2) IS NOT NULL
+           AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1)
+                         AND attname = 'extras' AND NOT attisdropped) AS present`,
         [adapter.options.table, `${quoteIdentifier(adapter.options.schema)}.fenced_out(text)`],
       );
       if (rows[0]?.present === true) return;
@@ -77,8 +83,8 @@ const ensured = new WeakMap<object, Promise<void>>();
 
 function missingTable(table: string): Error {
   return new Error(
-    `The checkpoint table ${table} of bullmq-iteration's transactional mode does not exist and ` +
-      '`createTable` is false. Run `await transactional.migrate()` once (it is idempotent), or ' +
+    `The checkpoint table ${table} of bullmq-iteration's transactional mode does not exist (or ` +
+      'lacks the `extras` column this version adds) and `createTable` is false. Run `await transactional.migrate()` once (it is idempotent), or ' +
       'let the adapter create it with `createTable: true`.',
   );
 }

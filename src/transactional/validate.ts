@@ -13,23 +13,6 @@ export function validateTransactional(definition: Record<string, unknown>, name:
       name,
     );
   }
-  if (definition.steps !== undefined) {
-    // The data database keeps one cursor per job; a job made of steps has one per step.
-    throw new IterationDefinitionError(
-      `Iteration job "${name}" has both \`transactional\` and \`steps\`, which do not work ` +
-        'together yet: the cursor kept in the data database belongs to one enumerator. Make the ' +
-        'transactional phase a job of its own, enqueued by the step before it.',
-      name,
-    );
-  }
-  if (definition.itemErrors !== undefined) {
-    throw new IterationDefinitionError(
-      `Iteration job "${name}" has both \`transactional\` and \`itemErrors\`, which do not work ` +
-        'together yet: a transactional item that fails is rolled back and its retry resumes at it. ' +
-        'Remove `itemErrors`, or handle the failure inside eachIteration with a SAVEPOINT.',
-      name,
-    );
-  }
 }
 
 function describe(value: unknown): string {

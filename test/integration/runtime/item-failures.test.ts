@@ -80,7 +80,7 @@ describe.each(backends)('item failures on $name', (b) => {
     const queueName = uniqueQueueName('poison-threshold');
     const queue = b.queue(queueName);
     const c = counter({
-      total: 200,
+      total: 1_000,
       onItem: (item) => {
         if (item >= 50) throw new Error('the billing API rejects every request');
       },
@@ -175,19 +175,63 @@ describe.each(backends)('item failures on $name', (b) => {
       expect(still.items.map((f) => [f.item, f.cursor, f.after])).toEqual(
         POISON.slice(5).map((i) => [String(i), i - 1, i]),
       );
-      // The original list stays as it was; a replay of the replay visits the two left.
-      expect((await getFailedItems(queue, job.id!)).items).toHaveLength(7);
+      // The five that succeeded left the original list; the two left are followed into the
+      // replay's own list, with where they are now.
+      const left = await getFailedItems(queue, job.id!);
+      expect(left.items.map((f) => [f.item, f.job])).toEqual(
+        POISON.slice(5).map((i) => [String(i), replay.id]),
+      );
+      expect(left.skipped).toBe(7);
       broken.clear();
       c.seen.length = 0;
-      const again = await retryFailedItems(queue as never, replay.id!);
+      // Replaying the original again visits only the two left, not the seven.
+      const again = await retryFailedItems(queue as never, job.id!);
       expect(await completion(worker, again.id!)).toMatchObject({ processed: 2 });
       expect(c.seen).toEqual(POISON.slice(5));
       expect((await getFailedItems(queue, again.id!)).items).toEqual([]);
+      expect((await getFailedItems(queue, job.id!)).items).toEqual([]);
       // Replays see the original params, not the data that wraps them.
       expect([...params]).toEqual(['{"region":"eu"}']);
+      // Nothing is left: a third replay would apply the effects of fixed items twice.
+      await expect(retryFailedItems(queue as never, job.id!)).rejects.toThrow(
+        'has no recorded failed items',
+      );
       await expect(retryFailedItems(queue as never, again.id!)).rejects.toThrow(
         'has no recorded failed items',
       );
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('two replays enqueued at once never both take a record: every item is replayed once', async () => {
+    const queueName = uniqueQueueName('poison-race');
+    const queue = b.queue(queueName);
+    const broken = new Set(POISON);
+    const c = counter({
+      total: 1_000,
+      onItem: (item) => {
+        if (broken.has(item)) throw new BrokenRow(`row ${item} is broken`);
+      },
+      itemErrors: { retries: 0, action: 'skip' },
+    });
+    const worker = iterationWorker(b, queueName, [c.job], { concurrency: 2 });
+    try {
+      const job = await c.job.enqueue(queue, {});
+      await completion(worker, job.id!);
+      broken.clear();
+      c.seen.length = 0;
+      // Both are enqueued before either ran: each names all seven records.
+      const [one, two] = await Promise.all([
+        retryFailedItems(queue as never, job.id!),
+        retryFailedItems(queue as never, job.id!),
+      ]);
+      const results = await Promise.all([completion(worker, one.id!), completion(worker, two.id!)]);
+      expect(duplicates(c.seen)).toEqual([]);
+      expect([...c.seen].sort((x, y) => x - y)).toEqual(POISON);
+      const processed = results.map((r) => (r as { processed: number }).processed);
+      expect(processed.reduce((x, y) => x + y, 0)).toBe(POISON.length);
+      expect((await getFailedItems(queue, job.id!)).items).toEqual([]);
     } finally {
       await worker.close();
     }

@@ -56,6 +56,65 @@ describe('itemErrors', () => {
     expect(run).toMatchObject({ cursor: 99, processed: 80 });
   });
 
+  it('never completes a small run whose every item failed, nor one above maxSkippedShare', async () => {
+    // 50 items, all failing: under SHARE_MIN_ITEMS and under maxSkipped, the share is judged at
+    // the end, over every item visited.
+    const all = counter({
+      total: 50,
+      onItem: (item) => {
+        throw new Error(`item ${item} is broken`);
+      },
+      itemErrors: { retries: 0, action: 'skip', maxSkippedShare: 0.05 },
+    });
+    const run = runInline(all.job, { params: {} });
+    const error = await run.iterate().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ItemFailuresExceededError);
+    expect(error).toMatchObject({ skipped: 50, processed: 0, jobName: 'counter' });
+    expect((error as Error).message).toMatch(/every one of the 50 items it visited failed/);
+    // The records and the cursor stay, for a replay once the cause is fixed.
+    expect(run).toMatchObject({ cursor: 49, processed: 0 });
+    expect(run.events.filter((e) => e.event === 'iteration.itemSkipped')).toHaveLength(50);
+
+    // Without a share set, a run whose every item failed does not complete either.
+    const noShare = counter({
+      total: 10,
+      onItem: () => {
+        throw new Error('down');
+      },
+      itemErrors: { retries: 0, action: 'skip' },
+    });
+    await expect(runInline(noShare.job, { params: {} }).iterate()).rejects.toThrow(
+      ItemFailuresExceededError,
+    );
+
+    // Above the share at the end: 3 of 20 skipped (15 %) with maxSkippedShare 0.1.
+    const some = counter({
+      total: 20,
+      onItem: (item) => {
+        if (item % 7 === 0) throw new Error(`item ${item} is broken`);
+      },
+      itemErrors: { retries: 0, action: 'skip', maxSkippedShare: 0.1 },
+    });
+    await expect(runInline(some.job, { params: {} }).iterate()).rejects.toThrow(
+      /3 of the 20 items it visited were skipped, more than maxSkippedShare \(10 %\)/,
+    );
+    // Under it, the run completes with its skips recorded.
+    const fine = counter({
+      total: 20,
+      onItem: (item) => {
+        if (item === 7) throw new Error('item 7 is broken');
+      },
+      itemErrors: { retries: 0, action: 'skip', maxSkippedShare: 0.1 },
+    });
+    await expect(runInline(fine.job, { params: {} }).iterate()).resolves.toMatchObject({
+      outcome: 'completed',
+      summary: { processed: 19, skipped: 1 },
+    });
+  });
+
   it("action 'fail' retries the item in place, then fails the attempt with its error", async () => {
     let failures = 0;
     const c = counter({

@@ -16,7 +16,6 @@ function loopRun(writer: CheckpointWriter, step: (item: number) => unknown) {
     writer,
     progress: { due: false, tick() {} },
     stopRequested: false,
-    failedInStep: false,
     throttling: false,
     checkThrottle: () => false,
     step,
@@ -48,7 +47,7 @@ describe('runLoop', () => {
       maxLagItems: 10,
     });
     const { run, done } = loopRun(writer, () => {});
-    const looping = runLoop(items(100), run);
+    const looping = runLoop(items(100), run, undefined);
     await new Promise((r) => setTimeout(r, 50));
     // The first write started after item 0 and hangs: the loop stops one item past the bound.
     expect(done).toHaveLength(11);
@@ -75,7 +74,7 @@ describe('runLoop', () => {
     try {
       // Eight items of 40 ms: a timer that never fires would mean the event loop never turned.
       const { run } = loopRun(writer, () => busy(40));
-      await runLoop(items(8), run);
+      await runLoop(items(8), run, undefined);
     } finally {
       clearInterval(timer);
     }

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 import type { FailedItem } from '../../../src/index.js';
 import type { ReplayState } from '../../../src/runtime/item-policy.js';
-import { replayData, replayItems, replayOf } from '../../../src/runtime/replay.js';
+import { replayData, replayOf } from '../../../src/runtime/origin.js';
+import { replayItems } from '../../../src/runtime/replay.js';
 
 const logger = pino({ level: 'silent' });
 

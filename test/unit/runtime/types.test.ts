@@ -5,6 +5,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type {
   BuildEnumeratorArgs,
   FailedItem,
+  FailedItemEntry,
   FailedItems,
   IterationContext,
   IterationEvent,
@@ -106,7 +107,8 @@ describe('public types', () => {
       itemErrors: { retries: 3, action: 'skip', maxSkippedShare: 0.01 },
     });
     expectTypeOf(getFailedItems).returns.resolves.toEqualTypeOf<FailedItems>();
-    expectTypeOf<FailedItems['items']>().toEqualTypeOf<readonly FailedItem[]>();
+    expectTypeOf<FailedItems['items']>().toEqualTypeOf<readonly FailedItemEntry[]>();
+    expectTypeOf<FailedItemEntry>().toMatchTypeOf<FailedItem>();
     expectTypeOf(retryFailedItems).returns.resolves.toEqualTypeOf<Job>();
     expectTypeOf<IterationItemSkippedEvent['failedItem']>().toEqualTypeOf<FailedItem>();
     expectTypeOf<IterationSummary['skipped']>().toEqualTypeOf<number | undefined>();

@@ -123,6 +123,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'EventLoopDelayOptions',
       'ExponentialBackoffOptions',
       'FailedItem',
+      'FailedItemEntry',
       'FailedItems',
       'HealthCheck',
       'InnerBuilder',

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sampleItems } from '../../../src/telemetry/item-sampler.js';
 import type { ObservedRun } from '../../../src/telemetry/observed-run.js';
 
-function fakeRun(step: (item: unknown, cursor: unknown) => unknown): ObservedRun {
+function fakeRun(step: (item: unknown, cursor: unknown, weight: number) => unknown): ObservedRun {
   return { step } as unknown as ObservedRun;
 }
 
@@ -18,21 +18,21 @@ afterEach(() => {
 
 describe('sampleItems', () => {
   it('leaves the step alone until a sample is due, then times one item and restores it', () => {
-    const plain = vi.fn((item: unknown, _cursor: unknown) => item);
+    const plain = vi.fn((item: unknown, _cursor: unknown, _weight: number) => item);
     const run = fakeRun(plain);
     const recorded: number[] = [];
     const stop = sampleItems(run, 100, (ms) => recorded.push(ms));
     expect(run.step).toBe(plain);
-    run.step(1, 1);
+    run.step(1, 1, 1);
     expect(recorded).toEqual([]);
     vi.advanceTimersByTime(100);
     expect(run.step).not.toBe(plain);
-    expect(run.step(2, 2)).toBe(2);
-    // The cursor goes through to the step (a transactional step writes it).
-    expect(plain).toHaveBeenLastCalledWith(2, 2);
+    expect(run.step(2, 2, 1)).toBe(2);
+    // The cursor and weight go through to the step (the item chain needs both).
+    expect(plain).toHaveBeenLastCalledWith(2, 2, 1);
     expect(recorded).toHaveLength(1);
     expect(run.step).toBe(plain);
-    run.step(3, 3);
+    run.step(3, 3, 1);
     expect(recorded).toHaveLength(1);
     stop();
     vi.advanceTimersByTime(1_000);
@@ -49,7 +49,7 @@ describe('sampleItems', () => {
     const recorded: number[] = [];
     const stop = sampleItems(run, 50, (ms) => recorded.push(ms));
     vi.advanceTimersByTime(50);
-    const pending = run.step('slow', 1) as Promise<void>;
+    const pending = run.step('slow', 1, 1) as Promise<void>;
     expect(recorded).toEqual([]);
     finish();
     await pending;
@@ -57,7 +57,7 @@ describe('sampleItems', () => {
     expect(recorded).toHaveLength(1);
     vi.advanceTimersByTime(50);
     // The caller still sees the rejection; the sampler records nothing for it.
-    await expect(run.step('fail', 2)).rejects.toThrow('item failed');
+    await expect(run.step('fail', 2, 1)).rejects.toThrow('item failed');
     expect(recorded).toHaveLength(1);
     stop();
   });

@@ -271,7 +271,6 @@ describe('runLoop and the throttle gate', () => {
       }),
       progress: { due: false, tick() {} },
       stopRequested: false,
-      failedInStep: false,
       throttling: true,
       checkThrottle: () => (checks[checked++] ?? (() => false))(),
       step: (item) => void done.push(item),
@@ -300,7 +299,7 @@ describe('runLoop and the throttle gate', () => {
         throw new Error('called');
       },
     });
-    await expect(runLoop(source(5, fetched), run)).resolves.toBe('exhausted');
+    await expect(runLoop(source(5, fetched), run, undefined)).resolves.toBe('exhausted');
     expect(done).toEqual([0, 1, 2, 3, 4]);
   });
 
@@ -309,7 +308,7 @@ describe('runLoop and the throttle gate', () => {
     const { run, done } = loopRun({
       checks: [() => false, () => false, () => true],
     });
-    await expect(runLoop(source(5, fetched), run)).resolves.toBe('throttled');
+    await expect(runLoop(source(5, fetched), run, undefined)).resolves.toBe('throttled');
     expect(run.checked()).toBe(3);
     expect(done).toEqual([0, 1]);
     expect(fetched).toEqual([0, 1]);
@@ -318,7 +317,7 @@ describe('runLoop and the throttle gate', () => {
   it('awaits an asynchronous check, and honours an interruption that arrived meanwhile', async () => {
     const fetched: number[] = [];
     const { run, done } = loopRun({ checks: [async () => false, async () => true] });
-    await expect(runLoop(source(5, fetched), run)).resolves.toBe('throttled');
+    await expect(runLoop(source(5, fetched), run, undefined)).resolves.toBe('throttled');
     expect(done).toEqual([0]);
 
     let abort = () => {};
@@ -331,13 +330,13 @@ describe('runLoop and the throttle gate', () => {
       ],
     });
     abort = interrupted.run.abort;
-    await expect(runLoop(source(5, []), interrupted.run)).resolves.toBe('interrupted');
+    await expect(runLoop(source(5, []), interrupted.run, undefined)).resolves.toBe('interrupted');
     expect(interrupted.done).toEqual([]);
   });
 
   it('lets an interruption or a stop win over the gate', async () => {
     const stopped = loopRun({ stopRequested: true });
-    await expect(runLoop(source(3, []), stopped.run)).resolves.toBe('stopped');
+    await expect(runLoop(source(3, []), stopped.run, undefined)).resolves.toBe('stopped');
     expect(stopped.run.checked()).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { idempotencyKey } from '../../../src/runtime/idempotency.js';
 import { TransactionMisuseError } from '../../../src/transactional/errors.js';
-import { idempotencyKey } from '../../../src/transactional/idempotency.js';
 import { TxGuard } from '../../../src/transactional/tx-guard.js';
 
 const guard = () => new TxGuard('job', 'iteration job "job" (id 1)');

@@ -1,0 +1,56 @@
+/**
+ * What runs one loop item, as a chain of layers chosen once per run; each wraps the next and adds
+ * its part, and an option that is off adds nothing to the per-item path:
+ *
+ *   item policy (itemErrors: retry in place, skip and record)     item-guard.ts
+ *     └─ effect scope (transactional: one unit per item or group)  effect-scope.ts
+ *          └─ the item in hand (its cursor, for ctx.idempotencyKey) here
+ *               └─ eachIteration of the job, or of its current step  steps.ts
+ *
+ * The chain's head is the one writer of the item in hand; the scope calls it once per item of a
+ * group, so every item of a unit has its own idempotency key.
+ */
+import type { JsonValue } from '../json.js';
+import type { EffectScope } from './effect-scope.js';
+import type { GuardedRun, ItemStep } from './item-guard.js';
+import { ItemGuard } from './item-guard.js';
+import type { ResolvedItemPolicy } from './item-policy.js';
+
+/** The item the chain is running, as the context reads it. */
+export interface ItemInHand {
+  /** The cursor after the item in hand (of the last item, between items). */
+  readonly cursor: JsonValue | undefined;
+}
+
+/** The item in hand, the run's effect scope, and the step the loop calls. */
+export interface ItemChain {
+  readonly hand: ItemInHand;
+  readonly scope: EffectScope | undefined;
+  readonly step: ItemStep;
+}
+
+/** The head of the chain: runs the job's step for one item, as the innermost layer. */
+export type ChainHead = (item: unknown, cursor: JsonValue) => unknown;
+
+/**
+ * The chain of a run: `each` is the job's step (eachIteration, or the current step's), `scopeFor`
+ * makes the run's effect scope around the head (undefined without one), `policy` is the resolved
+ * `itemErrors`.
+ */
+export function itemChain(
+  run: GuardedRun,
+  each: (item: unknown) => unknown,
+  scopeFor: (head: ChainHead) => EffectScope | undefined,
+  policy: ResolvedItemPolicy | undefined,
+): ItemChain {
+  const hand: { cursor: JsonValue | undefined } = { cursor: undefined };
+  const head: ChainHead = (item, cursor) => {
+    hand.cursor = cursor;
+    return each(item);
+  };
+  const scope = scopeFor(head);
+  const scoped: ItemStep =
+    scope === undefined ? head : (item, cursor, weight) => scope.run(item, cursor, weight);
+  const step = policy === undefined ? scoped : new ItemGuard(policy, run, scoped, scope).step;
+  return { hand, scope, step };
+}
