@@ -110,8 +110,8 @@ export class ParamsError extends UnrecoverableError {
  */
 export class RunControlError extends Error {
   override readonly name = 'RunControlError';
-  /** `not-finished`: a restart of a job still running or waiting. */
-  readonly code: 'not-found' | 'finished' | 'not-paused' | 'not-finished';
+  /** `not-finished`: a restart of a job still running or waiting. `invalid`: a request the job cannot take (a parallel run restarted from a cursor). */
+  readonly code: 'not-found' | 'finished' | 'not-paused' | 'not-finished' | 'invalid';
   readonly jobId: string;
   readonly queueName: string;
 

@@ -9,11 +9,12 @@ import type { Job, JobsOptions } from 'bullmq';
 import { CursorError, RunControlError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { describeNonJson, preview } from '../json.js';
-import { restartData, unwrapRestart } from '../runtime/origin.js';
+import { partitionData, partitionOf, restartData, unwrapRestart } from '../runtime/origin.js';
 import type { ReplayQueue } from './retry-failed.js';
+import { readStoredState } from './run-status.js';
 import type { IterationRunInfo } from './status.js';
 import { getRun } from './status.js';
-import { findJob } from './target.js';
+import { findJob, storeOf } from './target.js';
 
 export interface RestartOptions {
   /**
@@ -67,9 +68,19 @@ export async function restartRun(
     );
   }
   const restarted = await getRun(queue, jobId);
-  const data =
+  if (fromCursor !== undefined && restarted.partitions !== undefined) {
+    throw new RunControlError(
+      `Job "${jobId}" of queue "${queue.name}" is a parallel run: its partitions have cursors of ` +
+        'their own, so it restarts from the beginning only. Restart one partition from a cursor ' +
+        `instead (its id is shown by \`bullmq-iteration status ${jobId} --partitions\`).`,
+      { code: 'invalid', jobId, queueName: queue.name },
+    );
+  }
+  // A partition restarts on its bounds now: a split gave the rest to another partition.
+  const data = withBounds(await storeOf(queue).load({ queueName: queue.name, id: jobId }), job);
+  const restartedData =
     fromCursor === undefined
-      ? unwrapRestart(job.data)
+      ? unwrapRestart(data)
       : restartData(
           {
             of: jobId,
@@ -78,9 +89,9 @@ export async function restartRun(
             oldProcessed: restarted.processed,
             at: Date.now(),
           },
-          job.data,
+          data,
         );
-  const copy = await queue.add(job.name, data, {
+  const copy = await queue.add(job.name, restartedData, {
     ...ownOptionsDropped(job.opts),
     ...options.jobOptions,
   });
@@ -89,6 +100,14 @@ export async function restartRun(
   await copy.log(`restart of job ${jobId} from ${start}; job ${jobId} stood at ${stood}`);
   await job.log(`restarted as job ${copy.id!} from ${start}; this job stood at ${stood}`);
   return { job: copy, restarted };
+}
+
+/** A partition's data with the bounds its state says it has now; any other job's data as it is. */
+function withBounds(stateText: string | undefined, job: Job): unknown {
+  const partition = partitionOf(unwrapRestart(job.data));
+  const shrunk = readStoredState(stateText)?.partition;
+  if (partition === undefined || shrunk === undefined) return job.data;
+  return partitionData({ ...partition, value: shrunk });
 }
 
 /** The old job's options without what belongs to that job alone (its id, its repeat key). */

@@ -6,7 +6,12 @@
  * records the next step (cursor `null`) with a fenced checkpoint before it starts, so a finished
  * step is never run again. An `isolated` step is reached by requeueing the job (reason `step`).
  */
-import type { BuildEnumeratorArgs, IterationContext, IterationStep } from '../define-job.js';
+import type {
+  BuildEnumeratorArgs,
+  ItemContext,
+  IterationContext,
+  IterationStep,
+} from '../define-job.js';
 import { CheckpointError } from '../errors.js';
 import type { IterationEventName } from '../events.js';
 import { hasSteps } from '../steps-definition.js';
@@ -87,7 +92,7 @@ class StepSequence {
   }
 
   each(item: unknown): unknown {
-    return this.#current!.eachIteration!(item, this.#run.context);
+    return this.#current!.eachIteration!(item, this.#run.context as ItemContext<unknown, unknown>);
   }
 
   /** Every step's pairs from the stored step and cursor on, recording each step as it starts. */

@@ -6,9 +6,9 @@
  */
 import type { Job } from 'bullmq';
 
-import { jobThrottle } from '../define-job.js';
 import type { EvaluateThrottleOptions, ThrottleDecision } from '../throttle/evaluate.js';
 import { evaluateThrottle } from '../throttle/evaluate.js';
+import { jobThrottle } from '../throttle/job-throttle.js';
 import type { ThrottleLogger } from '../throttle/logger.js';
 import type { ResolvedThrottle } from '../throttle/resolve.js';
 import { combineThrottles } from '../throttle/resolve.js';

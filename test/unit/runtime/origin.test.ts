@@ -31,7 +31,11 @@ describe('originOf', () => {
   it('reads a partition, and a split of one, with the run params inside', () => {
     expect(originOf(partitionData(partition))).toEqual({ kind: 'partition', params, partition });
     const split = { ...partition, splitOf: '42-p1', step: 'export' };
-    expect(originOf(partitionData(split))).toMatchObject({ kind: 'split', params, partition: split });
+    expect(originOf(partitionData(split))).toMatchObject({
+      kind: 'split',
+      params,
+      partition: split,
+    });
   });
 
   it('reads a replay of a partition as a replay on that partition', () => {
