@@ -119,8 +119,12 @@ export class TransactionScope implements EffectScope {
       ended = true;
       await this.#commit(session, this.#fence.advance(last, rows), true);
     } catch (error) {
-      // The server ended the session under the item: an outage, not the item's failure.
+      // The server ended the session under the item (a restart, pg_terminate_backend): the
+      // connection is the runtime's, so this is an outage to resume from, not the item's failure.
       if (session.broken !== undefined) throw unavailable(session.broken, 'running the item');
+      if (guard.isStatementError(error) && isTransientError(error) && !isConflict(error)) {
+        throw unavailable(error, 'running the item');
+      }
       throw error;
     } finally {
       guard.close();

@@ -23,6 +23,8 @@ export class TxGuard {
   #open = true;
   /** The first misuse seen; the transaction is rolled back with it even if the step caught it. */
   misuse: TransactionMisuseError | undefined;
+  /** Errors of statements sent through `ctx.tx`: the runtime's connection, not the job's code. */
+  readonly #statementErrors = new WeakSet<object>();
   readonly #jobName: string;
   readonly #label: string;
 
@@ -59,8 +61,16 @@ export class TxGuard {
     if (typeof thenable?.then !== 'function') return result;
     this.#pending++;
     const settle = () => void this.#pending--;
-    (result as Promise<unknown>).then(settle, settle);
+    (result as Promise<unknown>).then(settle, (error: unknown) => {
+      settle();
+      if (typeof error === 'object' && error !== null) this.#statementErrors.add(error);
+    });
     return result;
+  }
+
+  /** True when `error` is the error of a statement sent through `ctx.tx`. */
+  isStatementError(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && this.#statementErrors.has(error);
   }
 
   /** The step returned: throws when it misused ctx.tx or left a query running. */
