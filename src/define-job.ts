@@ -9,19 +9,18 @@ import type { Job, JobsOptions } from 'bullmq';
 import type { ParamsParser } from './enqueue-params.js';
 import { enqueuedParams } from './enqueue-params.js';
 import type {
-  ChosenCursor,
-  DefinitionInput,
   EnqueueTarget,
   IterationJob,
   IterationStepsJob,
-  JsonChecked,
   StepsJobDefinition,
 } from './job-definition.js';
+import type { ChosenCursor, DefinitionInput, JsonChecked } from './job-typing.js';
 import { setJobThrottle } from './throttle/job-throttle.js';
 import { validateDefinition } from './validate-definition.js';
 
 export type * from './job-context.js';
 export type * from './job-definition.js';
+export type * from './job-typing.js';
 export { jobThrottle } from './throttle/job-throttle.js';
 
 /**

@@ -14,7 +14,7 @@ import type {
   WorkerListener,
   WorkerOptions,
 } from 'bullmq';
-import { DelayedError, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { Requeue } from './backends/for-backend.js';
@@ -22,8 +22,9 @@ import { checkpointStoreFor, requeueFor } from './backends/for-backend.js';
 import { requireClusterPrefix } from './backends/redis-cluster.js';
 import type { CheckpointStore } from './backends/store.js';
 import type { AnyIterationJob, IterationJobDefinition } from './define-job.js';
-import { IterationDefinitionError, UnknownJobError } from './errors.js';
+import { UnknownJobError } from './errors.js';
 import type { IterationWorkerEvents } from './events.js';
+import { buildRegistry } from './job-registry.js';
 import { defaultLogger } from './logger.js';
 import type { IterationOptions, ResolvedIterationOptions } from './options.js';
 import { BULLMQ_OVERRIDES, resolveIterationOptions } from './options.js';
@@ -39,6 +40,7 @@ import { resolveTelemetryOption } from './telemetry/options.js';
 import { WorkerTelemetry } from './telemetry/worker-telemetry.js';
 import { warmUpThrottle } from './throttle/evaluate.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
+import { giveBackUnknown } from './unknown-job.js';
 
 /** BullMQ's WorkerOptions plus the iteration options. */
 export type IterationWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> &
@@ -189,7 +191,10 @@ export class IterationWorker<
     signal: AbortSignal | undefined,
   ): Promise<IterationSummary> {
     const definition = this.definitions.get(job.name);
-    if (definition === undefined) return this.#unknownJob(job, token);
+    if (definition === undefined) {
+      const error = new UnknownJobError(job.name, [...this.definitions.keys()], this.name);
+      return giveBackUnknown(job, token, error, this.iteration.unknownJobGraceMs, this.logger);
+    }
     if (token === undefined) {
       throw new Error(`BullMQ gave iteration job "${job.name}" (id ${job.id}) no lock token`);
     }
@@ -289,89 +294,6 @@ export class IterationWorker<
     }
     return failed;
   }
-
-  /**
-   * A job whose name this worker does not know: during a rolling deploy, a worker of the other
-   * version may know it. It goes back to the queue, delayed and without an attempt, for
-   * `unknownJobGraceMs` after the first worker saw it (kept in its progress, which `status` shows),
-   * and fails with `UnknownJobError` only then.
-   */
-  async #unknownJob(job: Job, token: string | undefined): Promise<never> {
-    const error = new UnknownJobError(job.name, [...this.definitions.keys()], this.name);
-    const now = Date.now();
-    const since = unknownSince(job.progress) ?? now;
-    const left = since + this.iteration.unknownJobGraceMs - now;
-    if (token === undefined || left <= 0) throw error;
-    // Whole milliseconds: BullMQ's PostgreSQL backend stores the due time as a bigint.
-    const delayMs = Math.round(Math.max(250, Math.min((now - since) / 4, 30_000, left)));
-    // The figures an earlier run published (processed, total) stay visible while it waits.
-    const previous = typeof job.progress === 'object' && job.progress !== null ? job.progress : {};
-    const progress: UnknownJobProgress = {
-      ...previous,
-      status: 'unknown-job',
-      unknownSince: since,
-      reason: error.message,
-      updatedAt: now,
-    };
-    await job.updateProgress(progress);
-    await job.moveToDelayed(now + delayMs, token);
-    this.logger.warn(
-      { jobName: job.name, jobId: job.id, delayMs, failsInMs: left },
-      `no iteration job named "${job.name}" on this worker; returned to the queue for a worker that knows it`,
-    );
-    throw new DelayedError(`unknown job name "${job.name}"; requeued in ${delayMs} ms`);
-  }
 }
 
-/**
- * The progress of a job that a worker gave back because it did not know its name.
- *
- * @example
- * ```ts
- * if (job.progress?.status === 'unknown-job') console.log('no worker knows', job.name);
- * ```
- */
-export interface UnknownJobProgress {
-  readonly status: 'unknown-job';
-  /** When a worker first met the job without knowing its name (epoch ms). */
-  readonly unknownSince: number;
-  /** The `UnknownJobError` message the job fails with once the grace time is over. */
-  readonly reason: string;
-  readonly updatedAt: number;
-}
-
-function unknownSince(progress: unknown): number | undefined {
-  if (typeof progress !== 'object' || progress === null) return undefined;
-  const p = progress as Partial<UnknownJobProgress>;
-  return p.status === 'unknown-job' && typeof p.unknownSince === 'number'
-    ? p.unknownSince
-    : undefined;
-}
-
-function buildRegistry(jobs: readonly AnyIterationJob[], owner: string): Map<string, Definition> {
-  if (!Array.isArray(jobs) || jobs.length === 0) {
-    throw new IterationDefinitionError(
-      `${owner}: expected a non-empty array of iteration jobs (from defineIterationJob), got ${
-        Array.isArray(jobs) ? 'an empty array' : typeof jobs
-      }.`,
-    );
-  }
-  const registry = new Map<string, Definition>();
-  for (const job of jobs) {
-    const definition = (job as { definition?: unknown } | undefined)?.definition;
-    if (typeof definition !== 'object' || definition === null) {
-      throw new IterationDefinitionError(
-        `${owner}: every entry of the job list must come from defineIterationJob; got ${typeof job}.`,
-      );
-    }
-    if (registry.has(job.name)) {
-      throw new IterationDefinitionError(
-        `${owner}: two iteration jobs are named "${job.name}". Job names select the code that runs ` +
-          'a job, so they must be unique within a worker; rename one of them.',
-        job.name,
-      );
-    }
-    registry.set(job.name, definition as Definition);
-  }
-  return registry;
-}
+export type { UnknownJobProgress } from './unknown-job.js';

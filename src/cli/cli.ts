@@ -5,6 +5,7 @@
  * Commands load BullMQ, pg and PGlite (about a second of start-up) only once their arguments have
  * parsed, through dynamic imports, so help and usage errors answer at once.
  */
+import { packageVersion } from '../version.js';
 import { wantsHelp } from './args.js';
 import type { Command } from './command.js';
 import { cancelCommand } from './commands/cancel.js';
@@ -24,7 +25,6 @@ import { workerCommand } from './commands/worker.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { line } from './io.js';
-import { packageVersion } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
   workerCommand,

@@ -7,10 +7,10 @@
 import type { Job } from 'bullmq';
 
 import { RunControlError } from '../errors.js';
+import type { ControlAction } from '../runtime/control-request.js';
+import { parseControl, serializeControl } from '../runtime/control-request.js';
 import { PARK_DELAY_MS } from '../runtime/run.js';
 import { moveDelayedPartitions } from './partition-moves.js';
-import type { ControlAction } from './request.js';
-import { parseControl, serializeControl } from './request.js';
 import type { IterationRunInfo } from './status.js';
 import { getRun } from './status.js';
 import type { ControlQueue } from './target.js';

@@ -12,7 +12,7 @@ import { sumFigures } from '../parallel/aggregate.js';
 import { partitionOf } from '../parallel/partition-data.js';
 import type { FoundPartitionJob } from '../parallel/split-jobs.js';
 import { findPartitionJobs } from '../parallel/split-jobs.js';
-import type { ControlRequest } from './request.js';
+import type { ControlRequest } from '../runtime/control-request.js';
 
 /** One partition of a parallel run, in `getRun(queue, parentId).partitions`. */
 export interface PartitionRunInfo<Status extends string = string> {

@@ -5,9 +5,9 @@
  */
 import type { Job, JobState } from 'bullmq';
 
+import type { ControlRequest } from '../runtime/control-request.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import type { IterationState } from '../runtime/state.js';
-import type { ControlRequest } from './request.js';
 
 /**
  * - `waiting`: in the queue, not started yet (or between runs, due now).

@@ -7,14 +7,14 @@ import type { Job, JobState } from 'bullmq';
 
 import type { JsonValue } from '../json.js';
 import { partitionOf } from '../parallel/partition-data.js';
+import type { ControlRequest } from '../runtime/control-request.js';
+import { parseControl } from '../runtime/control-request.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { percentage } from '../runtime/progress.js';
 import type { RestartRecord } from '../runtime/state.js';
 import type { StepState } from '../runtime/step-state.js';
 import { formatDuration } from '../throttle/duration.js';
 import { isLockHeld } from './job-lock.js';
-import type { ControlRequest } from './request.js';
-import { parseControl } from './request.js';
 import type { PartitionRunInfo } from './run-partitions.js';
 import { foldPartitions } from './run-partitions.js';
 import type { RunStatus } from './run-status.js';

@@ -17,10 +17,10 @@ import { DelayedError, WaitingChildrenError } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
-import type { ControlRequest } from '../control/request.js';
-import { parseControl } from '../control/request.js';
 import type { IterationContext, IterationJobDefinition } from '../define-job.js';
 import type { JsonValue } from '../json.js';
+import type { ControlRequest } from '../runtime/control-request.js';
+import { parseControl } from '../runtime/control-request.js';
 import { PARK_DELAY_MS } from '../runtime/endings.js';
 import type { RunHost } from '../runtime/host.js';
 import { parseJobParams } from '../runtime/run-support.js';

@@ -11,13 +11,13 @@
  *   the definition rebalances, split requests reach the run and its splitter serves them.
  */
 import type { CheckpointStore, JobRef } from '../backends/store.js';
-import { parseControl } from '../control/request.js';
 import type {
   BuildEnumeratorArgs,
   ItemContext,
   IterationContext,
   IterationJobDefinition,
 } from '../define-job.js';
+import { parseControl } from '../runtime/control-request.js';
 import type { RunHost, RunSplitter } from '../runtime/host.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;

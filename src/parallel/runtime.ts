@@ -9,8 +9,8 @@
 import { Job } from 'bullmq';
 
 import type { JobRef } from '../backends/store.js';
-import { parseControl, serializeControl } from '../control/request.js';
 import type { IterationJobDefinition } from '../define-job.js';
+import { parseControl, serializeControl } from '../runtime/control-request.js';
 import type { RunHost } from '../runtime/host.js';
 import { originOf } from '../runtime/origin.js';
 import { parseState } from '../runtime/state.js';

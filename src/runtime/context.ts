@@ -6,19 +6,21 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { ItemContext } from '../define-job.js';
+import type { JsonValue } from '../json.js';
+import { idempotencyKey } from './idempotency.js';
 import type { IterationState } from './state.js';
 
 /** What the context reads from its run. */
 export interface ContextSource {
   readonly params: unknown;
   readonly job: Job;
-  readonly state: Readonly<IterationState>;
-  readonly totalTimeMs: number;
+  readonly ledger: { readonly state: Readonly<IterationState>; readonly totalTimeMs: number };
   readonly logger: Logger;
   readonly signal: AbortSignal;
-  /** `ctx.tx`: the item's transaction client of a transactional job. */
-  readonly tx: unknown;
-  readonly idempotencyKey: string;
+  /** `ctx.tx` is the effect scope's (the item's transaction client of a transactional job). */
+  readonly scope: { readonly tx: unknown } | undefined;
+  /** The cursor after the item in hand: with the job id, the item's idempotency key. */
+  readonly itemCursor: JsonValue | undefined;
   requestStop(): void;
 }
 
@@ -31,25 +33,25 @@ export function createContext(run: ContextSource): ItemContext<unknown, unknown,
       return run.job;
     },
     get cursor() {
-      return run.state.cursor;
+      return run.ledger.state.cursor;
     },
     get processed() {
-      return run.state.processed;
+      return run.ledger.state.processed;
     },
     get timesInterrupted() {
-      return run.state.timesInterrupted;
+      return run.ledger.state.timesInterrupted;
     },
     get timesThrottled() {
-      return run.state.throttle?.timesThrottled ?? 0;
+      return run.ledger.state.throttle?.timesThrottled ?? 0;
     },
     get throttledMs() {
-      return run.state.throttle?.throttledMs ?? 0;
+      return run.ledger.state.throttle?.throttledMs ?? 0;
     },
     get totalTimeMs() {
-      return run.totalTimeMs;
+      return run.ledger.totalTimeMs;
     },
     get step() {
-      return run.state.step?.name;
+      return run.ledger.state.step?.name;
     },
     get logger() {
       return run.logger;
@@ -58,10 +60,10 @@ export function createContext(run: ContextSource): ItemContext<unknown, unknown,
       return run.signal;
     },
     get tx() {
-      return run.tx;
+      return run.scope?.tx;
     },
     get idempotencyKey() {
-      return run.idempotencyKey;
+      return idempotencyKey(String(run.job.id), run.itemCursor);
     },
     stop() {
       run.requestStop();

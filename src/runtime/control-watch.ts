@@ -5,8 +5,8 @@
  * run at its next item boundary through the run's own signal.
  */
 import type { CheckpointStore, JobRef } from '../backends/store.js';
-import type { RunRequest } from '../control/request.js';
-import { parseRunRequest } from '../control/request.js';
+import type { RunRequest } from './control-request.js';
+import { parseRunRequest } from './control-request.js';
 
 export class ControlWatch {
   #timer: NodeJS.Timeout | undefined;

@@ -26,7 +26,14 @@ import { interruptReason } from './interruption.js';
 import type { IterationSummary } from './ledger.js';
 import type { LoopEnd } from './loop.js';
 import type { RunEnd } from './moves.js';
-import { commitTimeoutMs, handOff, PARK_DELAY_MS, publish, requeue } from './moves.js';
+import {
+  commitTimeoutMs,
+  handOff,
+  PARK_DELAY_MS,
+  publish,
+  requeue,
+  shutdownCallback,
+} from './moves.js';
 import { NO_OUTAGE, outageBackoff, recordOutage } from './outage.js';
 import { nameJobIn } from './run-support.js';
 import { recordRunThrottled } from './throttle-gate.js';
@@ -57,7 +64,7 @@ export async function complete(
   } catch (error) {
     return isMarkedTransient(error) ? await recover(run, error) : await fail(run, error);
   }
-  await run.shutdownCallback();
+  await shutdownCallback(run);
   await publish(run, 'completed');
   run.emit('iteration.completed', {});
   return run.ledger.summary('completed', end === 'stopped');
@@ -158,7 +165,7 @@ export async function fail(run: RunEnd, error: unknown): Promise<never> {
       run.logger.error({ err: flushError }, 'could not flush the checkpoint after a failure');
     }
   }
-  await run.shutdownCallback();
+  await shutdownCallback(run);
   await publish(run, 'failed');
   const err = error instanceof Error ? error : new Error(String(error));
   run.logger.error({ err }, 'iteration failed');
@@ -201,7 +208,7 @@ export async function cancel(run: RunEnd): Promise<IterationSummary> {
     throw error;
   }
   if (!run.ownership.owned) return handOff(run);
-  await run.shutdownCallback();
+  await shutdownCallback(run);
   await publish(run, 'cancelled');
   run.logger.info({ reason, processed: state.processed }, 'cancelled');
   run.emit('iteration.cancelled', reason === undefined ? {} : { reason });

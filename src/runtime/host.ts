@@ -64,3 +64,23 @@ export async function promoteDelayed(job: Job): Promise<void> {
     // Not delayed any more: a worker has it, or another process promoted it first.
   }
 }
+
+/** What emitting an event reads of a run. */
+export interface EmittingRun {
+  readonly host: RunHost;
+  readonly job: Job;
+  readonly definition: { readonly name: string };
+  readonly logger: Logger;
+  readonly ledger: { event(job: Job, jobName: string): object };
+}
+
+/** Emits `event` with the run's figures; a throwing listener never changes the run's outcome. */
+export function emitEvent(run: EmittingRun, event: string, extra: object): void {
+  const payload = run.ledger.event(run.job, run.definition.name);
+  try {
+    (run.host.emit as (e: string, p: object) => void)(event, { ...payload, ...extra });
+  } catch (error) {
+    // A throwing event listener is the listener's bug; it must not change the job's outcome.
+    run.logger.error({ err: error, event }, 'an iteration event listener threw');
+  }
+}

@@ -38,10 +38,10 @@ export type ChainHead = (item: unknown, cursor: JsonValue) => unknown;
  * `itemErrors`.
  */
 export function itemChain(
-  run: GuardedRun,
   each: (item: unknown) => unknown,
-  scopeFor: (head: ChainHead) => EffectScope | undefined,
   policy: ResolvedItemPolicy | undefined,
+  run: GuardedRun,
+  scopeFor: (head: ChainHead) => EffectScope | undefined,
 ): ItemChain {
   const hand: { cursor: JsonValue | undefined } = { cursor: undefined };
   const head: ChainHead = (item, cursor) => {

@@ -23,9 +23,11 @@ import type { GroupPart } from './item-outcome.js';
 import { GroupParts, Skip } from './item-outcome.js';
 import type { FailedItem, ResolvedItemPolicy } from './item-policy.js';
 import { MESSAGE_CHARS, PREVIEW_CHARS, SHARE_MIN_ITEMS, STACK_CHARS } from './item-policy.js';
+import { recordOf } from './item-records.js';
+import type { RunLedger } from './ledger.js';
 import { isThenable } from './loop.js';
 import { sleep } from './retry-in-place.js';
-import type { DurableExtras, IterationState } from './state.js';
+import type { DurableExtras } from './state.js';
 import { describeError, isMarkedTransient } from './transient.js';
 
 /** Runs one loop item: what the loop calls, and what each layer wraps. */
@@ -38,19 +40,9 @@ export interface GuardedRun {
   readonly logger: Logger;
   readonly label: string;
   readonly definition: { readonly name: string };
-  readonly ledger: {
-    readonly state: Readonly<IterationState>;
-    extrasAfterSkip(
-      record: FailedItem,
-      maxRecorded: number,
-      weight: number,
-      base?: DurableExtras,
-    ): DurableExtras;
-  };
+  readonly ledger: RunLedger;
   /** The bounds of the partition the run iterates, recorded with a skip; undefined otherwise. */
   readonly partitionBounds: JsonValue | undefined;
-  /** The record of a skipped item as the state stores it, given the cursor after the item. */
-  recordOf(skip: Skip, after: JsonValue): FailedItem;
 }
 
 /** Where a single item starts: the cursor before it, and the skips of a group's earlier parts. */
@@ -152,7 +144,7 @@ export class ItemGuard {
     const skip = new Skip(this.#record(item, err, tries, before.cursor), err);
     if (this.#scope !== undefined) {
       const extras = run.ledger.extrasAfterSkip(
-        run.recordOf(skip, cursor),
+        recordOf(run.ledger, skip, cursor),
         this.#policy.maxRecorded,
         weight,
         before.extras,
@@ -183,7 +175,7 @@ export class ItemGuard {
         skip === undefined
           ? before.extras
           : this.#run.ledger.extrasAfterSkip(
-              this.#run.recordOf(skip, cursor),
+              recordOf(this.#run.ledger, skip, cursor),
               this.#policy.maxRecorded,
               weight,
               before.extras,

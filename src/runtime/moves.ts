@@ -12,10 +12,10 @@ import type { Job } from 'bullmq';
 import { DelayedError } from 'bullmq';
 import type { Logger } from 'pino';
 
-import type { ControlRequest } from '../control/request.js';
 import type { IterationContext, IterationJobDefinition } from '../define-job.js';
 import type { IterationEventName } from '../events.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
+import type { ControlRequest } from './control-request.js';
 import type { ControlWatch } from './control-watch.js';
 import type { RunHost } from './host.js';
 import type { RunLedger } from './ledger.js';
@@ -50,8 +50,8 @@ export interface RunEnd {
   /** When this run first met the transient failure it ends on. */
   readonly firstFailureAt: number | undefined;
   emit(event: IterationEventName, extra: object): void;
-  /** Runs `onShutdown` if the run began; its errors are logged and reported, never thrown. */
-  shutdownCallback(): Promise<void>;
+  /** True once onStart/onResume may have run: only then does onShutdown close the run. */
+  readonly began: boolean;
   /** The shutdown deadline's ending, for a lifecycle that lost the claim to it. */
   deferToDeadline(): Promise<never>;
 }
@@ -116,7 +116,7 @@ export async function requeue(
     }
   }
   if (!run.ownership.owned) handOff(run);
-  await run.shutdownCallback();
+  await shutdownCallback(run);
   await publish(run, status);
   await moveBack(run, delayMs);
 }
@@ -152,4 +152,17 @@ export async function publish(run: RunEnd, status: IterationStatus): Promise<voi
 /** A final flush may retry a failing store for the whole retry window, and no longer. */
 export function commitTimeoutMs(run: RunEnd): number {
   return run.host.options.transientRetryMs + MOVE_TIMEOUT_MS;
+}
+
+/** Runs `onShutdown` if the run began; its errors are logged and reported, never thrown. */
+export async function shutdownCallback(run: RunEnd): Promise<void> {
+  const callback = run.definition.onShutdown;
+  if (callback === undefined || !run.began) return;
+  try {
+    await callback(run.context as never);
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    run.logger.error({ err }, 'onShutdown threw; the run outcome stands');
+    run.emit('iteration.callbackFailed', { callback: 'onShutdown', error: err });
+  }
 }

@@ -15,6 +15,11 @@ export type RunEnder = 'lifecycle' | 'deadline';
 export class RunOwnership {
   #lost = false;
   #ender: RunEnder | undefined;
+  #resolveDeadline: ((ending: Promise<never>) => void) | undefined;
+  /** The ending the shutdown deadline does, once it claimed the end (see `endAtDeadline`). */
+  readonly deadlineEnding = new Promise<never>((resolve) => {
+    this.#resolveDeadline = resolve as (ending: Promise<never>) => void;
+  });
 
   /** False once the job's lock may belong to another worker. */
   get owned(): boolean {
@@ -35,5 +40,16 @@ export class RunOwnership {
   claim(by: RunEnder): boolean {
     this.#ender ??= by;
     return this.#ender === by;
+  }
+
+  /**
+   * The shutdown deadline ends the run, with `ending` (started only when it gets the claim): a
+   * lifecycle that already claimed the end is waited for, not raced. False when it had the claim.
+   */
+  endAtDeadline(ending: () => Promise<never>): boolean {
+    if (this.#ender !== undefined) return false;
+    this.#ender = 'deadline';
+    this.#resolveDeadline?.(ending());
+    return true;
   }
 }

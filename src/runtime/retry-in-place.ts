@@ -54,6 +54,16 @@ export class RetryInPlace {
     this.#open = false;
     this.firstFailureAt = undefined;
   }
+
+  /** An item finished: an open streak, and the outage in the ledger's state, are over. */
+  itemDone(ledger: {
+    readonly state: IterationState;
+    closeOutage(outage: OutageStats | undefined): void;
+  }): void {
+    if (!this.#open) return;
+    this.close();
+    ledger.closeOutage(outageOver(ledger.state));
+  }
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts. */

@@ -2,10 +2,19 @@
  * The lifecycle of a run, from its start to the one ending it reaches (see endings.ts): the start
  * in three phases (run-start.ts), then passes over the items (run-items.ts), a new pass after each
  * transient failure while the retry in place allows it, and the ending chosen by how the last
- * pass stopped or what it threw.
+ * pass stopped or what it threw:
+ *
+ *   load ─► ready (params, replay, gate) ─► onStart / onResume ─► passes over the items ─► ending
+ *       pass ends ─┬─ exhausted / stop() ─► complete (or fail: every item skipped)
+ *                  ├─ interrupted, paused, cancelled, split ─► stopped (or split off)
+ *                  ├─ throttled ─► throttled
+ *                  ├─ transient error ─► retry in place: a new pass at the last finished item,
+ *                  │                     for up to `transientRetryMs` ─► recover
+ *                  ├─ lock lost ─► hand off: touch nothing
+ *                  └─ error ─► fail (BullMQ retries or fails)
  */
-import type { RunRequest } from '../control/request.js';
 import { ItemFailuresExceededError } from '../errors.js';
+import type { RunRequest } from './control-request.js';
 import type { RunEnd } from './endings.js';
 import { complete, fail, recover, stopped, throttled } from './endings.js';
 import { interruptReason, isInterruptError } from './interruption.js';
@@ -63,11 +72,13 @@ async function iterate(run: LifecycleRun): Promise<LoopEnd | 'nil'> {
     run.interrupt('cancelled', 'already cancelled');
     return 'interrupted';
   }
-  if (waiting !== undefined) {
+  if (waiting !== undefined && waiting.action !== 'split') {
     run.obey(waiting);
     return 'interrupted';
   }
   run.started(await readyRun(run));
+  // A split request waiting since before the start is served now that the params are known.
+  if (waiting !== undefined) run.obey(waiting);
   const opened = await openRun(run);
   if (opened === 'stop') run.requestStop();
   else if (opened !== undefined) return opened;

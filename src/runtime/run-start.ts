@@ -16,9 +16,9 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
-import type { RunRequest } from '../control/request.js';
 import type { IterationContext, IterationJobDefinition } from '../define-job.js';
 import type { IterationEventName } from '../events.js';
+import type { RunRequest } from './control-request.js';
 import type { ControlWatch } from './control-watch.js';
 import type { EffectScope } from './effect-scope.js';
 import type { RunHost } from './host.js';
@@ -56,8 +56,8 @@ export interface StartingRun {
 
 /**
  * Loads the job's state and the request waiting for it, if any: `cancelled` when it was cancelled
- * already, the request for an operator's pause or cancel (served before any callback runs), else
- * undefined (a split request is left for the run to serve once started).
+ * already, else the request (an operator's pause or cancel is served before any callback runs; a
+ * split request once the run started), or undefined.
  */
 export async function loadRun(run: StartingRun): Promise<'cancelled' | RunRequest | undefined> {
   const stored = await run.host.store.load(run.jobRef);
@@ -82,7 +82,7 @@ export async function loadRun(run: StartingRun): Promise<'cancelled' | RunReques
   }
   const request = await run.control.read();
   if (state.cancelled !== undefined) return 'cancelled';
-  return request?.action === 'split' ? undefined : request;
+  return request;
 }
 
 /** What the run knows once started. */

@@ -1,16 +1,7 @@
 /**
- * One run of an iteration job, from loading its state to one of its endings (see endings.ts). The
- * run is the one owner of its state: its fields are written here, and the persisted state only by
- * its ledger; every layer it is made of reads them and calls its methods.
- *
- *   load ─► ready (params, replay, gate) ─► onStart / onResume ─► passes over the items ─► ending
- *       pass ends ─┬─ exhausted / stop() ─► complete
- *                  ├─ interrupted, paused, cancelled, split ─► stopped (or split off)
- *                  ├─ throttled ─► throttled
- *                  ├─ transient error ─► retry in place: a new pass at the last finished item,
- *                  │                     for up to `transientRetryMs` ─► recover
- *                  ├─ lock lost ─► hand off: touch nothing
- *                  └─ error ─► fail (BullMQ retries or fails)
+ * One run of an iteration job, from loading its state to one of its endings (its lifecycle is in
+ * run-lifecycle.ts). The run is the one owner of its state: its fields are written here, and the
+ * persisted state only by its ledger; every layer it is made of reads them and calls its methods.
  *
  * What the run is made of, chosen once in its constructor (see docs/how-it-works.md):
  * - where it comes from: its origin (origin.ts): fresh, a partition, a split, a replay, a restart;
@@ -24,28 +15,27 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
-import type { ControlRequest, RunRequest } from '../control/request.js';
 import type { IterationContext, IterationJobDefinition } from '../define-job.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
-import { CheckpointWriter } from './checkpoint-writer.js';
+import type { CheckpointWriter } from './checkpoint-writer.js';
 import { createContext } from './context.js';
-import { ControlWatch } from './control-watch.js';
+import type { ControlRequest, RunRequest } from './control-request.js';
+import type { ControlWatch } from './control-watch.js';
 import type { EffectScope } from './effect-scope.js';
-import { queueCheckpointIntervalMs, scopeOf } from './effect-scope.js';
+import { scopeOf } from './effect-scope.js';
 import type { RunEnd } from './endings.js';
 import type { RunHost } from './host.js';
-import { idempotencyKey } from './idempotency.js';
+import { emitEvent } from './host.js';
 import type { StopReason } from './interruption.js';
 import { IterationInterrupt } from './interruption.js';
 import { forwardAbort, startMaxRuntime } from './interruption-sources.js';
-import type { ChainHead, ItemInHand } from './item-chain.js';
+import type { ItemInHand } from './item-chain.js';
 import { itemChain } from './item-chain.js';
 import type { GuardedRun, ItemStep } from './item-guard.js';
-import type { ItemOutcome, Skip } from './item-outcome.js';
-import { GroupParts } from './item-outcome.js';
-import type { FailedItem } from './item-policy.js';
+import type { ItemOutcome } from './item-outcome.js';
 import { itemPolicyOf } from './item-policy.js';
+import { applyItem } from './item-records.js';
 import type { IterationSummary } from './ledger.js';
 import { RunLedger } from './ledger.js';
 import { boundaryCheck } from './limits.js';
@@ -53,17 +43,16 @@ import { takeOver } from './moves.js';
 import type { RunOrigin } from './origin.js';
 import { originOf } from './origin.js';
 import { RunOwnership } from './ownership.js';
-import { ProgressReporter, publishedTotal } from './progress.js';
-import { replayedRecord } from './replay.js';
-import { outageOver, RetryInPlace } from './retry-in-place.js';
+import type { ProgressReporter } from './progress.js';
+import { publishedTotal } from './progress.js';
+import { RetryInPlace } from './retry-in-place.js';
 import type { PassRun } from './run-items.js';
 import { lifecycle } from './run-lifecycle.js';
 import type { Started } from './run-start.js';
-import type { IterationState } from './state.js';
+import { wireRun } from './run-wiring.js';
 import { extrasOf } from './state.js';
 import type { RunPlan, StepsRun } from './steps.js';
 import { runPlan } from './steps.js';
-import { describeError } from './transient.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 
@@ -108,10 +97,6 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   #began = false;
   #stopRequested = false;
   #request: ControlRequest | undefined;
-  #resolveDeadline: ((outcome: Promise<never>) => void) | undefined;
-  readonly #deadlineEnding = new Promise<never>((resolve) => {
-    this.#resolveDeadline = resolve as (outcome: Promise<never>) => void;
-  });
 
   constructor(
     host: RunHost,
@@ -139,52 +124,32 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
     this.plan = runPlan(definition, this, this.origin.partition?.step);
     const policy = itemPolicyOf(definition);
     this.#maxRecorded = policy?.maxRecorded ?? 0;
-    const chain = itemChain(this, this.plan.each, (each) => this.#scopeFor(each), policy);
+    // The effect scope, from the `transactional` adapter, wraps the chain's head.
+    const scopeRun = { job, label: this.label, signal: this.signal, logger: this.logger };
+    const loseLock = (detail: string) => this.loseLock(detail);
+    const chain = itemChain(this.plan.each, policy, this, (each) =>
+      scopeOf(definition, { ...scopeRun, definition, each, loseLock }),
+    );
     this.#hand = chain.hand;
     this.scope = chain.scope;
     this.step = chain.step;
-    this.writer = new CheckpointWriter({
-      save: (json) => host.store.save(this.jobRef, token, json),
-      snapshot: () => this.ledger.snapshot(),
-      onLost: () => this.loseLock('a checkpoint write found the lock taken'),
-      onRetry: (error, attempt, delayMs) =>
-        this.logger.warn(
-          { err: error, attempt, delayMs },
-          `checkpoint write failed (${describeError(error)}); retrying with the newest state`,
-        ),
-      minIntervalMs: queueCheckpointIntervalMs(this.scope, options.checkpointIntervalMs),
-      retryWindowMs: options.transientRetryMs,
-      maxLagItems: options.maxCheckpointLagItems,
-      maxLagMs: options.maxCheckpointLagMs,
-    });
-    this.ledger.total = publishedTotal(job.progress);
-    this.progress = new ProgressReporter({
-      publish: (progress) => host.publishProgress(job, progress),
-      intervalMs: options.progressIntervalMs,
-      figures: () => this.ledger.figures(this.#started?.gate.decision),
-      onError: (error) => this.logger.warn({ err: error }, 'could not publish progress'),
-    });
-    this.control = new ControlWatch({
-      store: host.store,
-      ref: this.jobRef,
-      onRequest: (request) => this.obey(request),
-      onError: (error) => this.logger.warn({ err: error }, 'could not read control requests'),
-    });
-    if (signal !== undefined) forwardAbort(this, signal);
-  }
-
-  /** The run's effect scope around the chain's head, from its `transactional` adapter. */
-  #scopeFor(each: ChainHead): EffectScope | undefined {
-    const { job, label, signal, logger, definition } = this;
-    return scopeOf(definition, {
+    const wiring = wireRun({
+      host,
       job,
-      label,
-      signal,
-      logger,
-      definition,
-      each,
+      jobRef: this.jobRef,
+      token,
+      logger: this.logger,
+      ledger: this.ledger,
+      scope: this.scope,
+      decision: () => this.#started?.gate.decision,
       loseLock: (detail) => this.loseLock(detail),
+      obey: (request) => this.obey(request),
     });
+    this.writer = wiring.writer;
+    this.progress = wiring.progress;
+    this.control = wiring.control;
+    this.ledger.total = publishedTotal(job.progress);
+    if (signal !== undefined) forwardAbort(this, signal);
   }
 
   /** Winds the run down at the next item boundary (idempotent; the first reason wins). */
@@ -206,20 +171,16 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
    */
   abandon(): void {
     this.interrupt('shutdown', 'shutdown deadline reached');
-    if (this.ownership.ender !== undefined) {
-      if (this.ownership.ender === 'lifecycle') {
-        this.logger.warn('shutdown deadline reached while the run is ending; waiting for it');
-      }
-      return;
+    if (this.ownership.endAtDeadline(() => takeOver(this))) return;
+    if (this.ownership.ender === 'lifecycle') {
+      this.logger.warn('shutdown deadline reached while the run is ending; waiting for it');
     }
-    this.ownership.claim('deadline');
-    this.#resolveDeadline?.(takeOver(this));
   }
 
   /** Runs the job to one of its endings; throws `DelayedError` when requeued or handed off. */
   async execute(): Promise<IterationSummary> {
     try {
-      return await Promise.race([lifecycle(this), this.#deadlineEnding]);
+      return await Promise.race([lifecycle(this), this.ownership.deadlineEnding]);
     } finally {
       for (const cleanup of this.cleanups) cleanup();
       this.control.stop();
@@ -229,7 +190,7 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   }
 
   deferToDeadline(): Promise<never> {
-    return this.#deadlineEnding;
+    return this.ownership.deadlineEnding;
   }
 
   /** @internal The phases of the start report here (see run-start.ts); called once each. */
@@ -246,40 +207,32 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
     this.#began = true;
   }
 
-  /** True once the stored state was read: a run that could not read it never writes it. */
+  // Read-only views of the run's own fields (see RunEnd and PassRun for what each means).
   get isLoaded(): boolean {
     return this.#loaded;
   }
-
-  /** The params and throttle gate, once the run started (never for an ending before that). */
   get start(): Started | undefined {
     return this.#started;
   }
-
-  /** True once onStart/onResume may have run: only then does onShutdown close the run. */
   get began(): boolean {
     return this.#began;
   }
-
   get params(): unknown {
     return this.#started?.params;
   }
-
   get request(): ControlRequest | undefined {
     return this.#request;
   }
-
   get stopRequested(): boolean {
     return this.#stopRequested;
+  }
+  get firstFailureAt(): number | undefined {
+    return this.retry.firstFailureAt;
   }
 
   /** Finishes the job after the item in hand: `ctx.stop()`, `maxItems`. */
   requestStop(): void {
     this.#stopRequested = true;
-  }
-
-  get firstFailureAt(): number | undefined {
-    return this.retry.firstFailureAt;
   }
 
   /** The partition's bounds now: shrunk by a split (in the state), or as planned. */
@@ -297,42 +250,15 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
 
   /** Records a finished item with what it settled to; the one place `processed` grows. */
   advance(cursor: JsonValue, weight: number, outcome: ItemOutcome): void {
-    if (outcome === undefined) this.ledger.advance(cursor, weight);
-    else if (outcome instanceof GroupParts) {
-      for (const part of outcome.parts) {
-        if (part.skip === undefined) this.ledger.advance(part.cursor, part.weight);
-        else this.#skip(part.cursor, part.weight, part.skip);
-      }
-    } else this.#skip(cursor, weight, outcome);
-    if (this.retry.open) {
-      this.retry.close();
-      this.ledger.closeOutage(outageOver(this.ledger.state));
-    }
+    applyItem(this.ledger, cursor, weight, outcome, this.#maxRecorded, (record, skip) =>
+      this.emit('iteration.itemSkipped', {
+        failedItem: record,
+        error: skip.error,
+        skipped: this.ledger.state.skipped ?? 0,
+      }),
+    );
+    this.retry.itemDone(this.ledger);
     this.#afterItem?.();
-  }
-
-  #skip(cursor: JsonValue, weight: number, skip: Skip): void {
-    const record = this.recordOf(skip, cursor);
-    this.ledger.skip(cursor, record, this.#maxRecorded, weight);
-    this.emit('iteration.itemSkipped', {
-      failedItem: record,
-      error: skip.error,
-      skipped: this.ledger.state.skipped ?? 0,
-    });
-  }
-
-  /** A replay keeps the cursors an item was recorded with, so it can be replayed again. */
-  recordOf(skip: Skip, after: JsonValue): FailedItem {
-    const { replay } = this.ledger.state;
-    const origin = replay === undefined ? undefined : replayedRecord(replay, after);
-    if (origin === undefined) return { ...skip.record, after };
-    const { cursor, after: originalAfter, partition } = origin;
-    return {
-      ...skip.record,
-      cursor,
-      after: originalAfter,
-      ...(partition === undefined ? {} : { partition }),
-    };
   }
 
   /** Makes the step just entered durable, in the effect scope first, before any of it runs. */
@@ -344,18 +270,6 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   /** Makes the state durable now. */
   commit(): Promise<void> {
     return this.writer.commit();
-  }
-
-  async shutdownCallback(): Promise<void> {
-    const callback = this.definition.onShutdown;
-    if (callback === undefined || !this.#began) return;
-    try {
-      await callback(this.context as never);
-    } catch (error) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      this.logger.error({ err }, 'onShutdown threw; the run outcome stands');
-      this.emit('iteration.callbackFailed', { callback: 'onShutdown', error: err });
-    }
   }
 
   /** @internal A request: an operator's, or the parallel run's split; stop at the next boundary. */
@@ -372,26 +286,11 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   }
 
   emit(event: IterationEventName, extra: object): void {
-    const payload = this.ledger.event(this.job, this.definition.name);
-    try {
-      (this.host.emit as (e: string, p: object) => void)(event, { ...payload, ...extra });
-    } catch (error) {
-      // A throwing event listener is the listener's bug; it must not change the job's outcome.
-      this.logger.error({ err: error, event }, 'an iteration event listener threw');
-    }
+    emitEvent(this, event, extra);
   }
 
-  /** Live figures for the context object. */
-  get state(): Readonly<IterationState> {
-    return this.ledger.state;
-  }
-  get totalTimeMs(): number {
-    return this.ledger.totalTimeMs;
-  }
-  get tx(): unknown {
-    return this.scope?.tx;
-  }
-  get idempotencyKey(): string {
-    return idempotencyKey(String(this.job.id), this.#hand.cursor);
+  /** The cursor after the item in hand, for its idempotency key (see context.ts). */
+  get itemCursor(): JsonValue | undefined {
+    return this.#hand.cursor;
   }
 }

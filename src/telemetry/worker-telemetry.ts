@@ -8,8 +8,8 @@ import type { Job } from 'bullmq';
 import { DelayedError } from 'bullmq';
 import type { Logger } from 'pino';
 
-import { packageVersion } from '../cli/version.js';
 import type { IterationEventName, IterationWorkerEvents } from '../events.js';
+import { packageVersion } from '../version.js';
 import { IterationMetrics, type MeasuredRun } from './metrics.js';
 import type { RunOutcome } from './names.js';
 import type { ObservedRun } from './observed-run.js';

@@ -20,5 +20,5 @@ export type {
   IterateOptions,
 } from './inline-options.js';
 export type { InlineRun } from './inline-run.js';
-export { runInline } from './inline-run.js';
 export type { InlineRequeue } from './requeue.js';
+export { runInline } from './run-inline.js';

@@ -24,7 +24,14 @@ import type { InlineJobState } from './inline-job.js';
 import { InlineJob } from './inline-job.js';
 import type { InlineOptions, InlineRunResult, IterateOptions } from './inline-options.js';
 import { checkItems, checkMaxRuns } from './inline-options.js';
-import { completeJob, failJob, requeueJob, retryJob, takeJob } from './job-moves.js';
+import {
+  assertRunnable,
+  completeJob,
+  failJob,
+  requeueJob,
+  retryJob,
+  takeJob,
+} from './job-moves.js';
 import { MemoryCheckpointStore } from './memory-store.js';
 import type { InlineRequeue } from './requeue.js';
 import { describeRequeue } from './requeue.js';
@@ -276,22 +283,7 @@ export class InlineRun<Params, Cursor> {
   }
 
   #assertRunnable(method: string): void {
-    const status = this.status;
-    if (status === 'active') {
-      throw new Error(
-        `${method}: a run of ${this.#label} is in progress; await it before starting another ` +
-          '(BullMQ never gives one job to two workers at once).',
-      );
-    }
-    if (status === 'completed') {
-      throw new Error(`${method}: ${this.#label} is completed; there is nothing left to run.`);
-    }
-    if (status === 'failed') {
-      throw new Error(
-        `${method}: ${this.#label} failed for good (${this.#job.failedReason}). ` +
-          'Call retry() to run it again, as job.retry() would.',
-      );
-    }
+    assertRunnable(this.status, method, this.#label, this.#job.failedReason);
   }
 
   #stored(): IterationState | undefined {
@@ -303,34 +295,4 @@ export class InlineRun<Params, Cursor> {
 /** BullMQ's worker recognises its control-flow errors by class or by name; so does this. */
 function isDelayedError(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'DelayedError';
-}
-
-/**
- * An iteration job "in a queue" of its own, not started: run it with `iterate()`, `once()` or
- * `finish()` and inspect what the runtime did. No server, no worker: the job's own code runs in the
- * test, through the same lifecycle code as in production, with a fenced in-memory checkpoint store.
- *
- * @example
- * ```ts
- * const run = runInline(notifyUsers, { params: { segment: 'trial' } });
- * await run.iterate({ items: 3 }); // 3 items, then interrupted as by a deploy
- * expect(run.requeues).toEqual([{ reason: 'shutdown', delayMs: 0 }]);
- * await run.finish(); // resumes after the third item and runs to the end
- * expect(run.callbacks).toEqual(['onStart', 'onShutdown', 'onResume', 'onComplete', 'onShutdown']);
- * ```
- */
-export function runInline<Params, Item, Cursor>(
-  job: IterationJob<Params, Item, Cursor>,
-  options: InlineOptions<Params>,
-): InlineRun<Params, Cursor>;
-/** A job made of steps, run inline; its cursor is that of the step it is in. */
-export function runInline<Params>(
-  job: IterationStepsJob<Params>,
-  options: InlineOptions<Params>,
-): InlineRun<Params, unknown>;
-export function runInline<Params, Item, Cursor>(
-  job: IterationJob<Params, Item, Cursor> | IterationStepsJob<Params>,
-  options: InlineOptions<Params>,
-): InlineRun<Params, Cursor> {
-  return new InlineRun(job, options);
 }

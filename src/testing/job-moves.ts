@@ -7,7 +7,7 @@ import type { BackoffStrategy, MinimalJob } from 'bullmq';
 import { Backoffs, UnrecoverableError } from 'bullmq';
 
 import type { IterationSummary } from '../runtime/ledger.js';
-import type { InlineJob } from './inline-job.js';
+import type { InlineJob, InlineJobState } from './inline-job.js';
 
 export function takeJob(job: InlineJob, token: string): void {
   job.state = 'active';
@@ -69,4 +69,28 @@ async function retryDelay(
   const delay = await Backoffs.calculate(backoff, attempt, err, minimal, backoffStrategy);
   // A custom strategy returns -1 to say "do not retry".
   return delay === -1 ? undefined : (delay ?? 0);
+}
+
+/** Throws unless a job in `status` can be run now, as a worker would take it. */
+export function assertRunnable(
+  status: InlineJobState,
+  method: string,
+  label: string,
+  failedReason: string | undefined,
+): void {
+  if (status === 'active') {
+    throw new Error(
+      `${method}: a run of ${label} is in progress; await it before starting another ` +
+        '(BullMQ never gives one job to two workers at once).',
+    );
+  }
+  if (status === 'completed') {
+    throw new Error(`${method}: ${label} is completed; there is nothing left to run.`);
+  }
+  if (status === 'failed') {
+    throw new Error(
+      `${method}: ${label} failed for good (${failedReason}). ` +
+        'Call retry() to run it again, as job.retry() would.',
+    );
+  }
 }

@@ -1,0 +1,53 @@
+/**
+ * How a finished loop item enters the ledger, whatever it settled to (see item-outcome.ts): done,
+ * skipped (its record stored with the cursor after it), or a group's parts one by one. The run's
+ * `advance` is the one caller; the ledger is the one writer of the state.
+ */
+import type { JsonValue } from '../json.js';
+import type { ItemOutcome, Skip } from './item-outcome.js';
+import { GroupParts } from './item-outcome.js';
+import type { FailedItem } from './item-policy.js';
+import type { RunLedger } from './ledger.js';
+import { replayedRecord } from './replay.js';
+
+/** Applies a finished item to the ledger; `onSkip` hears of each skip, with its record. */
+export function applyItem(
+  ledger: RunLedger,
+  cursor: JsonValue,
+  weight: number,
+  outcome: ItemOutcome,
+  maxRecorded: number,
+  onSkip: (record: FailedItem, skip: Skip) => void,
+): void {
+  if (outcome === undefined) {
+    ledger.advance(cursor, weight);
+    return;
+  }
+  const parts = outcome instanceof GroupParts ? outcome.parts : [{ cursor, weight, skip: outcome }];
+  for (const part of parts) {
+    if (part.skip === undefined) {
+      ledger.advance(part.cursor, part.weight);
+      continue;
+    }
+    const record = recordOf(ledger, part.skip, part.cursor);
+    ledger.skip(part.cursor, record, maxRecorded, part.weight);
+    onSkip(record, part.skip);
+  }
+}
+
+/**
+ * The record of a skipped item as the state stores it, given the cursor after it. An item of a
+ * replay keeps the cursors (and partition) it was recorded with, so it can be replayed again.
+ */
+export function recordOf(ledger: RunLedger, skip: Skip, after: JsonValue): FailedItem {
+  const { replay } = ledger.state;
+  const origin = replay === undefined ? undefined : replayedRecord(replay, after);
+  if (origin === undefined) return { ...skip.record, after };
+  const { cursor, after: originalAfter, partition } = origin;
+  return {
+    ...skip.record,
+    cursor,
+    after: originalAfter,
+    ...(partition === undefined ? {} : { partition }),
+  };
+}

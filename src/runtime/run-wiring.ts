@@ -1,0 +1,72 @@
+/**
+ * The services a run is wired to, made once in its constructor: the checkpoint writer to the
+ * queue's store (at the pace its effect scope allows), the progress reporter, and the watch for
+ * operators' requests. Each reports back to the run through the callbacks given here only.
+ */
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+
+import type { JobRef } from '../backends/store.js';
+import type { ThrottleDecision } from '../throttle/evaluate.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import type { RunRequest } from './control-request.js';
+import { ControlWatch } from './control-watch.js';
+import type { EffectScope } from './effect-scope.js';
+import { queueCheckpointIntervalMs } from './effect-scope.js';
+import type { RunHost } from './host.js';
+import type { RunLedger } from './ledger.js';
+import { ProgressReporter } from './progress.js';
+import { describeError } from './transient.js';
+
+/** What the wiring reads of the run, and how it reports back. */
+export interface WiredRun {
+  readonly host: RunHost;
+  readonly job: Job;
+  readonly jobRef: JobRef;
+  readonly token: string;
+  readonly logger: Logger;
+  readonly ledger: RunLedger;
+  readonly scope: EffectScope | undefined;
+  /** The throttle decision that ended the run, if one did (for progress). */
+  readonly decision: () => ThrottleDecision | undefined;
+  readonly loseLock: (detail: string) => void;
+  readonly obey: (request: RunRequest) => void;
+}
+
+export interface RunWiring {
+  readonly writer: CheckpointWriter;
+  readonly progress: ProgressReporter;
+  readonly control: ControlWatch;
+}
+
+export function wireRun(run: WiredRun): RunWiring {
+  const { host, job, jobRef, token, logger, ledger } = run;
+  const { options } = host;
+  const writer = new CheckpointWriter({
+    save: (json) => host.store.save(jobRef, token, json),
+    snapshot: () => ledger.snapshot(),
+    onLost: () => run.loseLock('a checkpoint write found the lock taken'),
+    onRetry: (error, attempt, delayMs) =>
+      logger.warn(
+        { err: error, attempt, delayMs },
+        `checkpoint write failed (${describeError(error)}); retrying with the newest state`,
+      ),
+    minIntervalMs: queueCheckpointIntervalMs(run.scope, options.checkpointIntervalMs),
+    retryWindowMs: options.transientRetryMs,
+    maxLagItems: options.maxCheckpointLagItems,
+    maxLagMs: options.maxCheckpointLagMs,
+  });
+  const progress = new ProgressReporter({
+    publish: (figures) => host.publishProgress(job, figures),
+    intervalMs: options.progressIntervalMs,
+    figures: () => ledger.figures(run.decision()),
+    onError: (error) => logger.warn({ err: error }, 'could not publish progress'),
+  });
+  const control = new ControlWatch({
+    store: host.store,
+    ref: jobRef,
+    onRequest: (request) => run.obey(request),
+    onError: (error) => logger.warn({ err: error }, 'could not read control requests'),
+  });
+  return { writer, progress, control };
+}
