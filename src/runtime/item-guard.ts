@@ -141,7 +141,7 @@ export class ItemGuard {
     if (this.#policy.action === 'fail') throw error;
     this.#checkThreshold(error, before.skipped + weight);
     const err = error instanceof Error ? error : new Error(String(error));
-    const skip = new Skip(this.#record(item, err, tries, before.cursor), err);
+    const skip = new Skip(this.#record(item, err, tries, before.cursor, weight), err);
     if (this.#scope !== undefined) {
       const extras = run.ledger.extrasAfterSkip(
         recordOf(run.ledger, skip, cursor),
@@ -223,6 +223,7 @@ export class ItemGuard {
     e: Error,
     tries: number,
     cursor: JsonValue | null,
+    rows: number,
   ): Omit<FailedItem, 'after'> {
     const run = this.#run;
     const { step } = run.ledger.state;
@@ -240,6 +241,7 @@ export class ItemGuard {
       tries,
       ...(step === undefined ? {} : { step: step.name }),
       ...(partition === undefined ? {} : { partition }),
+      ...(rows === 1 ? {} : { rows }),
     };
   }
 }

@@ -99,6 +99,8 @@ export interface FailedItem {
    * replay builds the enumerator with.
    */
   readonly partition?: JsonValue;
+  /** The rows the item counts for, when not one (a batch): what a replay of it counts. */
+  readonly rows?: number;
 }
 
 /** A record a replay took, and where it came from (see `retryFailedItems`). */

@@ -4,8 +4,8 @@
  *
  *   the job's enumerator (or its steps, one after the other: steps.ts)
  *     ├─ built within the partition's bounds, in a parallel run (BuildEnumeratorArgs.partition)
- *     ├─ or replaced by the recorded items of a replay, each rebuilt at its cursor (replay.ts)
- *     └─ grouped `itemsPerTransaction` at a time under an effect scope (item-groups.ts)
+ *     ├─ grouped `itemsPerTransaction` at a time under an effect scope, within a step (steps.ts)
+ *     └─ or replaced by the recorded items of a replay, each rebuilt at its cursor (replay.ts)
  *
  * The pass is built at the last finished item; a retry in place builds it again after a
  * transient failure (see retry-in-place.ts), keeping the first count of the collection.
@@ -18,14 +18,13 @@ import { weightOf } from '../enumerator.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import type { EffectScope } from './effect-scope.js';
-import { grouped, groupWeight } from './item-groups.js';
 import type { RunLedger } from './ledger.js';
 import type { LoopEnd, LoopRun } from './loop.js';
 import { runLoop } from './loop.js';
 import type { ProgressReporter } from './progress.js';
 import { replayItems } from './replay.js';
 import { enumeratorSize } from './run-support.js';
-import type { RunPlan } from './steps.js';
+import type { RunPlan, Units } from './steps.js';
 
 /** What a pass reads of its run, besides what the loop does. */
 export interface PassRun extends LoopRun<unknown> {
@@ -55,35 +54,36 @@ export async function runPass(run: PassRun, measure: boolean): Promise<LoopEnd |
     partition: run.partitionBounds,
   };
   const { replay } = run.ledger.state;
-  let source: unknown =
-    replay === undefined
-      ? await run.plan.build(args)
-      : replayItems(
-          replay,
-          typeof args.cursor === 'number' ? args.cursor : 0,
-          (cursor, record) =>
-            run.plan.build(
-              { ...args, cursor, partition: record.partition ?? args.partition },
-              record,
-            ),
-          run.logger,
-        );
-  if (source === null || source === undefined) return 'nil';
-  // A replay visits records, one each, whatever the job's own enumerator weighs.
-  let weigh = replay === undefined ? weightOf(source) : undefined;
+  let units: Units | null;
+  if (replay === undefined) units = await run.plan.open(args);
+  else {
+    // Each record is an item of its own enumerator, rebuilt at its cursor (and never grouped):
+    // the loop weighs an item right after pulling it, so the last weigher is that of its source.
+    let weigher: ((item: unknown) => number) | undefined;
+    const source = replayItems(
+      replay,
+      typeof args.cursor === 'number' ? args.cursor : 0,
+      async (cursor, record) => {
+        const partition = record.partition ?? args.partition;
+        const built = await run.plan.build({ ...args, cursor, partition }, record);
+        weigher = weightOf(built);
+        return built;
+      },
+      run.logger,
+    );
+    units = { source, weigh: (item) => (weigher === undefined ? 1 : weigher(item)) };
+  }
+  if (units === null) return 'nil';
   if (measure) {
     run.ledger.total =
-      replay === undefined ? await enumeratorSize(source, run.logger) : replay.items.length;
+      replay === undefined
+        ? await enumeratorSize(units.sized ?? units.source, run.logger)
+        : replay.items.reduce((rows, record) => rows + (record.rows ?? 1), 0);
   }
   await run.progress.publish('running');
-  const unit = run.scope?.itemsPerUnit ?? 1;
-  if (unit > 1) {
-    source = grouped(source, unit, weigh, run.label);
-    weigh = groupWeight;
-  }
   let end: LoopEnd;
   try {
-    end = await runLoop(source, run, weigh);
+    end = await runLoop(units.source, run, units.weigh);
   } finally {
     await run.scope?.release();
   }

@@ -121,18 +121,22 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
     this.logger = host.logger.child({ jobName: job.name, jobId: job.id });
     this.context = createContext(this);
     this.atBoundary = boundaryCheck(definition, this);
-    this.plan = runPlan(definition, this, this.origin.partition?.step);
     const policy = itemPolicyOf(definition);
     this.#maxRecorded = policy?.maxRecorded ?? 0;
     // The effect scope, from the `transactional` adapter, wraps the chain's head.
     const scopeRun = { job, label: this.label, signal: this.signal, logger: this.logger };
     const loseLock = (detail: string) => this.loseLock(detail);
-    const chain = itemChain(this.plan.each, policy, this, (each) =>
-      scopeOf(definition, { ...scopeRun, definition, each, loseLock }),
+    const chain = itemChain(
+      (item) => this.plan.each(item),
+      policy,
+      this,
+      (each) => scopeOf(definition, { ...scopeRun, definition, each, loseLock }),
     );
     this.#hand = chain.hand;
     this.scope = chain.scope;
     this.step = chain.step;
+    const unit = this.scope?.itemsPerUnit ?? 1;
+    this.plan = runPlan(definition, this, unit, this.origin.partition?.step);
     const wiring = wireRun({
       host,
       job,

@@ -12,10 +12,12 @@ import type {
   IterationContext,
   IterationStep,
 } from '../define-job.js';
+import { weightOf } from '../enumerator.js';
 import { CheckpointError } from '../errors.js';
 import type { IterationEventName } from '../events.js';
 import { hasSteps } from '../steps-definition.js';
 import type { StopReason } from './interruption.js';
+import { grouped, groupWeight } from './item-groups.js';
 import type { FailedItem } from './item-policy.js';
 import type { IterationState } from './state.js';
 import type { StepState } from './step-state.js';
@@ -39,9 +41,16 @@ export interface StepsRun {
   emit(event: IterationEventName, extra: object): void;
 }
 
-/** The run's two seams: the enumerator (a replay's is built per record) and the work per item. */
+/**
+ * The run's seams: the source of a pass and the rows an item of it counts for (see
+ * `WeighedEnumerator`; in a job of steps, as the step it comes from weighs it), a replayed
+ * record's enumerator, and the work per item.
+ */
 export interface RunPlan {
-  build(args: BuildEnumeratorArgs<unknown, unknown>, record?: FailedItem): unknown;
+  /** The items from the run's cursor on, in units of `unit` items; null when there are none. */
+  open(args: BuildEnumeratorArgs<unknown, unknown>): Promise<Units | null>;
+  /** The enumerator a replayed record is found in, at its cursor (in its step). */
+  build(args: BuildEnumeratorArgs<unknown, unknown>, record: FailedItem): unknown;
   each(item: unknown): unknown;
 }
 
@@ -55,23 +64,30 @@ interface PlainDefinition {
  * The plan of a run of `definition`, chosen once per run. `startStep` is where a job that has not
  * entered any step yet starts (a split of a partition starts in the step it was split in).
  */
-export function runPlan(definition: PlainDefinition, run: StepsRun, startStep?: string): RunPlan {
+export function runPlan(
+  definition: PlainDefinition,
+  run: StepsRun,
+  unit: number,
+  startStep?: string,
+): RunPlan {
   if (hasSteps(definition)) {
     const { steps } = definition as { readonly steps?: readonly IterationStep<unknown>[] };
-    const sequence = new StepSequence(steps!, run, startStep);
+    const sequence = new StepSequence(steps!, run, unit, startStep);
     return {
-      build: (args, record) =>
-        record === undefined ? sequence.pairs(args) : sequence.replayed(args, record),
+      open: async (args) => ({ source: sequence.pairs(args), weigh: sequence.weigh }),
+      build: (args, record) => sequence.replayed(args, record),
       each: (item) => sequence.each(item),
     };
   }
+  const build = (args: BuildEnumeratorArgs<unknown, unknown>) => {
+    const stored = run.ledger.state.step;
+    if (stored !== undefined) throw stepGone(run, stored.name, []);
+    // Called on the definition: a method of it may use `this`.
+    return definition.buildEnumerator(args as never);
+  };
   return {
-    build(args) {
-      const stored = run.ledger.state.step;
-      if (stored !== undefined) throw stepGone(run, stored.name, []);
-      // Called on the definition: a method of it may use `this`.
-      return definition.buildEnumerator(args as never);
-    },
+    open: async (args) => unitsOf(await build(args), unit, run.label),
+    build,
     each: (item) => definition.eachIteration(item as never, run.context as never),
   };
 }
@@ -83,19 +99,34 @@ class StepSequence {
   #current: IterationStep<unknown> | undefined;
   /** True once this run did work in a step: only then does an isolated step need a fresh run. */
   #worked = false;
+  /** The rows of an item of the current step's units, when they are weighed. */
+  #weigh: ((item: unknown) => number) | undefined;
+  readonly #unit: number;
   readonly #startStep: string | undefined;
 
-  constructor(steps: readonly IterationStep<unknown>[], run: StepsRun, startStep?: string) {
+  constructor(
+    steps: readonly IterationStep<unknown>[],
+    run: StepsRun,
+    unit: number,
+    startStep?: string,
+  ) {
     this.#steps = steps;
     this.#run = run;
+    this.#unit = unit;
     this.#startStep = startStep;
   }
+
+  /** The rows of an item of the walk, as the enumerator of its step weighs them. */
+  readonly weigh = (item: unknown): number => (this.#weigh === undefined ? 1 : this.#weigh(item));
 
   each(item: unknown): unknown {
     return this.#current!.eachIteration!(item, this.#run.context as ItemContext<unknown, unknown>);
   }
 
-  /** Every step's pairs from the stored step and cursor on, recording each step as it starts. */
+  /**
+   * Every step's pairs from the stored step and cursor on, recording each step as it starts. A
+   * step's items are grouped (`unit` > 1) within the step: a group never spans two steps.
+   */
   async *pairs(args: BuildEnumeratorArgs<unknown, unknown>): AsyncGenerator<unknown> {
     const run = this.#run;
     const stored = run.ledger.state.step;
@@ -112,9 +143,11 @@ class StepSequence {
         this.#worked = true;
       } else {
         this.#current = step;
-        const source = await step.buildEnumerator!({ ...args, cursor: run.ledger.state.cursor });
-        if (source !== null && source !== undefined) {
-          for await (const pair of source as AsyncIterable<unknown>) {
+        const built = await step.buildEnumerator!({ ...args, cursor: run.ledger.state.cursor });
+        const units = unitsOf(built, this.#unit, run.label);
+        this.#weigh = units?.weigh;
+        if (units !== null) {
+          for await (const pair of units.source as AsyncIterable<unknown>) {
             yield pair;
             this.#worked = true;
           }
@@ -173,6 +206,22 @@ class StepSequence {
   #figures(index: number): { step: string; index: number; count: number } {
     return { step: this.#steps[index]!.name, index, count: this.#steps.length };
   }
+}
+
+/** A pass's source, how its items weigh (undefined: one row each), and what can tell its size. */
+export interface Units {
+  readonly source: unknown;
+  readonly weigh: ((item: unknown) => number) | undefined;
+  /** The enumerator before grouping, whose `size()` counts the collection; the source itself by default. */
+  readonly sized?: unknown;
+}
+
+/** `built` in units of `unit` items (groups above 1), or null when there is nothing to do. */
+function unitsOf(built: unknown, unit: number, label: string): Units | null {
+  if (built === null || built === undefined) return null;
+  if (unit <= 1) return { source: built, weigh: weightOf(built) };
+  const source = grouped(built, unit, weightOf(built), label);
+  return { source, weigh: groupWeight, sized: built };
 }
 
 /** The stored step is not one the job has now: fail rather than restart or skip steps silently. */
