@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 
 import { postgresTerminate, redisClientKill } from './connections.js';
 import { badJobs, rollingRestarts } from './deploys.js';
+import { flagship } from './flagship.js';
 import { killStorm, workerFreeze } from './kills.js';
 import { memory } from './memory.js';
 import { redisFreezeLongLock, redisFreezeShortLock } from './redis-freeze.js';
@@ -26,6 +27,7 @@ const scenarios: readonly Scenario[] = [
   rollingRestarts,
   badJobs,
   memory,
+  flagship,
 ];
 /** A scenario that hangs past this is reported as failed and the run moves on. */
 const SCENARIO_TIMEOUT_MS = 6 * 60_000;
@@ -85,11 +87,9 @@ async function runOne(scenario: Scenario, backend: ChaosBackend): Promise<Scenar
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   try {
+    const timeoutMs = scenario.timeoutMs ?? SCENARIO_TIMEOUT_MS;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`timed out after ${SCENARIO_TIMEOUT_MS} ms`)),
-        SCENARIO_TIMEOUT_MS,
-      );
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     });
     return await Promise.race([scenario.run(ctx, await servers.target(backend)), timeout]);
   } catch (error) {

@@ -59,6 +59,8 @@ export interface ScenarioResult {
 export interface Scenario {
   readonly name: string;
   readonly backends: readonly ChaosBackend[];
+  /** Longer than the harness's default bound on one scenario (6 minutes), when it needs it. */
+  readonly timeoutMs?: number;
   run(ctx: ChaosContext, target: ChaosTarget): Promise<ScenarioResult>;
 }
 
