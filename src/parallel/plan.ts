@@ -41,6 +41,17 @@ export function validateParallelOptions(d: Record<string, unknown>, name: string
       name,
     );
   }
+  if (d.partitions !== undefined && d.maxItems !== undefined) {
+    // A refusal with a reason (docs/guides/composition.md): a budget over one job's life.
+    throw new IterationDefinitionError(
+      `Iteration job "${name}" has \`maxItems\` with \`partitions\`: \`maxItems\` is a budget over ` +
+        "one job's life, and each partition of a parallel run is a job of its own, so the run " +
+        'would do up to maxItems in each partition, not in all. Plan the partitions over the ' +
+        'first N items instead (e.g. rangePartitions({ to: N, count: 8 })), or try the job ' +
+        'without `partitions`.',
+      name,
+    );
+  }
   const max = d.maxConcurrentPartitions;
   if (max !== undefined && (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1)) {
     throw new IterationDefinitionError(

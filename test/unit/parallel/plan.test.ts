@@ -40,6 +40,10 @@ describe('parallel options', () => {
       /'finish-others', 'cancel-others', got `"ignore"`/,
     ],
     [{ maxConcurrentPartitions: 3 }, /only applies to a parallel job; add `partitions`/],
+    [
+      { partitions: () => [], maxItems: 1_000 },
+      /`maxItems` with `partitions`.*each partition.*rangePartitions\(\{ to: N/,
+    ],
   ])('rejects %j', (extra, message) => {
     expect(() => defineIterationJob({ ...base, ...extra } as never)).toThrow(
       IterationDefinitionError,
