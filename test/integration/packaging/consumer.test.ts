@@ -14,6 +14,7 @@ import {
   node,
   packTarball,
   removeTemporaryDirs,
+  tarballFiles,
 } from './consumer.js';
 
 /** Pinned TypeScript versions: the last 5.x line and the current major. */
@@ -59,6 +60,29 @@ describe('the packed package', () => {
     expect(result.embedded).toContain(
       'npm install @electric-sql/pglite @electric-sql/pglite-socket',
     );
+  });
+
+  it('holds what a user runs, its types, maps to shipped sources and a LICENSE; no docs or screenshots', async () => {
+    const files = await tarballFiles(tarball);
+    for (const file of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/index.js',
+      'dist/index.d.ts',
+    ]) {
+      expect(files, file).toContain(file);
+    }
+    expect(files.filter((file) => file.startsWith('docs/'))).toEqual([]);
+    expect(files.filter((file) => /\.(png|jpe?g|gif|webp)$/i.test(file))).toEqual([]);
+    // Every source map points at a source the package ships.
+    const shipped = new Set(files);
+    const maps = files.filter((file) => file.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const map of maps.filter((file) => file.startsWith('dist/cli/'))) {
+      const target = map.replace(/^dist\//, 'src/').replace(/\.(js|d\.ts)\.map$/, '.ts');
+      expect(shipped.has(target), `${map} → ${target}`).toBe(true);
+    }
   });
 
   it('ships the sources its source maps name', async () => {
