@@ -6,12 +6,15 @@
 import type { Job, JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 
-import type { ParamsParser } from './enqueue-params.js';
-import { enqueuedParams } from './enqueue-params.js';
+import type { CsvUploadOption } from './csv-upload-option.js';
+import type { EnqueueOptions } from './enqueue.js';
+import { enqueueRun } from './enqueue.js';
 import type { EnumeratorSource } from './enumerator.js';
 import type { JsonCompatible } from './json.js';
 import type { CheckpointMode } from './options.js';
 import type { PartitionFailurePolicy } from './parallel/plan.js';
+import type { StandardSchema } from './params-schema.js';
+import { withParamsSchema } from './params-schema.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
 import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
@@ -25,7 +28,7 @@ export type MaybePromise<T> = T | Promise<T>;
 /** What `buildEnumerator` receives. */
 // `any` by default so that `partition.from` reads without annotations; `partitions` infers it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface BuildEnumeratorArgs<Params, Cursor, Partition = any> {
+export interface BuildEnumeratorArgs<Params, Cursor = unknown, Partition = any> {
   /** The job's params: its BullMQ data, as given to `enqueue` (after `parseParams`, if any). */
   readonly params: Params;
   /** `null` on the first run; afterwards the cursor of the last finished item. */
@@ -189,6 +192,23 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Pa
    */
   readonly parseParams?: (data: unknown) => Params;
   /**
+   * The params' schema: any Standard Schema validator (zod, valibot, arktype). It types
+   * `ctx.params` and `enqueue`, checks the params at enqueue and when a run starts (with the
+   * schema's own messages), and gives the console its "New run" form. Runs before `parseParams`.
+   * @defaultValue none
+   *
+   * @example
+   * ```ts
+   * params: z.object({ segment: z.enum(['trial', 'paid']), since: z.string().date() }),
+   * ```
+   */
+  readonly params?: StandardSchema<unknown, Params>;
+  /**
+   * Lets the console start runs of this job from an uploaded CSV file: the param that receives
+   * the file's path, and checks of its content. @defaultValue none
+   */
+  readonly csvUpload?: CsvUploadOption;
+  /**
    * Once in the life of the job, before its first item. Not called on resumes or retries. In a
    * parallel run, once per run, before any partition is planned.
    */
@@ -331,7 +351,7 @@ export interface IterationJob<Params, Item, Cursor, Tx = undefined> {
   enqueue(
     queue: EnqueueTarget<Params>,
     params: Params,
-    options?: JobsOptions,
+    options?: EnqueueOptions,
   ): Promise<Job<Params>>;
 }
 
@@ -396,6 +416,8 @@ export interface DefinitionInput<
   ): MaybePromise<BuiltEnumerator<Item, Cursor>>;
 }
 
+// The steps overload comes first: a compiler reports the last overload's error when none
+// matches, and the error a mistyped enumerator job needs is the JSON check's, not `steps`'s.
 /**
  * Declares an iteration job. Types of params, item and cursor are inferred from the definition
  * (annotate `buildEnumerator`'s argument with `BuildEnumeratorArgs<Params, Cursor>` or pass
@@ -413,6 +435,9 @@ export interface DefinitionInput<
  * });
  * ```
  */
+export function defineIterationJob<Params = Record<string, unknown>>(
+  definition: StepsJobDefinition<Params> & JsonChecked<Params, null>,
+): IterationStepsJob<Params>;
 export function defineIterationJob<
   Params = Record<string, unknown>,
   Item = unknown,
@@ -425,28 +450,18 @@ export function defineIterationJob<
   definition: DefinitionInput<Params, Item, Cursor, ArgCursor, Tx, Partition> &
     JsonChecked<Params, ChosenCursor<ArgCursor, Cursor>>,
 ): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>;
-export function defineIterationJob<Params = Record<string, unknown>>(
-  definition: StepsJobDefinition<Params> & JsonChecked<Params, null>,
-): IterationStepsJob<Params>;
 export function defineIterationJob<Params, Item, Cursor, ArgCursor, Tx, Partition>(
   definition:
     DefinitionInput<Params, Item, Cursor, ArgCursor, Tx, Partition> | StepsJobDefinition<Params>,
 ): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx> | IterationStepsJob<Params> {
   const throttle = validateDefinition(definition);
-  const frozen = Object.freeze({ ...definition });
+  const frozen = Object.freeze(withParamsSchema({ ...definition }));
   resolvedThrottles.set(frozen, throttle);
   return Object.freeze({
     name: frozen.name,
     definition: frozen,
-    async enqueue(
-      queue: EnqueueTarget<Params>,
-      params: Params,
-      options?: JobsOptions,
-    ): Promise<Job<Params>> {
-      const data = enqueuedParams(frozen as ParamsParser<Params>, params);
-      const jobOptions = { ...frozen.defaultJobOptions, ...options };
-      return (await queue.add(frozen.name, data, jobOptions)) as unknown as Job<Params>;
-    },
+    enqueue: (queue: EnqueueTarget<Params>, params: Params, options?: EnqueueOptions) =>
+      enqueueRun(frozen as Parameters<typeof enqueueRun<Params>>[0], queue, params, options),
   }) as unknown as IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>;
 }
 

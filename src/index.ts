@@ -8,29 +8,52 @@ export { CLUSTER_PREFIX } from './backends/redis-cluster.js';
 export type { BackendKind, Connection, ConnectOptions } from './connect.js';
 export { connect } from './connect.js';
 export type {
+  AuditAction,
+  AuditEntry,
+  AuditOptions,
+  AuditSource,
+  BulkAction,
+  BulkPreview,
+  BulkResult,
   ControlAction,
   ControlOptions,
   ControlQueue,
   ControlRequest,
   FailedItems,
+  FinishedRun,
   IterationRunInfo,
   ListRunsOptions,
+  ReplayOptions,
   ReplayQueue,
   RestartedRun,
   RestartOptions,
   RestartRecord,
+  RetryOptions,
+  RunPage,
+  RunPageOptions,
+  RunQuery,
   RunStatus,
+  RunTags,
+  WaitForRunOptions,
 } from './control/index.js';
 export {
   cancelRun,
+  controlRuns,
   getFailedItems,
   getRun,
   listRuns,
+  pageRuns,
   pauseRun,
+  previewBulk,
   restartRun,
   resumeRun,
   retryFailedItems,
+  retryRun,
+  RunFailedError,
+  RunWaitTimeoutError,
+  waitForRun,
 } from './control/index.js';
+export type { CsvUploadOption } from './csv-upload-option.js';
 export {
   createDashboardHandler,
   type DashboardAccess,
@@ -65,6 +88,7 @@ export type {
   EmbeddedPostgresOptions,
 } from './embedded/pglite-server.js';
 export { startEmbeddedPostgres } from './embedded/pglite-server.js';
+export type { EnqueueOptions } from './enqueue.js';
 export type {
   EnumeratorPair,
   EnumeratorSource,
@@ -132,6 +156,14 @@ export type { JsonCompatible, JsonObject, JsonPrimitive, JsonValue } from './jso
 export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
 export * from './parallel/index.js';
+export type {
+  ParamsIssue,
+  StandardIssue,
+  StandardResult,
+  StandardSchema,
+  StandardSchemaProps,
+} from './params-schema.js';
+export { ParamsValidationError } from './params-schema.js';
 export type {
   ArrayPartitionsOptions,
   CsvPartition,

@@ -117,24 +117,36 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   async #prepare(): Promise<{ pool: PgPool; statements: Statements }> {
-    const connection = this.#backend.connection;
-    await connection.waitUntilReady();
-    const pool = connection.pool;
-    let bySchema = ready.get(pool);
-    if (bySchema === undefined) {
-      bySchema = new Map();
-      ready.set(pool, bySchema);
-    }
-    let statements = bySchema.get(connection.schema);
-    if (statements === undefined) {
-      statements = ensureStateTable(pool, connection.schema);
-      bySchema.set(connection.schema, statements);
-      // A failed creation (server down at startup) must not poison later attempts.
-      statements.catch(() => bySchema.delete(connection.schema));
-    }
-    this.#ready = { pool, statements: await statements };
+    this.#ready = await preparedOnce(this.#backend, ready, ensureStateTable);
     return this.#ready;
   }
+}
+
+/**
+ * The pool of `backend` once ready, and what `create` made for its pool and schema: made once per
+ * pair and shared by every store on it, made again after a failure.
+ */
+export async function preparedOnce<T>(
+  backend: PostgresQueueBackend,
+  cache: WeakMap<PgPool, Map<string, Promise<T>>>,
+  create: (pool: PgPool, schema: string) => Promise<T>,
+): Promise<{ pool: PgPool; statements: T }> {
+  const connection = backend.connection;
+  await connection.waitUntilReady();
+  const pool = connection.pool;
+  let bySchema = cache.get(pool);
+  if (bySchema === undefined) {
+    bySchema = new Map();
+    cache.set(pool, bySchema);
+  }
+  let statements = bySchema.get(connection.schema);
+  if (statements === undefined) {
+    statements = create(pool, connection.schema);
+    bySchema.set(connection.schema, statements);
+    // A failed creation (server down at startup) must not poison later attempts.
+    statements.catch(() => bySchema.delete(connection.schema));
+  }
+  return { pool, statements: await statements };
 }
 
 /**
@@ -145,27 +157,8 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
   const s = quoteSchemaName(schema);
   const table = `${s}.${POSTGRES_STATE_TABLE}`;
   const control = `${s}.${POSTGRES_CONTROL_TABLE}`;
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${table} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       state jsonb NOT NULL,
-       updated_at_ms bigint NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${control} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       control jsonb NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
+  await createJobTable(pool, s, table, 'state jsonb NOT NULL, updated_at_ms bigint NOT NULL');
+  await createJobTable(pool, s, control, 'control jsonb NOT NULL');
   return named({
     loadControl: `SELECT control::text AS control FROM ${control} WHERE queue = $1 AND job_id = $2`,
     // From the job row, so a request for a job that is gone inserts nothing.
@@ -191,6 +184,30 @@ function named(texts: Record<keyof Statements, string>): Statements {
   return Object.fromEntries(entries) as unknown as Statements;
 }
 
+/**
+ * Creates `table` (qualified) when missing: rows of one job each, keyed `(queue, job_id)` plus
+ * `extraKey`, removed with the job row of BullMQ's schema `s` (quoted) by a cascading foreign key.
+ */
+export async function createJobTable(
+  pool: PgPool,
+  s: string,
+  table: string,
+  columns: string,
+  extraKey = '',
+): Promise<void> {
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${table} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       ${columns},
+       PRIMARY KEY (queue, job_id${extraKey}),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+}
+
+/** Runs a `CREATE … IF NOT EXISTS`, taking a concurrent creation's duplicate error for success. */
 async function createTable(pool: PgPool, ddl: string): Promise<void> {
   try {
     await pool.query(ddl);

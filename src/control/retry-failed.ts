@@ -6,6 +6,8 @@ import type { Job, JobsOptions } from 'bullmq';
 
 import { RunControlError } from '../errors.js';
 import { replayData } from '../runtime/replay.js';
+import type { AuditOptions } from './audit.js';
+import { recordAudit } from './audit.js';
 import { readStoredState } from './status.js';
 import type { ControlQueue } from './target.js';
 import { findJob, storeOf } from './target.js';
@@ -14,6 +16,9 @@ import { findJob, storeOf } from './target.js';
 export type ReplayQueue = ControlQueue & {
   add(name: string, data: unknown, options?: JobsOptions): Promise<Job>;
 };
+
+/** BullMQ options of the replay job, and who asks (for the audit trail of both runs). */
+export type ReplayOptions = JobsOptions & AuditOptions & { readonly reason?: string | undefined };
 
 /**
  * Enqueues a new job of the same name that replays the items job `jobId` skipped: for each record,
@@ -36,8 +41,10 @@ export type ReplayQueue = ControlQueue & {
 export async function retryFailedItems(
   queue: ReplayQueue,
   jobId: string,
-  options: JobsOptions = {},
+  options: ReplayOptions = {},
 ): Promise<Job> {
+  const { actor, via, reason, ...jobOptions } = options;
+  const audit = { actor, via, reason };
   const job = await findJob(queue, jobId);
   const state = readStoredState(await storeOf(queue).load({ queueName: queue.name, id: job.id! }));
   const recorded = state?.failedItems?.length ?? 0;
@@ -50,9 +57,19 @@ export async function retryFailedItems(
     );
   }
   const { attempts, backoff } = job.opts;
-  return queue.add(job.name, replayData(job.id!, job.data), {
+  const replay = await queue.add(job.name, replayData(job.id!, job.data), {
     ...(attempts === undefined ? {} : { attempts }),
     ...(backoff === undefined ? {} : { backoff }),
-    ...options,
+    ...jobOptions,
   });
+  const items = `${recorded} skipped item${recorded === 1 ? '' : 's'}`;
+  await recordAudit(queue, jobId, 'replay', {
+    ...audit,
+    detail: `${items} replayed by run ${replay.id!}`,
+  });
+  await recordAudit(queue, replay.id!, 'start', {
+    ...audit,
+    detail: `replay of ${items} of run ${jobId}`,
+  });
+  return replay;
 }

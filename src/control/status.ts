@@ -12,11 +12,15 @@ import { percentage } from '../runtime/progress.js';
 import type { IterationState, RestartRecord } from '../runtime/state.js';
 import type { StepState } from '../runtime/step-state.js';
 import { formatDuration } from '../throttle/duration.js';
+import type { AuditEntry } from './audit.js';
 import { isLockHeld } from './job-lock.js';
+import { readRunRecords } from './records.js';
 import type { ControlRequest } from './request.js';
 import { parseControl } from './request.js';
 import type { PartitionRunInfo } from './run-partitions.js';
 import { foldPartitions } from './run-partitions.js';
+import type { RunTags } from './tags.js';
+import { matchesTags } from './tags.js';
 import type { ControlQueue } from './target.js';
 import { findJob, requireUsableQueue, storeOf } from './target.js';
 
@@ -100,6 +104,10 @@ export interface IterationRunInfo {
   readonly partitions?: readonly PartitionRunInfo<RunStatus>[];
   /** For a job restarted from a cursor (`restartRun`), once it ran: what it restarts, from where. */
   readonly restart: RestartRecord | undefined;
+  /** The run's tags, given at enqueue (`enqueue(queue, params, { tags })`). */
+  readonly tags: RunTags | undefined;
+  /** Who did what to the run and why, oldest first: pauses, cancels, retries, restarts. */
+  readonly audit: readonly AuditEntry[];
 }
 
 /**
@@ -149,6 +157,8 @@ export interface ListRunsOptions {
   readonly limit?: number;
   /** Progress older than this marks a running job `stale`. @defaultValue {@link STALE_AFTER_MS} */
   readonly staleAfterMs?: number;
+  /** Only runs carrying every one of these tags (`{ shard: 'db-3' }`). @defaultValue all runs */
+  readonly tags?: RunTags;
 }
 
 const LISTED_STATES: JobState[] = [
@@ -183,6 +193,7 @@ export async function listRuns(
       if (job?.id === undefined || seen.has(job.id) || partitionOf(job.data)) continue;
       seen.add(job.id);
       const info = await describeRun(queue, job, state, options.staleAfterMs);
+      if (!matchesTags(info.tags, options.tags)) continue;
       if (state !== 'completed' || isIteration(info, job) || names.has(job.name)) runs.push(info);
     }
   }
@@ -203,10 +214,11 @@ export async function describeRun(
 ): Promise<IterationRunInfo> {
   const store = storeOf(queue);
   const ref = { queueName: queue.name, id: job.id! };
-  const [bullState, stateText, controlText] = await Promise.all([
+  const [bullState, stateText, controlText, records] = await Promise.all([
     knownState ?? (job.getState() as Promise<JobState | 'unknown'>),
     store.load(ref),
     store.loadControl(ref),
+    readRunRecords(queue, ref.id),
   ]);
   const state = readStoredState(stateText);
   const progress = readProgress(job);
@@ -255,6 +267,7 @@ export async function describeRun(
     transientMs: extras?.transientMs ?? 0,
     unknownSince: extras?.status === 'unknown-job' ? extras.unknownSince : undefined,
     restart: state?.restart,
+    ...records,
   };
   const plan = state?.parallel?.plan;
   if (plan === undefined) return info;
@@ -280,7 +293,8 @@ async function whyStale(
   return undefined;
 }
 
-function statusOf(
+/** @internal The status of a job from what status reads of it; the run index reuses it. */
+export function statusOf(
   bullState: JobState | 'unknown',
   job: Job,
   state: IterationState | undefined,

@@ -1,0 +1,39 @@
+/** What a backend's run-index reader returns for one job, before the index classifies it. */
+import type { JobState } from 'bullmq';
+
+/** The BullMQ states a listing reads, in the order it shows them. */
+export const INDEXED_STATES = [
+  'active',
+  'waiting',
+  'prioritized',
+  'delayed',
+  'waiting-children',
+  'completed',
+  'failed',
+] as const satisfies readonly JobState[];
+
+export type IndexedState = (typeof INDEXED_STATES)[number];
+
+/** What a backend's reader returns for one job, before classification. */
+export interface RawEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly state: IndexedState;
+  readonly addedAt: number;
+  /** `status` of an iteration progress object; `undefined` when the progress is not one. */
+  readonly progressStatus: string | undefined;
+  /** `outcome` of the return value, when it has one. */
+  readonly outcome: string | undefined;
+  readonly failed: boolean;
+  readonly attemptsMade: number;
+  /** The pending control request's action, if any. */
+  readonly control: string | undefined;
+  /** Whether the job has an iteration state. */
+  readonly hasState: boolean;
+  /** Whether its iteration state records a cancel. */
+  readonly cancelledInState: boolean;
+  /** A partition job of a parallel run: listed through its parent only. */
+  readonly partition: boolean;
+  /** Stored tags, as JSON text. */
+  readonly tags: string | undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * The run index on PostgreSQL: one query over BullMQ's job rows of the queue, joined with the
+ * library's state, control and tags tables, returning per job only the fields a listing needs.
+ * BullMQ internals (the `job` table's columns), pinned to BullMQ 6 as job-lock.ts is; the schema
+ * name is quoted and every value bound.
+ */
+import type { PostgresQueueBackend } from 'bullmq';
+import { quoteSchemaName } from 'bullmq';
+
+import { POSTGRES_CONTROL_TABLE, POSTGRES_STATE_TABLE } from '../backends/postgres.js';
+import { ensureRecordTables, POSTGRES_TAGS_TABLE } from '../backends/run-records-postgres.js';
+import { PARTITION_KEY } from '../parallel/partition-data.js';
+import type { IndexedState, RawEntry } from './run-entry.js';
+
+interface Row {
+  readonly id: string;
+  readonly name: string;
+  readonly state: string;
+  readonly priority: number;
+  readonly added_at_ms: string;
+  readonly progress_status: string | null;
+  readonly outcome: string | null;
+  readonly failed: boolean;
+  readonly attempts_made: number;
+  readonly control: string | null;
+  readonly has_state: boolean;
+  readonly cancelled: boolean;
+  readonly partition: boolean;
+  readonly tags: string | null;
+}
+
+const prepared = new WeakSet<object>();
+
+/** Every job of queue `queueName` in the indexed states. */
+export async function postgresEntries(
+  backend: PostgresQueueBackend,
+  queueName: string,
+): Promise<RawEntry[]> {
+  const connection = backend.connection;
+  await connection.waitUntilReady();
+  const pool = connection.pool;
+  // The joined tables are created on first use; a queue that never ran a job has none yet.
+  if (!prepared.has(pool)) {
+    await ensureRecordTables(pool, connection.schema);
+    prepared.add(pool);
+  }
+  const s = quoteSchemaName(connection.schema);
+  const { rows } = await pool.query<Row>(
+    `SELECT j.id, j.name, j.state::text AS state, j.priority, j.added_at_ms::text AS added_at_ms,
+            CASE WHEN jsonb_typeof(j.progress) = 'object'
+                  AND jsonb_typeof(j.progress -> 'processed') = 'number'
+                  AND jsonb_typeof(j.progress -> 'status') = 'string'
+                 THEN j.progress ->> 'status' END AS progress_status,
+            CASE WHEN jsonb_typeof(j.return_value) = 'object'
+                 THEN j.return_value ->> 'outcome' END AS outcome,
+            COALESCE(j.failed_reason, '') <> '' AS failed,
+            j.attempts_made,
+            c.control ->> 'action' AS control,
+            s.job_id IS NOT NULL AS has_state,
+            COALESCE(j.state = 'completed' AND s.state ? 'cancelled', false) AS cancelled,
+            (jsonb_typeof(j.data) = 'object' AND j.data ? $2) AS partition,
+            t.tags::text AS tags
+       FROM ${s}.job j
+       LEFT JOIN ${s}.${POSTGRES_STATE_TABLE} s ON s.queue = j.queue AND s.job_id = j.id
+       LEFT JOIN ${s}.${POSTGRES_CONTROL_TABLE} c ON c.queue = j.queue AND c.job_id = j.id
+       LEFT JOIN ${s}.${POSTGRES_TAGS_TABLE} t ON t.queue = j.queue AND t.job_id = j.id
+      WHERE j.queue = $1`,
+    [queueName, PARTITION_KEY],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    state: stateOf(row),
+    addedAt: Number(row.added_at_ms) || 0,
+    progressStatus: row.progress_status ?? undefined,
+    outcome: row.outcome ?? undefined,
+    failed: row.failed,
+    attemptsMade: Number(row.attempts_made) || 0,
+    control: row.control ?? undefined,
+    hasState: row.has_state,
+    cancelledInState: row.cancelled,
+    partition: row.partition,
+    tags: row.tags ?? undefined,
+  }));
+}
+
+/** PostgreSQL keeps prioritized jobs as `waiting` with a priority (BullMQ's `prioritized`). */
+function stateOf(row: Row): IndexedState {
+  if (row.state === 'waiting' && row.priority > 0) return 'prioritized';
+  return row.state as IndexedState;
+}
