@@ -61,6 +61,8 @@ export {
   type DashboardHandler,
   type DashboardOptions,
   type DashboardQueue,
+  type DashboardUploads,
+  type DashboardVerdict,
 } from './dashboard/index.js';
 export type {
   AnyIterationJob,

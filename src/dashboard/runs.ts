@@ -1,29 +1,61 @@
 /**
- * The figures the pages and the JSON API show, read through the same status and control functions
- * as the CLI (getRun, listRuns, pauseRun, resumeRun, cancelRun), plus what only a run's page needs:
+ * The figures the pages and the JSON API show, read through the same status functions as the CLI
+ * (the run index, getRun), over every queue the console shows, plus what only a run's page needs:
  * its params, BullMQ's timestamps and the job's log lines.
  */
-import { cancelRun, pauseRun, resumeRun } from '../control/commands.js';
 import { getFailedItems } from '../control/failed-items.js';
+import type { RunEntry } from '../control/run-index.js';
+import { runEntries, selectEntries, sortEntries } from '../control/run-index.js';
+import { describeEntries } from '../control/run-page.js';
 import type { IterationRunInfo } from '../control/status.js';
-import { getRun, listRuns } from '../control/status.js';
+import { getRun } from '../control/status.js';
+import type { RunTags } from '../control/tags.js';
 import type { JsonValue } from '../json.js';
 import { unwrapRestart } from '../runtime/restart.js';
-import type { QueueAccess } from './access.js';
+import type { QueueAccess, QueueSet } from './access.js';
 import type { RunHistory } from './history.js';
+import { HttpError } from './http-error.js';
 
 export interface RunFilters {
   /** Only runs with this status (any string: statuses may be added later). */
   readonly status?: string | undefined;
   /** Only runs of this job name. */
   readonly name?: string | undefined;
+  /** Only runs of this queue. */
+  readonly queue?: string | undefined;
+  /** Only runs carrying every one of these tags. */
+  readonly tags?: RunTags | undefined;
+  /** The page, from 1. */
+  readonly page?: number | undefined;
 }
 
 export interface RunList {
+  /** The runs of the page, read in full. */
   readonly runs: readonly IterationRunInfo[];
+  /** Runs matching the filters, on every page. */
+  readonly total: number;
+  readonly page: number;
+  readonly pages: number;
+  readonly limit: number;
   /** Before filtering: for the filter menus. */
   readonly statuses: readonly string[];
   readonly names: readonly string[];
+  readonly queues: readonly string[];
+  /** Runs per job name and status, over every page: for the Jobs page. */
+  readonly counts: ReadonlyMap<string, Readonly<Record<string, number>>>;
+}
+
+/** Every run of the console's queues (or of `filters.queue`), in listing order. */
+export async function entriesOf(
+  queues: QueueSet,
+  filters: Pick<RunFilters, 'queue'>,
+  names: readonly string[],
+): Promise<RunEntry[]> {
+  const shown = filters.queue
+    ? queues.names.filter((name) => name === filters.queue)
+    : queues.names;
+  const all = await Promise.all(shown.map((name) => runEntries(queues.get(name)!, names)));
+  return sortEntries(all.flat());
 }
 
 export async function readRunList(
@@ -32,20 +64,36 @@ export async function readRunList(
   filters: RunFilters,
   options: { readonly limit: number; readonly names: readonly string[] },
 ): Promise<RunList> {
-  const all = await access.use((queue) =>
-    listRuns(queue, { limit: options.limit, names: options.names }),
-  );
+  const { limit } = options;
+  const list = await access.use(async (queues) => {
+    const entries = await entriesOf(queues, filters, options.names);
+    const matching = selectEntries(entries, filters);
+    const pages = Math.max(1, Math.ceil(matching.length / limit));
+    const page = Math.min(Math.max(1, filters.page ?? 1), pages);
+    const runs = await describeEntries(
+      (name) => queues.get(name),
+      matching.slice((page - 1) * limit, page * limit),
+    );
+    return { entries, matching, runs, page, pages, queues: queues.names };
+  });
   const at = Date.now();
-  for (const run of all) history.observe(run, at);
-  const runs = all.filter(
-    (run) =>
-      (!filters.status || String(run.status) === filters.status) &&
-      (!filters.name || run.jobName === filters.name),
-  );
+  for (const run of list.runs) history.observe(run, at);
+  const counts = new Map<string, Record<string, number>>();
+  for (const entry of list.entries) {
+    const byStatus = counts.get(entry.jobName) ?? {};
+    byStatus[entry.status] = (byStatus[entry.status] ?? 0) + 1;
+    counts.set(entry.jobName, byStatus);
+  }
   return {
-    runs,
-    statuses: distinct(all.map((run) => String(run.status))),
-    names: distinct([...options.names, ...all.map((run) => run.jobName)]),
+    runs: list.runs,
+    total: list.matching.length,
+    page: list.page,
+    pages: list.pages,
+    limit,
+    statuses: distinct(list.entries.map((entry) => entry.status)),
+    names: distinct([...options.names, ...list.entries.map((entry) => entry.jobName)]),
+    queues: list.queues,
+    counts,
   };
 }
 
@@ -61,6 +109,8 @@ export interface RunDetail {
   readonly logCount: number;
   /** The recorded skipped items (`getFailedItems`), when the run skipped any. */
   readonly skippedItems: readonly SkippedItemRow[];
+  /** How many skipped items are recorded (what a replay would visit). */
+  readonly recordedFailures: number;
 }
 
 /** One skipped item as the run's page shows it: no stack, the item's bounded preview. */
@@ -75,12 +125,15 @@ export interface SkippedItemRow {
 /** How many log lines a run's page shows (the newest). */
 const LOG_LINES = 100;
 
+/** Run `jobId` of queue `queueName` (the default queue when omitted) with its page's extras. */
 export async function readRunDetail(
   access: QueueAccess,
   history: RunHistory,
   jobId: string,
+  queueName?: string,
 ): Promise<RunDetail> {
-  const detail = await access.use(async (queue) => {
+  const detail = await access.use(async (queues) => {
+    const queue = queueOf(queues, queueName ?? access.defaultQueue);
     const run = await getRun(queue, jobId);
     const [job, logs, failed] = await Promise.all([
       queue.getJob(jobId),
@@ -103,31 +156,23 @@ export async function readRunDetail(
         at: record.at,
         attempt: record.attempt,
       })),
+      recordedFailures: failed?.items.length ?? 0,
     };
   });
   history.observe(detail.run);
   return detail;
 }
 
-export type ControlVerb = 'pause' | 'resume' | 'cancel';
-
-export async function controlRun(
-  access: QueueAccess,
-  history: RunHistory,
-  jobId: string,
-  verb: ControlVerb,
-  reason: string | undefined,
-): Promise<IterationRunInfo> {
-  const options = reason ? { reason } : {};
-  const run = await access.use((queue) =>
-    verb === 'pause'
-      ? pauseRun(queue, jobId, options)
-      : verb === 'resume'
-        ? resumeRun(queue, jobId)
-        : cancelRun(queue, jobId, options),
-  );
-  history.observe(run);
-  return run;
+/** The queue `name` of the set; a name the console does not show is a request for no such run. */
+export function queueOf(queues: QueueSet, name: string): NonNullable<ReturnType<QueueSet['get']>> {
+  const queue = queues.get(name);
+  if (queue === undefined) {
+    throw new HttpError(
+      404,
+      `This console does not show queue "${name}"; it shows ${queues.names.map((n) => `"${n}"`).join(', ')}.`,
+    );
+  }
+  return queue;
 }
 
 function distinct(values: readonly string[]): string[] {

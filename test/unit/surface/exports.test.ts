@@ -129,6 +129,8 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'DashboardHandler',
       'DashboardOptions',
       'DashboardQueue',
+      'DashboardUploads',
+      'DashboardVerdict',
       'DefinitionInput',
       'EmbeddedDatabase',
       'EmbeddedPostgres',
