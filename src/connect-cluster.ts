@@ -5,6 +5,7 @@
  */
 import { Cluster } from 'ioredis';
 
+import { authRefusal, BackendAuthError } from './connect-errors.js';
 import type { RedisClusterUrlOptions } from './redis-url.js';
 
 /**
@@ -48,6 +49,8 @@ export async function pingCluster(
     if (state !== 'ok') throw new Error(`cluster_state is ${state ?? 'missing'}, not ok`);
   } catch (error) {
     const cause = reason ?? error;
+    const refused = authRefusal('redis', cause);
+    if (refused !== undefined) throw new BackendAuthError('redis', where, refused, cause);
     throw new Error(`Cannot reach the Redis Cluster at ${where}: ${text(cause)}`, { cause });
   } finally {
     clearTimeout(timer);

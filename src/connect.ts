@@ -16,6 +16,7 @@ import pg from 'pg';
 import { chooseBackend } from './backend-choice.js';
 import { CLUSTER_PREFIX, requireClusterPrefix } from './backends/redis-cluster.js';
 import { clusterConnection, pingCluster } from './connect-cluster.js';
+import { authRefusal, BackendAuthError } from './connect-errors.js';
 import type { AnyIterationJob } from './define-job.js';
 import { createEmbeddedBackend, startEmbeddedPostgres } from './embedded/pglite-server.js';
 import type { RedisUrlOptions } from './redis-url.js';
@@ -107,21 +108,24 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     },
     env,
   );
-  if (choice.kind === 'redis' && isRedisClusterUrl(choice.url)) {
+  if (choice.kind === 'redis' && !isRedisClusterUrl(choice.url)) {
+    const connection = redisOptionsFromUrl(choice.url, choice.from);
+    const description = redactUrl(choice.url);
+    const { cluster } = await pingRedis(connection, description, timeoutMs);
+    // One node of a cluster (what managed clusters often hand out): connect as a cluster, from
+    // that node, rather than as a single server whose multi-key scripts would fail with CROSSSLOT.
+    if (!cluster)
+      return bind('redis', description, choice.from, connection, undefined, undefined, noop);
+  }
+  if (choice.kind === 'redis') {
     const options = redisClusterOptionsFromUrl(choice.url, choice.from);
-    const description = `Redis Cluster ${redactUrl(choice.url)}`;
+    const description = `Redis Cluster ${redactUrl(choice.url)}${isRedisClusterUrl(choice.url) ? '' : ' (a cluster node: its cluster is used)'}`;
     await pingCluster(options, description, timeoutMs);
     const cluster = clusterConnection(options);
     const close = async () => {
       await cluster.quit().catch(() => cluster.disconnect());
     };
     return bind('redis', description, choice.from, cluster, undefined, undefined, close);
-  }
-  if (choice.kind === 'redis') {
-    const connection = redisOptionsFromUrl(choice.url, choice.from);
-    const description = redactUrl(choice.url);
-    await pingRedis(connection, description, timeoutMs);
-    return bind('redis', description, choice.from, connection, undefined, undefined, noop);
   }
   if (choice.kind === 'postgres') {
     const description = redactUrl(choice.url);
@@ -203,11 +207,12 @@ function bind(
   };
 }
 
+/** Checks the server answers; says whether it is a node of a Redis Cluster. */
 async function pingRedis(
   options: RedisUrlOptions,
   where: string,
   timeoutMs: number,
-): Promise<void> {
+): Promise<{ cluster: boolean }> {
   const client = new Redis({
     ...options,
     lazyConnect: true,
@@ -225,9 +230,18 @@ async function pingRedis(
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([client.connect().then(() => client.ping()), silent]);
+    const info = await Promise.race([
+      client.connect().then(async () => {
+        await client.ping();
+        return client.info('cluster');
+      }),
+      silent,
+    ]);
+    return { cluster: /^cluster_enabled:1/m.test(info) };
   } catch (error) {
     const cause = reason ?? error;
+    const refused = authRefusal('redis', cause);
+    if (refused !== undefined) throw new BackendAuthError('redis', where, refused, cause);
     throw new Error(`Cannot reach Redis at ${where}: ${errorText(cause)}`, { cause });
   } finally {
     clearTimeout(timer);
@@ -246,6 +260,8 @@ async function reachPostgres(
   try {
     await client.connect();
   } catch (error) {
+    const refused = authRefusal('postgres', error);
+    if (refused !== undefined) throw new BackendAuthError('postgres', where, refused, error);
     throw new Error(`Cannot reach PostgreSQL at ${where}: ${errorText(error)}`, { cause: error });
   }
   try {

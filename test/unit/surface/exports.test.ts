@@ -10,6 +10,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
     values: [
       'BACKEND_ENV',
       'BULLMQ_OVERRIDES',
+      'BackendAuthError',
       'CLUSTER_PREFIX',
       'CheckpointError',
       'CursorError',
