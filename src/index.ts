@@ -156,6 +156,7 @@ export type {
   IterationWorkerEvents,
 } from './events.js';
 export type { JsonCompatible, JsonObject, JsonPrimitive, JsonValue } from './json.js';
+export type { LoggerLevel, LoggerOption } from './logger-option.js';
 export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
 export * from './parallel/index.js';

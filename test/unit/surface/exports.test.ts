@@ -185,6 +185,8 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'KeysetPartitionsOptions',
       'KeysetSampling',
       'ListRunsOptions',
+      'LoggerLevel',
+      'LoggerOption',
       'MaybePromise',
       'MeterProviderLike',
       'NestedCursor',
