@@ -12,6 +12,7 @@ import { keysetStart, resolveKeysetOptions } from './sql/keyset-options.js';
 import { keysetPages } from './sql/keyset-pages.js';
 import type { KeysetCursor, KeysetPlan } from './sql/keyset-plan.js';
 import { planKeyset } from './sql/keyset-plan.js';
+import { boundedSize } from './sql/keyset-count.js';
 import { checked } from './sql/statement.js';
 
 export type { KeysetOptions } from './sql/keyset-options.js';
@@ -106,7 +107,8 @@ function buildKeyset<Item>(
       ? undefined
       : async () => {
           const ready = await plan();
-          if (mode !== 'exact') return ready.estimate;
+          // Without statistics (never analyzed, or a filter they cannot see), a bounded count.
+          if (mode !== 'exact') return ready.estimate ?? boundedSize(spec.query, ready, source);
           const counted = await checked(
             spec.query,
             ready.count,
