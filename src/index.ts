@@ -5,7 +5,7 @@
 export type { BackendChoice } from './backend-choice.js';
 export { BACKEND_ENV } from './backend-choice.js';
 export { CLUSTER_PREFIX } from './backends/redis-cluster.js';
-export type { BackendKind, Connection, ConnectOptions } from './connect.js';
+export type { BackendKind, Connection, ConnectOptions, QueueConnection } from './connect.js';
 export { connect } from './connect.js';
 export { BackendAuthError } from './connect-errors.js';
 export type {

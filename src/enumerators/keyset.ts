@@ -7,12 +7,12 @@
 import type { IterationEnumerator } from '../enumerator.js';
 import type { SizeFunction } from './enumerable.js';
 import { enumerable } from './enumerable.js';
+import { boundedSize } from './sql/keyset-count.js';
 import type { KeysetOptions } from './sql/keyset-options.js';
 import { keysetStart, resolveKeysetOptions } from './sql/keyset-options.js';
 import { keysetPages } from './sql/keyset-pages.js';
 import type { KeysetCursor, KeysetPlan } from './sql/keyset-plan.js';
 import { planKeyset } from './sql/keyset-plan.js';
-import { boundedSize } from './sql/keyset-count.js';
 import { checked } from './sql/statement.js';
 
 export type { KeysetOptions } from './sql/keyset-options.js';

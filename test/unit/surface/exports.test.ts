@@ -215,6 +215,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'QueryField',
       'QueryFunction',
       'QueryResult',
+      'QueueConnection',
       'RangeCursor',
       'RangeOptions',
       'RangePartition',
