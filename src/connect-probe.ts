@@ -26,6 +26,26 @@ export async function pingRedis(
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
+  const info = await probeRedisClient(client, 'Redis', where, timeoutMs, async () => {
+    await client.connect();
+    await client.ping();
+    return client.info('cluster');
+  });
+  return { cluster: /^cluster_enabled:1/m.test(info) };
+}
+
+/**
+ * Runs `work` on a lazily connecting ioredis client (a `Redis` or a `Cluster`) within
+ * `timeoutMs`, then disconnects it; a failure names what was tried and why, and a refusal of the
+ * credentials is a `BackendAuthError`.
+ */
+export async function probeRedisClient<T>(
+  client: { on(event: 'error', listener: (error: Error) => void): unknown; disconnect(): void },
+  what: string,
+  where: string,
+  timeoutMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
   // ioredis rejects connect() with a bare "Connection is closed."; the reason is in the event.
   let reason: unknown;
   client.on('error', (error) => (reason ??= error));
@@ -36,19 +56,12 @@ export async function pingRedis(
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    const info = await Promise.race([
-      client.connect().then(async () => {
-        await client.ping();
-        return client.info('cluster');
-      }),
-      silent,
-    ]);
-    return { cluster: /^cluster_enabled:1/m.test(info) };
+    return await Promise.race([work(), silent]);
   } catch (error) {
     const cause = reason ?? error;
     const refused = authRefusal('redis', cause);
     if (refused !== undefined) throw new BackendAuthError('redis', where, refused, cause);
-    throw new Error(`Cannot reach Redis at ${where}: ${errorText(cause)}`, { cause });
+    throw new Error(`Cannot reach ${what} at ${where}: ${errorText(cause)}`, { cause });
   } finally {
     clearTimeout(timer);
     client.disconnect();
