@@ -56,12 +56,16 @@ export async function previewBulk(
   action: BulkAction,
   query: RunQuery,
 ): Promise<BulkPreview> {
-  return previewOf(action, selectEntries(await runEntries(queue), checkQuery(query)));
+  const entries = await runEntries(queue, { status: query.status });
+  return previewOf(action, selectEntries(entries, checkQuery(query)));
 }
 
-/** The preview of `action` over entries already selected (the console selects over queues). */
+/**
+ * The preview of `action` over entries already selected (the console selects over queues), from
+ * a full read of the index (the action depends on each run's status).
+ */
 export function previewOf(action: BulkAction, matched: readonly RunEntry[]): BulkPreview {
-  const actionable = matched.filter((entry) => APPLIES[action](entry.status));
+  const actionable = matched.filter((entry) => APPLIES[action](entry.status ?? ''));
   return {
     action,
     matched: matched.length,
@@ -93,7 +97,10 @@ export async function controlRuns(
   query: RunQuery,
   options: ControlOptions = {},
 ): Promise<BulkResult> {
-  const matched = selectEntries(await runEntries(queue), checkQuery(query));
+  const matched = selectEntries(
+    await runEntries(queue, { status: query.status }),
+    checkQuery(query),
+  );
   return applyBulk((name) => (name === queue.name ? queue : undefined), action, matched, options);
 }
 
@@ -104,7 +111,7 @@ export async function applyBulk(
   matched: readonly RunEntry[],
   options: ControlOptions,
 ): Promise<BulkResult> {
-  const targets = matched.filter((entry) => APPLIES[action](entry.status));
+  const targets = matched.filter((entry) => APPLIES[action](entry.status ?? ''));
   if (targets.length > MAX_BULK_RUNS) {
     throw new RangeError(
       `A bulk ${action} may change at most ${MAX_BULK_RUNS} runs; this query matches ${targets.length}. Narrow it by job name, status or tags.`,

@@ -14,7 +14,17 @@ export const INDEXED_STATES = [
 
 export type IndexedState = (typeof INDEXED_STATES)[number];
 
-/** What a backend's reader returns for one job, before classification. */
+/**
+ * How much a reader reads of each job: `light`, what orders and filters by name, tags and queue
+ * (a few short fields); `full`, also what decides the run's status (progress, return value,
+ * control request, failure), several times the cost on a big queue.
+ */
+export type IndexDetail = 'light' | 'full';
+
+/**
+ * What a backend's reader returns for one job, before classification. A light read leaves the
+ * status fields empty, and sets `hasState` when the job has iteration progress or state.
+ */
 export interface RawEntry {
   readonly id: string;
   readonly name: string;

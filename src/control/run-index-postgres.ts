@@ -10,7 +10,7 @@ import { quoteSchemaName } from 'bullmq';
 import { POSTGRES_CONTROL_TABLE, POSTGRES_STATE_TABLE } from '../backends/postgres.js';
 import { ensureRecordTables, POSTGRES_TAGS_TABLE } from '../backends/run-records-postgres.js';
 import { PARTITION_KEY } from '../parallel/partition-data.js';
-import type { IndexedState, RawEntry } from './run-entry.js';
+import type { IndexDetail, IndexedState, RawEntry } from './run-entry.js';
 
 interface Row {
   readonly id: string;
@@ -31,10 +31,12 @@ interface Row {
 
 const prepared = new WeakSet<object>();
 
-/** Every job of queue `queueName` in the indexed states. */
+/** Every job of queue `queueName` in `states`. */
 export async function postgresEntries(
   backend: PostgresQueueBackend,
   queueName: string,
+  states: readonly IndexedState[],
+  detail: IndexDetail,
 ): Promise<RawEntry[]> {
   const connection = backend.connection;
   await connection.waitUntilReady();
@@ -45,8 +47,40 @@ export async function postgresEntries(
     prepared.add(pool);
   }
   const s = quoteSchemaName(connection.schema);
-  const { rows } = await pool.query<Row>(
-    `SELECT j.id, j.name, j.state::text AS state, j.priority, j.added_at_ms::text AS added_at_ms,
+  // BullMQ's PostgreSQL backend keeps prioritized jobs as waiting ones with a priority.
+  const physical = [
+    ...new Set(states.map((state) => (state === 'prioritized' ? 'waiting' : state))),
+  ];
+  const { rows } = await pool.query<Row>(detail === 'light' ? light(s) : full(s), [
+    queueName,
+    PARTITION_KEY,
+    physical,
+  ]);
+  const wanted = new Set<string>(states);
+  return rows.flatMap((row) => {
+    const state = stateOf(row);
+    return wanted.has(state) ? [entryOf(row, state)] : [];
+  });
+}
+
+/** What a light read needs: order, name, tags, and whether a completed job ever iterated. */
+function light(s: string): string {
+  return `SELECT j.id, j.name, j.state::text AS state, j.priority, j.added_at_ms::text AS added_at_ms,
+            NULL AS progress_status, NULL AS outcome, false AS failed, 0 AS attempts_made,
+            NULL AS control,
+            (j.state <> 'completed' OR j.progress IS NOT NULL OR EXISTS (
+              SELECT 1 FROM ${s}.${POSTGRES_STATE_TABLE} st WHERE st.queue = j.queue AND st.job_id = j.id
+            )) AS has_state,
+            false AS cancelled,
+            (j.parent_id IS NOT NULL AND jsonb_typeof(j.data) = 'object' AND j.data ? $2) AS partition,
+            t.tags::text AS tags
+       FROM ${s}.job j
+       LEFT JOIN ${s}.${POSTGRES_TAGS_TABLE} t ON t.queue = j.queue AND t.job_id = j.id
+      WHERE j.queue = $1 AND j.state::text = ANY($3)`;
+}
+
+function full(s: string): string {
+  return `SELECT j.id, j.name, j.state::text AS state, j.priority, j.added_at_ms::text AS added_at_ms,
             CASE WHEN jsonb_typeof(j.progress) = 'object'
                   AND jsonb_typeof(j.progress -> 'processed') = 'number'
                   AND jsonb_typeof(j.progress -> 'status') = 'string'
@@ -58,19 +92,20 @@ export async function postgresEntries(
             c.control ->> 'action' AS control,
             s.job_id IS NOT NULL AS has_state,
             COALESCE(j.state = 'completed' AND s.state ? 'cancelled', false) AS cancelled,
-            (jsonb_typeof(j.data) = 'object' AND j.data ? $2) AS partition,
+            (j.parent_id IS NOT NULL AND jsonb_typeof(j.data) = 'object' AND j.data ? $2) AS partition,
             t.tags::text AS tags
        FROM ${s}.job j
        LEFT JOIN ${s}.${POSTGRES_STATE_TABLE} s ON s.queue = j.queue AND s.job_id = j.id
        LEFT JOIN ${s}.${POSTGRES_CONTROL_TABLE} c ON c.queue = j.queue AND c.job_id = j.id
        LEFT JOIN ${s}.${POSTGRES_TAGS_TABLE} t ON t.queue = j.queue AND t.job_id = j.id
-      WHERE j.queue = $1`,
-    [queueName, PARTITION_KEY],
-  );
-  return rows.map((row) => ({
+      WHERE j.queue = $1 AND j.state::text = ANY($3)`;
+}
+
+function entryOf(row: Row, state: IndexedState): RawEntry {
+  return {
     id: row.id,
     name: row.name,
-    state: stateOf(row),
+    state,
     addedAt: Number(row.added_at_ms) || 0,
     progressStatus: row.progress_status ?? undefined,
     outcome: row.outcome ?? undefined,
@@ -81,7 +116,7 @@ export async function postgresEntries(
     cancelledInState: row.cancelled,
     partition: row.partition,
     tags: row.tags ?? undefined,
-  }));
+  };
 }
 
 /** PostgreSQL keeps prioritized jobs as `waiting` with a priority (BullMQ's `prioritized`). */

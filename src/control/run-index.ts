@@ -9,7 +9,7 @@
  */
 import { PostgresQueueBackend, RedisQueueBackend } from 'bullmq';
 
-import type { IndexedState, RawEntry } from './run-entry.js';
+import type { IndexDetail, IndexedState, RawEntry } from './run-entry.js';
 import { INDEXED_STATES } from './run-entry.js';
 import type { RunStatus } from './status.js';
 import { statusOf } from './status.js';
@@ -24,7 +24,8 @@ export interface RunEntry {
   readonly jobId: string;
   readonly jobName: string;
   readonly bullState: IndexedState;
-  readonly status: RunStatus;
+  /** As `getRun` computes it (but `stale`); `undefined` from a light read. */
+  readonly status: RunStatus | undefined;
   readonly addedAt: number;
   readonly tags: RunTags | undefined;
 }
@@ -39,30 +40,61 @@ export interface RunQuery {
   readonly tags?: RunTags | undefined;
 }
 
+export interface IndexOptions {
+  /** Job names whose completed jobs are listed even without iteration progress. */
+  readonly names?: readonly string[];
+  /** `full` to know each run's status (see IndexDetail). @defaultValue 'full' */
+  readonly detail?: IndexDetail;
+  /** Only the runs that can have this status: the other BullMQ states are not read. */
+  readonly status?: string | undefined;
+}
+
+/** Statuses a job of each BullMQ state can have; a status not listed can be anywhere. */
+const DEFAULT_STATES: IndexedState[] = ['waiting', 'prioritized', 'waiting-children'];
+const STATES_OF: Readonly<Record<string, readonly IndexedState[]>> = {
+  running: ['active'],
+  stale: ['active'],
+  waiting: DEFAULT_STATES,
+  pausing: ['active', ...DEFAULT_STATES],
+  cancelling: ['active', 'delayed', ...DEFAULT_STATES],
+  paused: ['delayed'],
+  interrupted: ['delayed'],
+  throttled: ['delayed'],
+  retrying: ['delayed', ...DEFAULT_STATES],
+  recovering: ['delayed', ...DEFAULT_STATES],
+  'unknown-job': ['delayed', ...DEFAULT_STATES],
+  completed: ['completed'],
+  cancelled: ['completed'],
+  failed: ['failed'],
+};
+
 /**
  * Every run of `queue`, in listing order (active first, then waiting, delayed and finished; newest
  * first within a state). Partition jobs are left out (their parallel run is listed), and so are
- * completed jobs that never reported iteration progress unless their name is in `names`.
+ * completed jobs that never reported iteration progress unless their name is in `names`. With a
+ * `status`, only the BullMQ states that can hold it are read.
  */
 export async function runEntries(
   queue: ControlQueue,
-  names: readonly string[] = [],
+  options: IndexOptions = {},
 ): Promise<RunEntry[]> {
   await requireUsableQueue(queue, 'runEntries');
   const backend = queue.getBackend();
+  const detail = options.detail ?? 'full';
+  const states = (options.status && STATES_OF[options.status]) || INDEXED_STATES;
   let raw: RawEntry[];
   if (backend instanceof RedisQueueBackend) {
     const { redisEntries } = await import('./run-index-redis.js');
-    raw = await redisEntries(backend);
+    raw = await redisEntries(backend, states, detail);
   } else if (backend instanceof PostgresQueueBackend) {
     const { postgresEntries } = await import('./run-index-postgres.js');
-    raw = await postgresEntries(backend, queue.name);
+    raw = await postgresEntries(backend, queue.name, states, detail);
   } else {
     throw new TypeError(
       `listing runs needs BullMQ's Redis or PostgreSQL backend, got ${backend.constructor.name}.`,
     );
   }
-  const listed = new Set(names);
+  const listed = new Set(options.names ?? []);
   const seen = new Set<string>();
   const entries: RunEntry[] = [];
   for (const entry of raw) {
@@ -70,9 +102,21 @@ export async function runEntries(
     seen.add(entry.id);
     const iteration = entry.progressStatus !== undefined || entry.hasState;
     if (entry.state === 'completed' && !iteration && !listed.has(entry.name)) continue;
-    entries.push(classify(queue.name, entry));
+    entries.push(detail === 'full' ? classify(queue.name, entry) : lightEntry(queue.name, entry));
   }
   return sortEntries(entries);
+}
+
+function lightEntry(queueName: string, entry: RawEntry): RunEntry {
+  return {
+    queueName,
+    jobId: entry.id,
+    jobName: entry.name,
+    bullState: entry.state,
+    status: undefined,
+    addedAt: entry.addedAt,
+    tags: parseStoredTags(entry.tags),
+  };
 }
 
 function classify(queueName: string, entry: RawEntry): RunEntry {
@@ -121,8 +165,14 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The entries `query` keeps, in their order. */
+/**
+ * The entries `query` keeps, in their order. A status query needs entries of a full read (a light
+ * one knows no status): it throws a TypeError otherwise.
+ */
 export function selectEntries(entries: readonly RunEntry[], query: RunQuery): RunEntry[] {
+  if (query.status && entries.some((entry) => entry.status === undefined)) {
+    throw new TypeError('A status filter needs a full read of the run index (detail: "full").');
+  }
   return entries.filter(
     (entry) =>
       (!query.name || entry.jobName === query.name) &&

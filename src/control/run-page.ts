@@ -26,8 +26,7 @@ export interface RunPage {
   readonly limit: number;
   /** The page's runs, read in full. */
   readonly runs: readonly IterationRunInfo[];
-  /** How many runs of the queue have each status, and each job name, before filtering. */
-  readonly statuses: Readonly<Record<string, number>>;
+  /** How many runs of the queue (of the status asked for, if any) each job name has. */
   readonly names: Readonly<Record<string, number>>;
 }
 
@@ -46,13 +45,18 @@ export async function pageRuns(
   options: RunPageOptions = {},
 ): Promise<RunPage> {
   const { offset, limit } = pageBounds(options);
-  const entries = await runEntries(queue, options.names);
+  // Without a status filter, a light read of the index is enough (see IndexDetail).
+  const entries = await runEntries(queue, {
+    names: options.names ?? [],
+    detail: options.status ? 'full' : 'light',
+    status: options.status,
+  });
   const matching = selectEntries(entries, options);
   const runs = await describeEntries(
     (name) => (name === queue.name ? queue : undefined),
     matching.slice(offset, offset + limit),
   );
-  return { total: matching.length, offset, limit, runs, ...tally(entries) };
+  return { total: matching.length, offset, limit, runs, names: namesOf(entries) };
 }
 
 /** Checked paging bounds; errors name the option and the value. */
@@ -96,16 +100,9 @@ export async function describeEntries(
   return runs.filter((run): run is IterationRunInfo => run !== undefined);
 }
 
-/** Runs per status and per job name. */
-export function tally(entries: readonly RunEntry[]): {
-  statuses: Record<string, number>;
-  names: Record<string, number>;
-} {
-  const statuses: Record<string, number> = {};
+/** Runs per job name. */
+function namesOf(entries: readonly RunEntry[]): Record<string, number> {
   const names: Record<string, number> = {};
-  for (const entry of entries) {
-    statuses[entry.status] = (statuses[entry.status] ?? 0) + 1;
-    names[entry.jobName] = (names[entry.jobName] ?? 0) + 1;
-  }
-  return { statuses, names };
+  for (const entry of entries) names[entry.jobName] = (names[entry.jobName] ?? 0) + 1;
+  return names;
 }

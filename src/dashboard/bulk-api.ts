@@ -62,7 +62,10 @@ export async function bulkApi(
   const filters = parseFilters(query);
   const reason = reasonOf(body);
   const result = await ctx.access.use(async (queues) => {
-    const entries = selectEntries(await entriesOf(queues, filters, ctx.names), criteria(filters));
+    const entries = selectEntries(
+      await entriesOf(queues, filters, ctx.names, true),
+      criteria(filters),
+    );
     return applyBulk((name) => queues.get(name), action, entries, {
       actor,
       via: 'console',
@@ -74,7 +77,7 @@ export async function bulkApi(
 
 async function matching(ctx: RequestContext, filters: RunFilters) {
   return ctx.access.use(async (queues) =>
-    selectEntries(await entriesOf(queues, filters, ctx.names), criteria(filters)),
+    selectEntries(await entriesOf(queues, filters, ctx.names, true), criteria(filters)),
   );
 }
 

@@ -41,20 +41,30 @@ export interface RunList {
   readonly statuses: readonly string[];
   readonly names: readonly string[];
   readonly queues: readonly string[];
-  /** Runs per job name and status, over every page: for the Jobs page. */
+  /** Runs per job name and status, over every page, with `counts`: for the Jobs page. */
   readonly counts: ReadonlyMap<string, Readonly<Record<string, number>>>;
 }
 
-/** Every run of the console's queues (or of `filters.queue`), in listing order. */
+/**
+ * Every run of the console's queues (or of `filters.queue`), in listing order: a full read of the
+ * index when a status is asked for (of the BullMQ states that can hold it) or `full` is set, a
+ * light one otherwise.
+ */
 export async function entriesOf(
   queues: QueueSet,
-  filters: Pick<RunFilters, 'queue'>,
+  filters: Pick<RunFilters, 'queue' | 'status'>,
   names: readonly string[],
+  full = false,
 ): Promise<RunEntry[]> {
   const shown = filters.queue
     ? queues.names.filter((name) => name === filters.queue)
     : queues.names;
-  const all = await Promise.all(shown.map((name) => runEntries(queues.get(name)!, names)));
+  const detail = full || filters.status ? 'full' : 'light';
+  const all = await Promise.all(
+    shown.map((name) =>
+      runEntries(queues.get(name)!, { names, detail, status: full ? undefined : filters.status }),
+    ),
+  );
   return sortEntries(all.flat());
 }
 
@@ -62,11 +72,16 @@ export async function readRunList(
   access: QueueAccess,
   history: RunHistory,
   filters: RunFilters,
-  options: { readonly limit: number; readonly names: readonly string[] },
+  options: {
+    readonly limit: number;
+    readonly names: readonly string[];
+    /** Count every run's status (the Jobs page): a full read of every state. */
+    readonly counts?: boolean;
+  },
 ): Promise<RunList> {
   const { limit } = options;
   const list = await access.use(async (queues) => {
-    const entries = await entriesOf(queues, filters, options.names);
+    const entries = await entriesOf(queues, filters, options.names, options.counts === true);
     const matching = selectEntries(entries, filters);
     const pages = Math.max(1, Math.ceil(matching.length / limit));
     const page = Math.min(Math.max(1, filters.page ?? 1), pages);
@@ -80,6 +95,7 @@ export async function readRunList(
   for (const run of list.runs) history.observe(run, at);
   const counts = new Map<string, Record<string, number>>();
   for (const entry of list.entries) {
+    if (entry.status === undefined) continue;
     const byStatus = counts.get(entry.jobName) ?? {};
     byStatus[entry.status] = (byStatus[entry.status] ?? 0) + 1;
     counts.set(entry.jobName, byStatus);
@@ -90,7 +106,7 @@ export async function readRunList(
     page: list.page,
     pages: list.pages,
     limit,
-    statuses: distinct(list.entries.map((entry) => entry.status)),
+    statuses: distinct(list.entries.flatMap((entry) => entry.status ?? [])),
     names: distinct([...options.names, ...list.entries.map((entry) => entry.jobName)]),
     queues: list.queues,
     counts,

@@ -100,7 +100,12 @@ export async function runPage(
 }
 
 export async function jobsPage(ctx: RequestContext, base: string): Promise<Html> {
-  const list = await readRunList(ctx.access, ctx.history, {}, listOptions(ctx));
+  const list = await readRunList(
+    ctx.access,
+    ctx.history,
+    {},
+    { ...listOptions(ctx), counts: true },
+  );
   return page(
     await frame(ctx, base, 'jobs', 'Jobs', undefined),
     jobsView(base, ctx.options.jobs, list),
