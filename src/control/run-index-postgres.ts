@@ -4,7 +4,7 @@
  * BullMQ internals (the `job` table's columns), pinned to BullMQ 6 as job-lock.ts is; the schema
  * name is quoted and every value bound.
  */
-import type { PostgresQueueBackend } from 'bullmq';
+import type { PgPool, PostgresQueueBackend } from 'bullmq';
 import { quoteSchemaName } from 'bullmq';
 
 import { POSTGRES_CONTROL_TABLE, POSTGRES_STATE_TABLE } from '../backends/postgres.js';
@@ -18,13 +18,14 @@ interface Row {
   readonly state: string;
   readonly priority: number;
   readonly added_at_ms: string;
-  readonly progress_status: string | null;
-  readonly outcome: string | null;
-  readonly failed: boolean;
-  readonly attempts_made: number;
-  readonly control: string | null;
+  // Read by a full read only.
+  readonly progress_status?: string | null;
+  readonly outcome?: string | null;
+  readonly failed?: boolean;
+  readonly attempts_made?: number;
+  readonly control?: string | null;
+  readonly cancelled?: boolean;
   readonly has_state: boolean;
-  readonly cancelled: boolean;
   readonly partition: boolean;
   readonly tags: string | null;
 }
@@ -51,11 +52,11 @@ export async function postgresEntries(
   const physical = [
     ...new Set(states.map((state) => (state === 'prioritized' ? 'waiting' : state))),
   ];
-  const { rows } = await pool.query<Row>(detail === 'light' ? light(s) : full(s), [
-    queueName,
-    PARTITION_KEY,
-    physical,
-  ]);
+  const values = [queueName, PARTITION_KEY, physical];
+  const rows =
+    detail === 'full'
+      ? (await pool.query<Row>(full(s), values)).rows
+      : await lightRows(pool, s, values);
   const wanted = new Set<string>(states);
   return rows.flatMap((row) => {
     const state = stateOf(row);
@@ -63,20 +64,31 @@ export async function postgresEntries(
   });
 }
 
-/** What a light read needs: order, name, tags, and whether a completed job ever iterated. */
-function light(s: string): string {
-  return `SELECT j.id, j.name, j.state::text AS state, j.priority, j.added_at_ms::text AS added_at_ms,
-            NULL AS progress_status, NULL AS outcome, false AS failed, 0 AS attempts_made,
-            NULL AS control,
-            (j.state <> 'completed' OR j.progress IS NOT NULL OR EXISTS (
-              SELECT 1 FROM ${s}.${POSTGRES_STATE_TABLE} st WHERE st.queue = j.queue AND st.job_id = j.id
-            )) AS has_state,
-            false AS cancelled,
-            (j.parent_id IS NOT NULL AND jsonb_typeof(j.data) = 'object' AND j.data ? $2) AS partition,
-            t.tags::text AS tags
-       FROM ${s}.job j
-       LEFT JOIN ${s}.${POSTGRES_TAGS_TABLE} t ON t.queue = j.queue AND t.job_id = j.id
-      WHERE j.queue = $1 AND j.state::text = ANY($3)`;
+/**
+ * What a light read needs: order, name, tags, and whether a completed job ever iterated. The tags
+ * come from a query of their own, joined here: a join's plan depends on statistics, and a table
+ * just filled has none, when the planner's nested loop costs several times two scans.
+ */
+async function lightRows(pool: PgPool, s: string, values: unknown[]): Promise<Row[]> {
+  const [jobs, tags] = await Promise.all([
+    pool.query<Row>(
+      `SELECT j.id, j.name, j.state::text AS state, j.priority,
+              j.added_at_ms::text AS added_at_ms,
+              (j.state <> 'completed' OR j.progress IS NOT NULL OR EXISTS (
+                SELECT 1 FROM ${s}.${POSTGRES_STATE_TABLE} st
+                 WHERE st.queue = j.queue AND st.job_id = j.id)) AS has_state,
+              (j.parent_id IS NOT NULL AND jsonb_typeof(j.data) = 'object' AND j.data ? $2) AS partition
+         FROM ${s}.job j
+        WHERE j.queue = $1 AND j.state::text = ANY($3)`,
+      values,
+    ),
+    pool.query<{ job_id: string; tags: string }>(
+      `SELECT job_id, tags::text AS tags FROM ${s}.${POSTGRES_TAGS_TABLE} WHERE queue = $1`,
+      [values[0]],
+    ),
+  ]);
+  const byId = new Map(tags.rows.map((row) => [row.job_id, row.tags]));
+  return jobs.rows.map((row) => ({ ...row, tags: byId.get(row.id) ?? null }));
 }
 
 function full(s: string): string {
@@ -109,11 +121,11 @@ function entryOf(row: Row, state: IndexedState): RawEntry {
     addedAt: Number(row.added_at_ms) || 0,
     progressStatus: row.progress_status ?? undefined,
     outcome: row.outcome ?? undefined,
-    failed: row.failed,
+    failed: row.failed === true,
     attemptsMade: Number(row.attempts_made) || 0,
     control: row.control ?? undefined,
     hasState: row.has_state,
-    cancelledInState: row.cancelled,
+    cancelledInState: row.cancelled === true,
     partition: row.partition,
     tags: row.tags ?? undefined,
   };

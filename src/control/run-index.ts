@@ -27,7 +27,8 @@ export interface RunEntry {
   /** As `getRun` computes it (but `stale`); `undefined` from a light read. */
   readonly status: RunStatus | undefined;
   readonly addedAt: number;
-  readonly tags: RunTags | undefined;
+  /** The stored tags as JSON text: parsed only when a query filters by tags. */
+  readonly tagsText: string | undefined;
 }
 
 /** Which runs a listing keeps. Every given criterion must hold. */
@@ -115,7 +116,7 @@ function lightEntry(queueName: string, entry: RawEntry): RunEntry {
     bullState: entry.state,
     status: undefined,
     addedAt: entry.addedAt,
-    tags: parseStoredTags(entry.tags),
+    tagsText: entry.tags,
   };
 }
 
@@ -140,7 +141,7 @@ function classify(queueName: string, entry: RawEntry): RunEntry {
     bullState: entry.state,
     status,
     addedAt: entry.addedAt,
-    tags: parseStoredTags(entry.tags),
+    tagsText: entry.tags,
   };
 }
 
@@ -177,6 +178,6 @@ export function selectEntries(entries: readonly RunEntry[], query: RunQuery): Ru
     (entry) =>
       (!query.name || entry.jobName === query.name) &&
       (!query.status || entry.status === query.status) &&
-      matchesTags(entry.tags, query.tags),
+      (query.tags === undefined || matchesTags(parseStoredTags(entry.tagsText), query.tags)),
   );
 }

@@ -253,9 +253,9 @@ describe.each(backends.filter((b) => b.name !== 'pglite'))(
         );
         expect(await errorCell.getAttribute('title')).toContain('The enumerator of iteration job');
         if (SCREENSHOTS && b.name === 'redis') {
-        await view.setViewportSize({ width: 1280, height: 860 });
-        await shot(view, 'console-runs.png');
-      }
+          await view.setViewportSize({ width: 1280, height: 860 });
+          await shot(view, 'console-runs.png');
+        }
 
         // ---- Retry a failed run from its page ----
         healed.value = true;

@@ -2,10 +2,11 @@
 // QueueEvents), exactly as the operating guide documents it: BullMQ has no cancelled state, so the
 // parent and its partitions are `completed`, and what tells a cancel from a success is the return
 // value (`outcome: 'cancelled'`) and the progress object (`status: 'cancelled'`), which those
-// tools display; this library's status, the console and waitForRun say `cancelled`.
+// tools display; this library's status, the console and waitForRun say `cancelled`. The console's
+// run index lists the run once, by its parent.
 import { describe, expect, it } from 'vitest';
 
-import { cancelRun, waitForRun } from '../../../src/index.js';
+import { cancelRun, pageRuns, waitForRun } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import { eventually } from '../../support/iteration.js';
 import { uniqueQueueName } from '../../support/names.js';
@@ -28,6 +29,10 @@ describe.each(backends)('a cancelled parallel run in BullMQ on $name', (b) => {
       expect(job.returnvalue).toMatchObject({ outcome: 'cancelled' });
       expect(job.progress).toMatchObject({ status: 'cancelled' });
       expect(finished.run.partitions).toHaveLength(3);
+      // The console's index lists the run once, by its parent, with or without a status filter.
+      expect((await pageRuns(queue)).runs.map((run) => run.jobId)).toEqual([parent.id]);
+      const cancelled = await pageRuns(queue, { status: 'cancelled' });
+      expect(cancelled.runs.map((run) => run.jobId)).toEqual([parent.id]);
       for (const partition of finished.run.partitions ?? []) {
         const child = (await queue.getJob(partition.jobId!))!;
         expect(await child.getState()).toBe('completed');
