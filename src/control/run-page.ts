@@ -4,8 +4,8 @@
  * are then read in full, so a page of 50 costs about the same whatever the queue holds.
  */
 import { RunControlError } from '../errors.js';
+import { indexPage } from './index-page.js';
 import type { RunEntry, RunQuery } from './run-index.js';
-import { runEntries, selectEntries } from './run-index.js';
 import type { IterationRunInfo } from './status.js';
 import { describeRun } from './status.js';
 import type { ControlQueue } from './target.js';
@@ -45,18 +45,12 @@ export async function pageRuns(
   options: RunPageOptions = {},
 ): Promise<RunPage> {
   const { offset, limit } = pageBounds(options);
-  // Without a status filter, a light read of the index is enough (see IndexDetail).
-  const entries = await runEntries(queue, {
-    names: options.names ?? [],
-    detail: options.status ? 'full' : 'light',
-    status: options.status,
-  });
-  const matching = selectEntries(entries, options);
+  const page = await indexPage(queue, options, { offset, limit, names: options.names ?? [] });
   const runs = await describeEntries(
     (name) => (name === queue.name ? queue : undefined),
-    matching.slice(offset, offset + limit),
+    page.entries,
   );
-  return { total: matching.length, offset, limit, runs, names: namesOf(entries) };
+  return { total: page.total, offset, limit, runs, names: page.names };
 }
 
 /** Checked paging bounds; errors name the option and the value. */
@@ -98,11 +92,4 @@ export async function describeEntries(
     }),
   );
   return runs.filter((run): run is IterationRunInfo => run !== undefined);
-}
-
-/** Runs per job name. */
-function namesOf(entries: readonly RunEntry[]): Record<string, number> {
-  const names: Record<string, number> = {};
-  for (const entry of entries) names[entry.jobName] = (names[entry.jobName] ?? 0) + 1;
-  return names;
 }

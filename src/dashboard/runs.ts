@@ -4,6 +4,7 @@
  * its params, BullMQ's timestamps and the job's log lines.
  */
 import { getFailedItems } from '../control/failed-items.js';
+import { indexPage } from '../control/index-page.js';
 import type { RunEntry } from '../control/run-index.js';
 import { runEntries, selectEntries, sortEntries } from '../control/run-index.js';
 import { describeEntries } from '../control/run-page.js';
@@ -81,20 +82,21 @@ export async function readRunList(
 ): Promise<RunList> {
   const { limit } = options;
   const list = await access.use(async (queues) => {
-    const entries = await entriesOf(queues, filters, options.names, options.counts === true);
-    const matching = selectEntries(entries, filters);
-    const pages = Math.max(1, Math.ceil(matching.length / limit));
-    const page = Math.min(Math.max(1, filters.page ?? 1), pages);
-    const runs = await describeEntries(
-      (name) => queues.get(name),
-      matching.slice((page - 1) * limit, page * limit),
-    );
-    return { entries, matching, runs, page, pages, queues: queues.names };
+    const asked = Math.max(1, filters.page ?? 1);
+    let found = options.counts
+      ? await everyEntry(queues, filters, options.names, asked, limit)
+      : await pageOf(queues, filters, options.names, asked, limit);
+    const pages = Math.max(1, Math.ceil(found.total / limit));
+    const page = Math.min(asked, pages);
+    // A page past the last shows the last one.
+    if (page !== asked) found = await pageOf(queues, filters, options.names, page, limit);
+    const runs = await describeEntries((name) => queues.get(name), found.page);
+    return { ...found, runs, page, pages, queues: queues.names };
   });
   const at = Date.now();
   for (const run of list.runs) history.observe(run, at);
   const counts = new Map<string, Record<string, number>>();
-  for (const entry of list.entries) {
+  for (const entry of list.counted) {
     if (entry.status === undefined) continue;
     const byStatus = counts.get(entry.jobName) ?? {};
     byStatus[entry.status] = (byStatus[entry.status] ?? 0) + 1;
@@ -102,14 +104,72 @@ export async function readRunList(
   }
   return {
     runs: list.runs,
-    total: list.matching.length,
+    total: list.total,
     page: list.page,
     pages: list.pages,
     limit,
-    statuses: distinct(list.entries.flatMap((entry) => entry.status ?? [])),
-    names: distinct([...options.names, ...list.entries.map((entry) => entry.jobName)]),
+    statuses: distinct(list.counted.flatMap((entry) => entry.status ?? [])),
+    names: distinct([...options.names, ...list.names]),
     queues: list.queues,
     counts,
+  };
+}
+
+interface Found {
+  /** The page's entries. */
+  readonly page: readonly RunEntry[];
+  readonly total: number;
+  /** Job names of the runs, for the filter menu. */
+  readonly names: readonly string[];
+  /** Every run with its status, when counted (the Jobs page). */
+  readonly counted: readonly RunEntry[];
+}
+
+/** Every entry from a full read, for the Jobs page's counts of each status. */
+async function everyEntry(
+  queues: QueueSet,
+  filters: RunFilters,
+  names: readonly string[],
+  page: number,
+  limit: number,
+): Promise<Found> {
+  const all = await entriesOf(queues, filters, names, true);
+  const matching = selectEntries(all, filters);
+  return {
+    page: matching.slice((page - 1) * limit, page * limit),
+    total: matching.length,
+    names: all.map((entry) => entry.jobName),
+    counted: all,
+  };
+}
+
+/**
+ * Page `page` of the matching runs over the console's queues: one queue's page of its index, or,
+ * over several queues, each one's first `page × limit` entries merged in listing order.
+ */
+async function pageOf(
+  queues: QueueSet,
+  filters: RunFilters,
+  names: readonly string[],
+  page: number,
+  limit: number,
+): Promise<Found> {
+  const shown = filters.queue
+    ? queues.names.filter((name) => name === filters.queue)
+    : queues.names;
+  const single = shown.length === 1;
+  const window = single
+    ? { offset: (page - 1) * limit, limit }
+    : { offset: 0, limit: page * limit };
+  const pages = await Promise.all(
+    shown.map((name) => indexPage(queues.get(name)!, filters, { ...window, names })),
+  );
+  const merged = sortEntries(pages.flatMap((one) => [...one.entries]));
+  return {
+    page: single ? merged : merged.slice((page - 1) * limit, page * limit),
+    total: pages.reduce((sum, one) => sum + one.total, 0),
+    names: pages.flatMap((one) => Object.keys(one.names)),
+    counted: [],
   };
 }
 
