@@ -55,6 +55,18 @@ export class PostgresRunRecords implements RunRecordsStore {
 }
 
 /**
+ * BullMQ's pool of `backend` once the tags, audit and state tables exist (made once per pool and
+ * schema, shared with the records store), and the schema's quoted name: for readers that join
+ * them (the run index).
+ */
+export async function recordTablesReady(
+  backend: PostgresQueueBackend,
+): Promise<{ pool: PgPool; s: string }> {
+  const { pool } = await preparedOnce(backend, ready, ensureRecordTables);
+  return { pool, s: quoteSchemaName(backend.connection.schema) };
+}
+
+/**
  * Creates the tags and audit tables (and the state tables the run index joins) when missing.
  * Idempotent and safe to race, as the state table's creation is.
  */

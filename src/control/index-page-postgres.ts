@@ -6,10 +6,9 @@
  * BullMQ internals (the `job` table), pinned to BullMQ 6; the schema is quoted, values bound.
  */
 import type { PostgresQueueBackend } from 'bullmq';
-import { quoteSchemaName } from 'bullmq';
 
 import { POSTGRES_STATE_TABLE } from '../backends/postgres.js';
-import { ensureRecordTables, POSTGRES_TAGS_TABLE } from '../backends/run-records-postgres.js';
+import { POSTGRES_TAGS_TABLE, recordTablesReady } from '../backends/run-records-postgres.js';
 import { PARTITION_KEY } from '../parallel/partition-data.js';
 import type { IndexPage, IndexPageOptions } from './index-page.js';
 import type { IndexedState } from './run-entry.js';
@@ -24,22 +23,14 @@ interface Row {
   readonly total: string;
 }
 
-const prepared = new WeakSet<object>();
-
 export async function postgresPage(
   backend: PostgresQueueBackend,
   queueName: string,
   query: RunQuery,
   options: IndexPageOptions,
 ): Promise<IndexPage> {
-  const connection = backend.connection;
-  await connection.waitUntilReady();
-  const pool = connection.pool;
-  if (!prepared.has(pool)) {
-    await ensureRecordTables(pool, connection.schema);
-    prepared.add(pool);
-  }
-  const s = quoteSchemaName(connection.schema);
+  // The joined tables are created on first use; a queue that never ran a job has none yet.
+  const { pool, s } = await recordTablesReady(backend);
   // What the index lists: $1 queue, $2 partition marker, $3 job names listed when completed.
   const listed = `j.queue = $1
       AND NOT (j.parent_id IS NOT NULL AND jsonb_typeof(j.data) = 'object' AND j.data ? $2)

@@ -5,10 +5,9 @@
  * name is quoted and every value bound.
  */
 import type { PgPool, PostgresQueueBackend } from 'bullmq';
-import { quoteSchemaName } from 'bullmq';
 
 import { POSTGRES_CONTROL_TABLE, POSTGRES_STATE_TABLE } from '../backends/postgres.js';
-import { ensureRecordTables, POSTGRES_TAGS_TABLE } from '../backends/run-records-postgres.js';
+import { POSTGRES_TAGS_TABLE, recordTablesReady } from '../backends/run-records-postgres.js';
 import { PARTITION_KEY } from '../parallel/partition-data.js';
 import type { IndexDetail, IndexedState, RawEntry } from './run-entry.js';
 
@@ -30,8 +29,6 @@ interface Row {
   readonly tags: string | null;
 }
 
-const prepared = new WeakSet<object>();
-
 /** Every job of queue `queueName` in `states`. */
 export async function postgresEntries(
   backend: PostgresQueueBackend,
@@ -39,15 +36,8 @@ export async function postgresEntries(
   states: readonly IndexedState[],
   detail: IndexDetail,
 ): Promise<RawEntry[]> {
-  const connection = backend.connection;
-  await connection.waitUntilReady();
-  const pool = connection.pool;
   // The joined tables are created on first use; a queue that never ran a job has none yet.
-  if (!prepared.has(pool)) {
-    await ensureRecordTables(pool, connection.schema);
-    prepared.add(pool);
-  }
-  const s = quoteSchemaName(connection.schema);
+  const { pool, s } = await recordTablesReady(backend);
   // BullMQ's PostgreSQL backend keeps prioritized jobs as waiting ones with a priority.
   const physical = [
     ...new Set(states.map((state) => (state === 'prioritized' ? 'waiting' : state))),

@@ -57,9 +57,7 @@ export async function entriesOf(
   names: readonly string[],
   full = false,
 ): Promise<RunEntry[]> {
-  const shown = filters.queue
-    ? queues.names.filter((name) => name === filters.queue)
-    : queues.names;
+  const shown = queuesShown(queues, filters);
   const detail = full || filters.status ? 'full' : 'light';
   const all = await Promise.all(
     shown.map((name) =>
@@ -154,9 +152,7 @@ async function pageOf(
   page: number,
   limit: number,
 ): Promise<Found> {
-  const shown = filters.queue
-    ? queues.names.filter((name) => name === filters.queue)
-    : queues.names;
+  const shown = queuesShown(queues, filters);
   const single = shown.length === 1;
   const window = single
     ? { offset: (page - 1) * limit, limit }
@@ -249,6 +245,11 @@ export function queueOf(queues: QueueSet, name: string): NonNullable<ReturnType<
     );
   }
   return queue;
+}
+
+/** The queues a listing reads: the one the filters name, or every queue of the console. */
+function queuesShown(queues: QueueSet, filters: Pick<RunFilters, 'queue'>): readonly string[] {
+  return filters.queue ? queues.names.filter((name) => name === filters.queue) : queues.names;
 }
 
 function distinct(values: readonly string[]): string[] {
