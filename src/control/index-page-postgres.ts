@@ -10,8 +10,7 @@ import type { PostgresQueueBackend } from 'bullmq';
 import { POSTGRES_STATE_TABLE } from '../backends/postgres.js';
 import { POSTGRES_TAGS_TABLE, recordTablesReady } from '../backends/run-records-postgres.js';
 import { PARTITION_KEY } from '../parallel/partition-data.js';
-import type { IndexPage, IndexPageOptions } from './index-page.js';
-import type { IndexedState } from './run-entry.js';
+import type { IndexedState, IndexPage, IndexPageOptions } from './run-entry.js';
 import type { RunEntry, RunQuery } from './run-index.js';
 
 interface Row {

@@ -6,26 +6,11 @@
  */
 import { PostgresQueueBackend } from 'bullmq';
 
+import type { IndexPage, IndexPageOptions } from './run-entry.js';
 import type { RunEntry, RunQuery } from './run-index.js';
 import { runEntries, selectEntries } from './run-index.js';
 import type { ControlQueue } from './target.js';
 import { requireUsableQueue } from './target.js';
-
-export interface IndexPage {
-  /** Runs that match the query. */
-  readonly total: number;
-  /** The entries from `offset`, at most `limit`, in listing order. */
-  readonly entries: readonly RunEntry[];
-  /** Runs per job name, whatever the query's name and tags. */
-  readonly names: Readonly<Record<string, number>>;
-}
-
-export interface IndexPageOptions {
-  readonly offset: number;
-  readonly limit: number;
-  /** Job names whose completed jobs are listed even without iteration progress. */
-  readonly names: readonly string[];
-}
 
 export async function indexPage(
   queue: ControlQueue,
@@ -56,3 +41,5 @@ function tallyNames(entries: readonly RunEntry[]): Record<string, number> {
   for (const entry of entries) names[entry.jobName] = (names[entry.jobName] ?? 0) + 1;
   return names;
 }
+
+export type { IndexPage, IndexPageOptions } from './run-entry.js';

@@ -1,6 +1,8 @@
 /** What a backend's run-index reader returns for one job, before the index classifies it. */
 import type { JobState } from 'bullmq';
 
+import type { RunStatus } from './status.js';
+
 /** The BullMQ states a listing reads, in the order it shows them. */
 export const INDEXED_STATES = [
   'active',
@@ -46,4 +48,34 @@ export interface RawEntry {
   readonly partition: boolean;
   /** Stored tags, as JSON text. */
   readonly tags: string | undefined;
+}
+
+/** One page of the run index (see index-page.ts). */
+export interface IndexPage {
+  /** Runs that match the query. */
+  readonly total: number;
+  /** The entries from `offset`, at most `limit`, in listing order. */
+  readonly entries: readonly RunEntry[];
+  /** Runs per job name, whatever the query's name and tags. */
+  readonly names: Readonly<Record<string, number>>;
+}
+
+export interface IndexPageOptions {
+  readonly offset: number;
+  readonly limit: number;
+  /** Job names whose completed jobs are listed even without iteration progress. */
+  readonly names: readonly string[];
+}
+
+/** One run as a listing sees it before reading it in full. */
+export interface RunEntry {
+  readonly queueName: string;
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly bullState: IndexedState;
+  /** As `getRun` computes it (but `stale`); `undefined` from a light read. */
+  readonly status: RunStatus | undefined;
+  readonly addedAt: number;
+  /** The stored tags as JSON text: parsed only when a query filters by tags. */
+  readonly tagsText: string | undefined;
 }

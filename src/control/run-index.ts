@@ -9,27 +9,13 @@
  */
 import { PostgresQueueBackend, RedisQueueBackend } from 'bullmq';
 
-import type { IndexDetail, IndexedState, RawEntry } from './run-entry.js';
+import type { IndexDetail, IndexedState, RawEntry, RunEntry } from './run-entry.js';
 import { INDEXED_STATES } from './run-entry.js';
-import type { RunStatus } from './status.js';
 import { statusOf } from './status.js';
 import type { RunTags } from './tags.js';
 import { matchesTags, parseStoredTags } from './tags.js';
 import type { ControlQueue } from './target.js';
 import { requireUsableQueue } from './target.js';
-
-/** One run as a listing sees it before reading it in full. */
-export interface RunEntry {
-  readonly queueName: string;
-  readonly jobId: string;
-  readonly jobName: string;
-  readonly bullState: IndexedState;
-  /** As `getRun` computes it (but `stale`); `undefined` from a light read. */
-  readonly status: RunStatus | undefined;
-  readonly addedAt: number;
-  /** The stored tags as JSON text: parsed only when a query filters by tags. */
-  readonly tagsText: string | undefined;
-}
 
 /** Which runs a listing keeps. Every given criterion must hold. */
 export interface RunQuery {
@@ -181,3 +167,5 @@ export function selectEntries(entries: readonly RunEntry[], query: RunQuery): Ru
       (query.tags === undefined || matchesTags(parseStoredTags(entry.tagsText), query.tags)),
   );
 }
+
+export type { RunEntry } from './run-entry.js';
