@@ -7,6 +7,7 @@
  * claimed within an hour is removed.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -65,7 +66,10 @@ export class UploadStore {
       file.end();
       await finished(file);
     } catch (error) {
+      // The file may still be opening: remove it once the stream is closed, or it would be
+      // created after the removal and left behind.
       file.destroy();
+      if (!file.closed) await once(file, 'close');
       await rm(partial, { force: true });
       throw error;
     }
