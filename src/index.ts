@@ -160,6 +160,8 @@ export {
   redisClusterOptionsFromUrl,
   redisOptionsFromUrl,
 } from './redis-url.js';
+export type { HeadersLike, RetryAfterOptions, RetryAfterScope } from './retry-after.js';
+export { RetryAfter } from './retry-after.js';
 export type { InterruptReason, StopReason } from './runtime/interruption.js';
 export { IterationInterrupt } from './runtime/interruption.js';
 export type { FailedItem, ItemErrorPolicy } from './runtime/item-policy.js';

@@ -68,6 +68,8 @@ export interface IterationRunInfo {
    * `unknown-job`, a throttle's reason, a pause or cancel's reason, why it is `stale`.
    */
   readonly statusReason: string | undefined;
+  /** With status `retry-after`: when the run goes on (epoch ms). */
+  readonly waitUntil: number | undefined;
   /** Runs requeued after a transient database or Redis error, over the life of the job. */
   readonly transientFailures: number;
   /** Time spent waiting for a resource after transient errors, in milliseconds. */
@@ -222,6 +224,7 @@ export async function describeRun(
     updatedAt: progress?.updatedAt,
     staleReason,
     statusReason: statusReason(status, note, control, staleReason),
+    waitUntil: status === 'retry-after' ? (control?.until ?? note?.waitUntil) : undefined,
     transientFailures: note?.transientFailures ?? 0,
     transientMs: note?.transientMs ?? 0,
     unknownSince: note?.status === 'unknown-job' ? note.unknownSince : undefined,

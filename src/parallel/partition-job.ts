@@ -81,6 +81,7 @@ export function partitionHost(
   };
   return {
     ...host,
+    runRef: parent,
     ...(splitting === undefined ? {} : { splitter: splitting.splitter }),
     store: seen,
     publishProgress: async (job, progress) => {

@@ -6,7 +6,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
-import type { CheckpointStore } from '../backends/store.js';
+import type { CheckpointStore, JobRef } from '../backends/store.js';
 import type { EmitIterationEvent } from '../events.js';
 import type { JsonValue } from '../json.js';
 import type { ResolvedIterationOptions } from '../options.js';
@@ -37,6 +37,11 @@ export interface RunHost {
    * how a run interrupted for a `split` cuts its tail off. Absent everywhere else.
    */
   readonly splitter?: RunSplitter;
+  /**
+   * The parallel run a partition belongs to (its parent job): where a request for the whole run
+   * is made (a `RetryAfter` with `scope: 'run'`). Absent outside parallel runs.
+   */
+  readonly runRef?: JobRef;
 }
 
 /** How a partition gives up the tail of its items; the split ending (split-ending.ts) drives it. */

@@ -17,6 +17,8 @@ import type { StepState } from './step-state.js';
  * - `recovering`: a resource the run uses stayed unavailable (a database or Redis restart); the job
  *   was requeued from its last checkpoint after a backoff, without counting an attempt.
  * - `paused`: an operator paused the job; it is parked until resumed.
+ * - `retry-after`: a step threw `RetryAfter`; the job is parked until `waitUntil`, no attempt
+ *   counted.
  * - `completed` / `cancelled`: the job's final outcome (cancelled by an operator).
  * - `failed`: a failed attempt, which BullMQ may retry.
  */
@@ -26,6 +28,7 @@ export type IterationStatus =
   | 'throttled'
   | 'recovering'
   | 'paused'
+  | 'retry-after'
   | 'completed'
   | 'cancelled'
   | 'failed';
@@ -73,6 +76,14 @@ export interface IterationProgress {
   readonly status: IterationStatus;
   /** When this object was published (epoch ms). */
   readonly updatedAt: number;
+}
+
+/** What a lifecycle change publishes beside the figures: a parked run's time and reason. */
+export interface ProgressNote {
+  /** With status `retry-after`: when the run goes on (epoch ms). */
+  readonly waitUntil?: number;
+  /** Why it waits. */
+  readonly reason?: string;
 }
 
 /** The rate in progress is measured over this recent window, so it follows changes in speed. */
@@ -216,12 +227,15 @@ export class ProgressReporter {
     });
   }
 
-  /** Publishes a lifecycle change and waits for it; failures are reported, not thrown. */
-  async publish(status: IterationStatus): Promise<void> {
+  /**
+   * Publishes a lifecycle change and waits for it; failures are reported, not thrown. `note` adds
+   * what the change says beyond the figures (`retry-after`: until when, and why).
+   */
+  async publish(status: IterationStatus, note?: ProgressNote): Promise<void> {
     this.#due = false;
     this.#live = status === 'running';
     if (this.#inFlight !== undefined) await this.#inFlight;
-    await this.#publish(status);
+    await this.#publish(status, note);
   }
 
   stop(): void {
@@ -229,11 +243,12 @@ export class ProgressReporter {
     clearInterval(this.#timer);
   }
 
-  async #publish(status: IterationStatus): Promise<void> {
+  async #publish(status: IterationStatus, note?: ProgressNote): Promise<void> {
     try {
       const figures = this.#figures();
       const rate = this.#rate.sample(figures.processed);
-      await this.#publishTo(buildProgress(figures, status, rate));
+      const progress = buildProgress(figures, status, rate);
+      await this.#publishTo(note === undefined ? progress : { ...progress, ...note });
     } catch (error) {
       this.#onError(error);
     }

@@ -14,6 +14,7 @@
  *                  └─ error ─► fail (BullMQ retries or fails)
  */
 import { ItemFailuresExceededError } from '../errors.js';
+import { isRetryAfter } from '../retry-after.js';
 import type { RunRequest } from './control-request.js';
 import type { RunEnd } from './endings.js';
 import { complete, fail, recover, stopped, throttled } from './endings.js';
@@ -29,6 +30,7 @@ import { runPass } from './run-items.js';
 import type { Started, StartingRun } from './run-start.js';
 import { loadRun, openRun, readyRun } from './run-start.js';
 import { splitOff } from './split-ending.js';
+import { retryLater } from './wait-ending.js';
 
 /** What the lifecycle drives: the run, through its phases, passes and endings. */
 export type LifecycleRun = StartingRun &
@@ -49,6 +51,7 @@ export async function lifecycle(run: LifecycleRun): Promise<IterationSummary> {
   } catch (thrown) {
     const failure = RunFailure.of(thrown);
     if (isInterruptError(failure.error, run.signal)) end = 'interrupted';
+    else if (isRetryAfter(failure.error)) return await retryLater(run, failure.error);
     else if (isTransient(failure)) return await recover(run, failure.error);
     else return await fail(run, failure.error);
   }

@@ -26,6 +26,7 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     updatedAt: 1_700_000_000_000,
     staleReason: undefined,
     statusReason: undefined,
+    waitUntil: undefined,
     transientFailures: 0,
     transientMs: 0,
     unknownSince: undefined,
