@@ -113,6 +113,7 @@ export {
   CursorError,
   EnumeratorError,
   ItemFailuresExceededError,
+  ItemTimeoutError,
   IterationDefinitionError,
   ParamsError,
   RedisClusterError,

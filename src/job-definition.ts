@@ -160,6 +160,21 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Pa
    */
   readonly itemErrors?: ItemErrorPolicy;
   /**
+   * A deadline for each item: `ctx.signal` aborts when an item has run this long, and an item
+   * that has not settled `itemTimeoutGraceMs` later is abandoned; either way it fails with an
+   * `ItemTimeoutError`, handled by `itemErrors` like any item failure (see the flow control guide).
+   * @defaultValue none: an item may run as long as it takes
+   *
+   * @example
+   * ```ts
+   * itemTimeoutMs: 30_000,
+   * async eachIteration(user, ctx) { await fetch(url(user), { signal: ctx.signal }); },
+   * ```
+   */
+  readonly itemTimeoutMs?: number;
+  /** How long past `itemTimeoutMs` an aborted item may take to settle. @defaultValue 1000 */
+  readonly itemTimeoutGraceMs?: number;
+  /**
    * `coalesced` (default): the cursor is saved in the background after every item, at most one
    * write in flight, the newest cursor wins; a crash redoes at most the items finished during the
    * last write. `strict`: each item waits for its checkpoint to be durable before the next starts;

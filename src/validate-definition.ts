@@ -7,6 +7,7 @@ import { IterationDefinitionError } from './errors.js';
 import { validateCheckpointMode, validateOptionalDuration } from './options.js';
 import { validateParallelOptions } from './parallel/plan.js';
 import { itemPolicyOf } from './runtime/item-policy.js';
+import { itemTimeoutOf } from './runtime/item-timeout.js';
 import { validateLimits } from './runtime/limits.js';
 import { hasSteps, validateSteps } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
@@ -72,5 +73,6 @@ export function validateDefinition(definition: unknown): ResolvedThrottle {
   validateParallelOptions(d, name);
   itemPolicyOf(d as { name: string; itemErrors?: unknown });
   validateTransactional(d, name);
+  itemTimeoutOf(d as { name: string });
   return resolveThrottle(d.throttle as ThrottleOption | undefined, { jobName: name });
 }

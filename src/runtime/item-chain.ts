@@ -4,7 +4,8 @@
  *
  *   item policy (itemErrors: retry in place, skip and record)     item-guard.ts
  *     └─ effect scope (transactional: one unit per item or group)  effect-scope.ts
- *          └─ the item in hand (its cursor, for ctx.idempotencyKey) here
+ *          └─ the item in hand (its cursor, for ctx.idempotencyKey;  here
+ *             its deadline and ctx.signal, with itemTimeoutMs)       item-timeout.ts
  *               └─ eachIteration of the job, or of its current step  steps.ts
  *
  * The chain's head is the one writer of the item in hand; the scope calls it once per item of a
@@ -15,11 +16,15 @@ import type { EffectScope } from './effect-scope.js';
 import type { GuardedRun, ItemStep } from './item-guard.js';
 import { ItemGuard } from './item-guard.js';
 import type { ResolvedItemPolicy } from './item-policy.js';
+import type { ItemTimeout, TimedHand } from './item-timeout.js';
+import { timedHead } from './item-timeout.js';
 
 /** The item the chain is running, as the context reads it. */
 export interface ItemInHand {
   /** The cursor after the item in hand (of the last item, between items). */
   readonly cursor: JsonValue | undefined;
+  /** With `itemTimeoutMs`: the item's own signal while it runs (see item-timeout.ts). */
+  readonly signal: AbortSignal | undefined;
 }
 
 /** The item in hand, the run's effect scope, and the step the loop calls. */
@@ -42,12 +47,16 @@ export function itemChain(
   policy: ResolvedItemPolicy | undefined,
   run: GuardedRun,
   scopeFor: (head: ChainHead) => EffectScope | undefined,
+  timeout?: ItemTimeout,
 ): ItemChain {
-  const hand: { cursor: JsonValue | undefined } = { cursor: undefined };
-  const head: ChainHead = (item, cursor) => {
-    hand.cursor = cursor;
-    return each(item);
-  };
+  const hand: TimedHand = { cursor: undefined, signal: undefined };
+  const head: ChainHead =
+    timeout === undefined
+      ? (item, cursor) => {
+          hand.cursor = cursor;
+          return each(item);
+        }
+      : timedHead(each, hand, timeout, run.signal, { name: run.definition.name, label: run.label });
   const scope = scopeFor(head);
   const scoped: ItemStep =
     scope === undefined ? head : (item, cursor, weight) => scope.run(item, cursor, weight);

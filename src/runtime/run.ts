@@ -36,6 +36,7 @@ import type { GuardedRun, ItemStep } from './item-guard.js';
 import type { ItemOutcome } from './item-outcome.js';
 import { itemPolicyOf } from './item-policy.js';
 import { applyItem } from './item-records.js';
+import { itemTimeoutOf } from './item-timeout.js';
 import type { IterationSummary } from './ledger.js';
 import { RunLedger } from './ledger.js';
 import { boundaryCheck } from './limits.js';
@@ -131,6 +132,7 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
       policy,
       this,
       (each) => scopeOf(definition, { ...scopeRun, definition, each, loseLock }),
+      itemTimeoutOf(definition),
     );
     this.#hand = chain.hand;
     this.scope = chain.scope;
@@ -296,5 +298,9 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   /** The cursor after the item in hand, for its idempotency key (see context.ts). */
   get itemCursor(): JsonValue | undefined {
     return this.#hand.cursor;
+  }
+  /** The item's own signal while it runs, with `itemTimeoutMs` (see item-timeout.ts). */
+  get itemSignal(): AbortSignal | undefined {
+    return this.#hand.signal;
   }
 }

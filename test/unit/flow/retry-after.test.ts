@@ -13,7 +13,10 @@ describe('RetryAfter', () => {
     expect(error.until).toBeLessThanOrEqual(Date.now() + 2_000);
     expect(error).toMatchObject({ name: 'RetryAfter', reason: 'quota', scope: 'partition' });
     const at = new Date(Date.now() + 60_000);
-    expect(new RetryAfter(at, { scope: 'run' })).toMatchObject({ until: at.getTime(), scope: 'run' });
+    expect(new RetryAfter(at, { scope: 'run' })).toMatchObject({
+      until: at.getTime(),
+      scope: 'run',
+    });
     // A date in the past means now.
     expect(new RetryAfter(new Date(0)).until).toBeGreaterThanOrEqual(before);
   });

@@ -18,6 +18,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'ITEM_POLICY_DEFAULTS',
       'ITERATION_DEFAULTS',
       'ItemFailuresExceededError',
+      'ItemTimeoutError',
       'IterationDefinitionError',
       'IterationInterrupt',
       'IterationWorker',
