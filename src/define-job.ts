@@ -4,17 +4,19 @@
  * module loads rather than in production at 3 a.m. The types it takes and returns are in
  * job-context.ts and job-definition.ts, re-exported here.
  */
-import type { Job, JobsOptions } from 'bullmq';
+import type { Job } from 'bullmq';
 
 import type { ParamsParser } from './enqueue-params.js';
 import { enqueuedParams } from './enqueue-params.js';
 import type {
+  EnqueueOptions,
   EnqueueTarget,
   IterationJob,
   IterationStepsJob,
   StepsJobDefinition,
 } from './job-definition.js';
 import type { ChosenCursor, DefinitionInput, JsonChecked } from './job-typing.js';
+import { checkRate, JOB_OPTIONS_KEY } from './runtime/run-rate.js';
 import { setJobThrottle } from './throttle/job-throttle.js';
 import { validateDefinition } from './validate-definition.js';
 
@@ -69,10 +71,17 @@ export function defineIterationJob<Params, Item, Cursor, ArgCursor, Tx, Partitio
     async enqueue(
       queue: EnqueueTarget<Params>,
       params: Params,
-      options?: JobsOptions,
+      options: EnqueueOptions = {},
     ): Promise<Job<Params>> {
+      const { rate, ...bullOptions } = options;
+      const run =
+        rate === undefined ? undefined : { rate: checkRate(rate, `enqueue of "${frozen.name}"`) };
       const data = enqueuedParams(frozen as ParamsParser<Params>, params);
-      const jobOptions = { ...frozen.defaultJobOptions, ...options };
+      const jobOptions = {
+        ...frozen.defaultJobOptions,
+        ...bullOptions,
+        ...(run === undefined ? {} : { [JOB_OPTIONS_KEY]: run }),
+      };
       return (await queue.add(frozen.name, data, jobOptions)) as unknown as Job<Params>;
     },
   }) as unknown as IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>;

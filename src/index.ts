@@ -20,6 +20,7 @@ export type {
   RestartedRun,
   RestartOptions,
   RestartRecord,
+  RunRateInfo,
   RunStatus,
 } from './control/index.js';
 export {
@@ -31,6 +32,7 @@ export {
   restartRun,
   resumeRun,
   retryFailedItems,
+  setRunRate,
 } from './control/index.js';
 export {
   createDashboardHandler,
@@ -46,6 +48,7 @@ export type {
   BuiltEnumerator,
   ChosenCursor,
   DefinitionInput,
+  EnqueueOptions,
   EnqueueTarget,
   ItemContext,
   IterationCallback,
@@ -169,6 +172,7 @@ export type { FailedItem, ItemErrorPolicy } from './runtime/item-policy.js';
 export { ITEM_POLICY_DEFAULTS } from './runtime/item-policy.js';
 export type { IterationSummary } from './runtime/ledger.js';
 export type { IterationProgress, IterationStatus, ThrottleProgress } from './runtime/progress.js';
+export type { RateOption } from './runtime/run-rate.js';
 export type { StepState } from './runtime/step-state.js';
 export { isTransientError } from './runtime/transient.js';
 export type {

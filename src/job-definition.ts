@@ -19,6 +19,7 @@ import type {
 import type { CheckpointMode } from './options.js';
 import type { PartitionFailurePolicy } from './parallel/plan.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
+import type { RateOption } from './runtime/run-rate.js';
 import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { Transactional } from './transactional/adapter.js';
@@ -172,6 +173,18 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Pa
    * ```
    */
   readonly itemTimeoutMs?: number;
+  /**
+   * At most this many rows a second for the whole run, across its partitions, workers and
+   * machines (a shared budget in the queue's store; a batch counts its rows). `enqueue`'s `rate`
+   * option overrides it for one run, `setRunRate` while the run goes on. See the flow control
+   * guide. @defaultValue none
+   *
+   * @example
+   * ```ts
+   * rate: { itemsPerSecond: 500 },
+   * ```
+   */
+  readonly rate?: RateOption;
   /** How long past `itemTimeoutMs` an aborted item may take to settle. @defaultValue 1000 */
   readonly itemTimeoutGraceMs?: number;
   /**
@@ -260,14 +273,23 @@ export interface IterationJob<Params, Item, Cursor, Tx = undefined> {
    *
    * @example
    * ```ts
-   * await notifyUsers.enqueue(queue, { segment: 'trial' }, { priority: 5 });
+   * await notifyUsers.enqueue(queue, { segment: 'trial' }, { priority: 5, rate: { itemsPerSecond: 200 } });
    * ```
    */
   enqueue(
     queue: EnqueueTarget<Params>,
     params: Params,
-    options?: JobsOptions,
+    options?: EnqueueOptions,
   ): Promise<Job<Params>>;
+}
+
+/** BullMQ's job options, plus the options of one run. */
+export interface EnqueueOptions extends JobsOptions {
+  /**
+   * The run's rate limit, over the definition's (see `rate`); `setRunRate` changes it later.
+   * Kept in the job's options, so it holds from the run's first item.
+   */
+  readonly rate?: RateOption;
 }
 
 /** Any iteration job, whatever its types; what a worker accepts in its job list. */

@@ -19,10 +19,13 @@ export const REDIS_STATE_FIELD = 'iteration:state';
 export const REDIS_CONTROL_FIELD = 'iteration:control';
 /** Name of the job-hash field that holds the replays' claims on the job's recorded items. */
 export const REDIS_CLAIMS_FIELD = 'iteration:claims';
+/** Name of the job-hash field that holds a run's live settings. */
+export const REDIS_SETTINGS_FIELD = 'iteration:settings';
 
 const SAVE_COMMAND = 'bullmqIterationSaveState';
 const CONTROL_COMMAND = 'bullmqIterationSetControl';
 const CLAIMS_COMMAND = 'bullmqIterationSwapClaims';
+const TOKENS_COMMAND = 'bullmqIterationTakeTokens';
 
 // KEYS[1] lock key, KEYS[2] job hash; ARGV[1] token, ARGV[2] state JSON, ARGV[3] field.
 // EXISTS keeps a write from re-creating the hash of a job removed meanwhile.
@@ -50,6 +53,26 @@ if current == false then current = '' end
 if current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
+`;
+
+// KEYS[1] job hash; ARGV[1] tokens wanted, ARGV[2] per second, ARGV[3] burst. The server's
+// clock, so workers on machines with skewed clocks share one bucket fairly.
+const TOKENS_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {tonumber(ARGV[1]), 0} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local tokens = tonumber(redis.call('HGET', KEYS[1], 'iteration:rateTokens'))
+local at = tonumber(redis.call('HGET', KEYS[1], 'iteration:rateAt'))
+if tokens == nil or at == nil then tokens = burst; at = now end
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
+local granted = math.min(tonumber(ARGV[1]), math.floor(tokens))
+tokens = tokens - granted
+redis.call('HSET', KEYS[1], 'iteration:rateTokens', tostring(tokens), 'iteration:rateAt', now)
+local wait = 0
+if granted == 0 then wait = math.ceil((1 - tokens) * 1000 / rate) end
+return {granted, wait}
 `;
 
 const defined = new WeakSet<RedisClient>();
@@ -108,6 +131,27 @@ export class RedisCheckpointStore implements CheckpointStore {
     return swapped === 1;
   }
 
+  async loadSettings(job: JobRef): Promise<string | undefined> {
+    const client = this.#ready ?? (await this.#client());
+    return (await client.hget(this.#jobKey(job), REDIS_SETTINGS_FIELD)) ?? undefined;
+  }
+
+  async setSettings(job: JobRef, json: string | null): Promise<void> {
+    const client = this.#ready ?? (await this.#client());
+    await client.runCommand(CONTROL_COMMAND, [this.#jobKey(job), REDIS_SETTINGS_FIELD, json ?? '']);
+  }
+
+  async takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number) {
+    const client = this.#ready ?? (await this.#client());
+    const [granted, waitMs] = (await client.runCommand(TOKENS_COMMAND, [
+      this.#jobKey(job),
+      String(wanted),
+      String(perSecond),
+      String(burst),
+    ])) as [number, number];
+    return { granted: Number(granted), waitMs: Number(waitMs) };
+  }
+
   async #client(): Promise<RedisClient> {
     const client = await this.#backend.client;
     if (isRedisCluster(client)) requireQualifiedOneSlot(this.#backend.qualifiedName);
@@ -115,6 +159,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       client.defineCommand(SAVE_COMMAND, { numberOfKeys: 2, lua: SAVE_SCRIPT });
       client.defineCommand(CONTROL_COMMAND, { numberOfKeys: 1, lua: CONTROL_SCRIPT });
       client.defineCommand(CLAIMS_COMMAND, { numberOfKeys: 1, lua: CLAIMS_SCRIPT });
+      client.defineCommand(TOKENS_COMMAND, { numberOfKeys: 1, lua: TOKENS_SCRIPT });
       defined.add(client);
     }
     this.#ready = client;

@@ -41,4 +41,21 @@ export interface CheckpointStore {
    * replay claims the records of a job it does not run.
    */
   swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean>;
+  /** A run's live settings (a rate set by `setRunRate`) as JSON text, if any. */
+  loadSettings(job: JobRef): Promise<string | undefined>;
+  /** Sets (`json`) or clears (`null`) a run's live settings. Not fenced. Nothing for a job that is gone. */
+  setSettings(job: JobRef, json: string | null): Promise<void>;
+  /**
+   * Takes up to `wanted` tokens from the run's rate bucket, which refills at `perSecond` tokens a
+   * second and holds at most `burst`, in one atomic step on the server's clock, so every worker of
+   * the run shares one budget. Resolves to the tokens granted and, when none, the milliseconds
+   * until one is there. A job that is gone grants everything (there is nothing left to limit).
+   */
+  takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number): Promise<Granted>;
+}
+
+/** What a take from a rate bucket gave. */
+export interface Granted {
+  readonly granted: number;
+  readonly waitMs: number;
 }

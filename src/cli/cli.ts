@@ -16,6 +16,7 @@ import { failuresCommand } from './commands/failures.js';
 import { jobsCommand } from './commands/jobs.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pauseCommand } from './commands/pause.js';
+import { rateCommand } from './commands/rate.js';
 import { restartCommand } from './commands/restart.js';
 import { resumeCommand } from './commands/resume.js';
 import { retryCommand } from './commands/retry.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   enqueueCommand,
   statusCommand,
   pauseCommand,
+  rateCommand,
   resumeCommand,
   cancelCommand,
   failuresCommand,

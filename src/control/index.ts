@@ -5,6 +5,8 @@ export type { ControlOptions } from './commands.js';
 export { cancelRun, pauseRun, resumeRun } from './commands.js';
 export type { FailedItemEntry, FailedItems } from './failed-items.js';
 export { getFailedItems } from './failed-items.js';
+export type { RunRateInfo } from './rate.js';
+export { setRunRate } from './rate.js';
 export type { RestartedRun, RestartOptions } from './restart.js';
 export { restartRun } from './restart.js';
 export type { ReplayQueue } from './retry-failed.js';

@@ -7,6 +7,7 @@ import type { Job, JobsOptions } from 'bullmq';
 
 import { RunControlError } from '../errors.js';
 import { replayData } from '../runtime/origin.js';
+import { JOB_OPTIONS_KEY } from '../runtime/run-rate.js';
 import { collectFailed } from './failed-items.js';
 import type { ControlQueue } from './target.js';
 import { findJob } from './target.js';
@@ -56,6 +57,7 @@ export async function retryFailedItems(
     );
   }
   const { attempts, backoff } = job.opts;
+  const run = (job.opts as Record<string, unknown>)[JOB_OPTIONS_KEY];
   return queue.add(
     job.name,
     replayData(
@@ -66,6 +68,7 @@ export async function retryFailedItems(
     {
       ...(attempts === undefined ? {} : { attempts }),
       ...(backoff === undefined ? {} : { backoff }),
+      ...(run === undefined ? {} : { [JOB_OPTIONS_KEY]: run }),
       ...options,
     },
   );

@@ -15,6 +15,8 @@ import type { RestartRecord } from '../runtime/state.js';
 import type { StepState } from '../runtime/step-state.js';
 import { formatDuration } from '../throttle/duration.js';
 import { isLockHeld } from './job-lock.js';
+import type { RunRateInfo } from './rate.js';
+import { rateInfo } from './rate.js';
 import type { PartitionRunInfo } from './run-partitions.js';
 import { foldPartitions } from './run-partitions.js';
 import type { RunStatus } from './run-status.js';
@@ -70,6 +72,8 @@ export interface IterationRunInfo {
   readonly statusReason: string | undefined;
   /** With status `retry-after`: when the run goes on (epoch ms). */
   readonly waitUntil: number | undefined;
+  /** The run's rate limit and where it comes from, when it has one (see `setRunRate`). */
+  readonly rate: RunRateInfo | undefined;
   /** Runs requeued after a transient database or Redis error, over the life of the job. */
   readonly transientFailures: number;
   /** Time spent waiting for a resource after transient errors, in milliseconds. */
@@ -175,10 +179,11 @@ export async function describeRun(
 ): Promise<IterationRunInfo> {
   const store = storeOf(queue);
   const ref = { queueName: queue.name, id: job.id! };
-  const [bullState, stateText, controlText] = await Promise.all([
+  const [bullState, stateText, controlText, settings] = await Promise.all([
     knownState ?? (job.getState() as Promise<JobState | 'unknown'>),
     store.load(ref),
     store.loadControl(ref),
+    store.loadSettings(ref),
   ]);
   const state = readStoredState(stateText);
   const progress = readProgress(job);
@@ -225,6 +230,7 @@ export async function describeRun(
     staleReason,
     statusReason: statusReason(status, note, control, staleReason),
     waitUntil: status === 'retry-after' ? (control?.until ?? note?.waitUntil) : undefined,
+    rate: rateInfo(settings, job.opts, progress?.rate),
     transientFailures: note?.transientFailures ?? 0,
     transientMs: note?.transientMs ?? 0,
     unknownSince: note?.status === 'unknown-job' ? note.unknownSince : undefined,

@@ -68,6 +68,9 @@ export function partitionHost(
     setControl: (ref, json) => store.setControl(ref, json),
     loadClaims: (ref) => store.loadClaims(ref),
     swapClaims: (ref, expected, next) => store.swapClaims(ref, expected, next),
+    loadSettings: (ref) => store.loadSettings(ref),
+    setSettings: (ref, json) => store.setSettings(ref, json),
+    takeTokens: (ref, wanted, perSecond, burst) => store.takeTokens(ref, wanted, perSecond, burst),
     // The partition's own request first (an operator may pause one partition), then the run's,
     // then a split request: an operator's pause or cancel always wins over rebalancing.
     loadControl: async (ref) => {

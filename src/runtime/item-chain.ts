@@ -2,6 +2,7 @@
  * What runs one loop item, as a chain of layers chosen once per run; each wraps the next and adds
  * its part, and an option that is off adds nothing to the per-item path:
  *
+ *   rate gate (the run's budget of rows a second)                  run-rate.ts
  *   item policy (itemErrors: retry in place, skip and record)     item-guard.ts
  *     └─ effect scope (transactional: one unit per item or group)  effect-scope.ts
  *          └─ the item in hand (its cursor, for ctx.idempotencyKey;  here
@@ -18,6 +19,7 @@ import { ItemGuard } from './item-guard.js';
 import type { ResolvedItemPolicy } from './item-policy.js';
 import type { ItemTimeout, TimedHand } from './item-timeout.js';
 import { timedHead } from './item-timeout.js';
+import type { RateGate } from './run-rate.js';
 
 /** The item the chain is running, as the context reads it. */
 export interface ItemInHand {
@@ -47,7 +49,8 @@ export function itemChain(
   policy: ResolvedItemPolicy | undefined,
   run: GuardedRun,
   scopeFor: (head: ChainHead) => EffectScope | undefined,
-  timeout?: ItemTimeout,
+  timeout: ItemTimeout | undefined,
+  gate: RateGate,
 ): ItemChain {
   const hand: TimedHand = { cursor: undefined, signal: undefined };
   const head: ChainHead =
@@ -60,6 +63,13 @@ export function itemChain(
   const scope = scopeFor(head);
   const scoped: ItemStep =
     scope === undefined ? head : (item, cursor, weight) => scope.run(item, cursor, weight);
-  const step = policy === undefined ? scoped : new ItemGuard(policy, run, scoped, scope).step;
+  const guarded = policy === undefined ? scoped : new ItemGuard(policy, run, scoped, scope).step;
+  // Outermost: an item waits for the run's rate budget before anything of it runs.
+  const step: ItemStep = (item, cursor, weight) => {
+    const wait = gate.take(weight);
+    return wait === undefined
+      ? guarded(item, cursor, weight)
+      : wait.then(() => guarded(item, cursor, weight));
+  };
   return { hand, scope, step };
 }

@@ -13,7 +13,7 @@
  * `ctx.signal` also aborts when the run must wind down (a shutdown, `maxRuntimeMs`, a pause or
  * cancel, a lost lock): those are interruptions, and the item is redone by the next run.
  */
-import { ItemTimeoutError,IterationDefinitionError } from '../errors.js';
+import { ItemTimeoutError, IterationDefinitionError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { isThenable } from './loop.js';
 
@@ -89,9 +89,11 @@ export function timedHead(
 }
 
 /** The definition's item timeout, validated once; undefined when it has none. */
-export function itemTimeoutOf(
-  d: { readonly name: string; readonly itemTimeoutMs?: unknown; readonly itemTimeoutGraceMs?: unknown },
-): ItemTimeout | undefined {
+export function itemTimeoutOf(d: {
+  readonly name: string;
+  readonly itemTimeoutMs?: unknown;
+  readonly itemTimeoutGraceMs?: unknown;
+}): ItemTimeout | undefined {
   const { itemTimeoutMs, itemTimeoutGraceMs } = d;
   if (itemTimeoutMs === undefined) {
     if (itemTimeoutGraceMs !== undefined) {

@@ -71,6 +71,8 @@ export interface IterationProgress {
   readonly totalTimeMs: number;
   /** While running: items per second over the last {@link RATE_WINDOW_MS}. */
   readonly itemsPerSecond?: number;
+  /** The run's rate limit in force, when it has one (see `rate`). */
+  readonly rate?: ProgressRate;
   /** While running with a known total: milliseconds left at the current rate. */
   readonly etaMs?: number;
   readonly status: IterationStatus;
@@ -103,6 +105,14 @@ export interface ProgressFigures {
   readonly skipped: number;
   readonly step: StepState | undefined;
   readonly totalTimeMs: number;
+  /** The rate limit in force, if any. */
+  readonly rate: ProgressRate | undefined;
+}
+
+/** A run's rate limit, as progress publishes it. */
+export interface ProgressRate {
+  readonly itemsPerSecond: number;
+  readonly source: 'definition' | 'enqueue' | 'set';
 }
 
 export function buildProgress(
@@ -127,6 +137,7 @@ export function buildProgress(
       : {}),
     ...(figures.skipped > 0 ? { skipped: figures.skipped } : {}),
     ...(figures.step === undefined ? {} : { step: figures.step }),
+    ...(figures.rate === undefined ? {} : { rate: figures.rate }),
     totalTimeMs: Math.round(figures.totalTimeMs),
     ...(moving ? { itemsPerSecond: Math.round(itemsPerSecond * 100) / 100 } : {}),
     ...(moving && total !== undefined && itemsPerSecond > 0

@@ -80,6 +80,7 @@ async function iterate(run: LifecycleRun): Promise<LoopEnd | 'nil'> {
     return 'interrupted';
   }
   run.started(await readyRun(run));
+  await run.control.readSettings();
   // A split request waiting since before the start is served now that the params are known.
   if (waiting !== undefined) run.obey(waiting);
   const opened = await openRun(run);

@@ -49,6 +49,8 @@ import { publishedTotal } from './progress.js';
 import { RetryInPlace } from './retry-in-place.js';
 import type { PassRun } from './run-items.js';
 import { lifecycle } from './run-lifecycle.js';
+import type { RateOption } from './run-rate.js';
+import { RateGate } from './run-rate.js';
 import type { Started } from './run-start.js';
 import { wireRun } from './run-wiring.js';
 import { extrasOf } from './state.js';
@@ -78,6 +80,8 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   readonly plan: RunPlan;
   readonly scope: EffectScope | undefined;
   readonly atBoundary: (() => void | Promise<void>) | undefined;
+  /** The run's rate limit (see run-rate.ts); its limit follows the run's live settings. */
+  readonly rate: RateGate;
   /** @internal */
   readonly jobRef: JobRef;
   /** @internal Called once each when the run ends (timers, signal listeners). */
@@ -122,6 +126,9 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
     this.logger = host.logger.child({ jobName: job.name, jobId: job.id });
     this.context = createContext(this);
     this.atBoundary = boundaryCheck(definition, this);
+    const rate = definition.rate as RateOption | undefined;
+    const bucket = host.runRef ?? this.jobRef;
+    this.rate = new RateGate(host.store, bucket, this.signal, job.opts, rate);
     const policy = itemPolicyOf(definition);
     this.#maxRecorded = policy?.maxRecorded ?? 0;
     // The effect scope, from the `transactional` adapter, wraps the chain's head.
@@ -133,24 +140,14 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
       this,
       (each) => scopeOf(definition, { ...scopeRun, definition, each, loseLock }),
       itemTimeoutOf(definition),
+      this.rate,
     );
     this.#hand = chain.hand;
     this.scope = chain.scope;
     this.step = chain.step;
     const unit = this.scope?.itemsPerUnit ?? 1;
     this.plan = runPlan(definition, this, unit, this.origin.partition?.step);
-    const wiring = wireRun({
-      host,
-      job,
-      jobRef: this.jobRef,
-      token,
-      logger: this.logger,
-      ledger: this.ledger,
-      scope: this.scope,
-      decision: () => this.#started?.gate.decision,
-      loseLock: (detail) => this.loseLock(detail),
-      obey: (request) => this.obey(request),
-    });
+    const wiring = wireRun(this);
     this.writer = wiring.writer;
     this.progress = wiring.progress;
     this.control = wiring.control;
@@ -271,11 +268,6 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   async commitStep(): Promise<void> {
     if (this.scope !== undefined) await this.scope.moveTo(extrasOf(this.ledger.state));
     await this.writer.commit();
-  }
-
-  /** Makes the state durable now. */
-  commit(): Promise<void> {
-    return this.writer.commit();
   }
 
   /** @internal A request: an operator's, or the parallel run's split; stop at the next boundary. */

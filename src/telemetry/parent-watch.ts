@@ -49,6 +49,10 @@ export class ParentWatch {
       setControl: (ref, json) => store.setControl(ref, json),
       loadClaims: (ref) => store.loadClaims(ref),
       swapClaims: (ref, expected, next) => store.swapClaims(ref, expected, next),
+      loadSettings: (ref) => store.loadSettings(ref),
+      setSettings: (ref, json) => store.setSettings(ref, json),
+      takeTokens: (ref, wanted, perSecond, burst) =>
+        store.takeTokens(ref, wanted, perSecond, burst),
     };
     return {
       ...host,

@@ -11,6 +11,8 @@ interface Entry {
   lock: string | undefined;
   control: string | undefined;
   claims: string | undefined;
+  settings: string | undefined;
+  bucket: { tokens: number; at: number } | undefined;
 }
 
 export class MemoryCheckpointStore implements CheckpointStore {
@@ -62,10 +64,39 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return true;
   }
 
+  async loadSettings(job: JobRef): Promise<string | undefined> {
+    return this.#entries.get(key(job))?.settings;
+  }
+
+  async setSettings(job: JobRef, json: string | null): Promise<void> {
+    this.#entry(job).settings = json ?? undefined;
+  }
+
+  async takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number) {
+    const entry = this.#entry(job);
+    const now = Date.now();
+    const bucket = entry.bucket ?? { tokens: burst, at: now };
+    const tokens = Math.min(
+      burst,
+      bucket.tokens + (Math.max(0, now - bucket.at) * perSecond) / 1000,
+    );
+    const granted = Math.min(wanted, Math.floor(tokens));
+    entry.bucket = { tokens: tokens - granted, at: now };
+    const waitMs = granted > 0 ? 0 : Math.ceil(((1 - (tokens - granted)) * 1000) / perSecond);
+    return { granted, waitMs };
+  }
+
   #entry(job: JobRef): Entry {
     let entry = this.#entries.get(key(job));
     if (entry === undefined) {
-      entry = { state: undefined, lock: undefined, control: undefined, claims: undefined };
+      entry = {
+        state: undefined,
+        lock: undefined,
+        control: undefined,
+        claims: undefined,
+        settings: undefined,
+        bucket: undefined,
+      };
       this.#entries.set(key(job), entry);
     }
     return entry;

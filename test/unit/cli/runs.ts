@@ -27,6 +27,7 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     staleReason: undefined,
     statusReason: undefined,
     waitUntil: undefined,
+    rate: undefined,
     transientFailures: 0,
     transientMs: 0,
     unknownSince: undefined,

@@ -1,0 +1,166 @@
+/**
+ * The tables of bullmq-iteration in BullMQ's schema on the PostgreSQL backend, beside BullMQ's own
+ * `job` table, each keyed by `(queue, job_id)` with a foreign key that cascades deletes, so what
+ * is kept for a job goes away with it, and the statements the store runs on them. Writes insert
+ * from the job row, so a write for a job that is gone inserts nothing.
+ */
+import type { PgPool } from 'bullmq';
+import { quoteSchemaName } from 'bullmq';
+
+import { statementName } from '../statement-name.js';
+
+/** Name of the table, in BullMQ's schema, that holds iteration state. */
+export const POSTGRES_STATE_TABLE = 'bullmq_iteration_state';
+/** Name of the table, in BullMQ's schema, that holds pending control requests. */
+export const POSTGRES_CONTROL_TABLE = 'bullmq_iteration_control';
+/** Name of the table, in BullMQ's schema, that holds replays' claims on recorded items. */
+export const POSTGRES_CLAIMS_TABLE = 'bullmq_iteration_claims';
+/** Name of the table, in BullMQ's schema, that holds runs' live settings. */
+export const POSTGRES_SETTINGS_TABLE = 'bullmq_iteration_settings';
+/** Name of the table, in BullMQ's schema, that holds runs' rate buckets. */
+export const POSTGRES_RATE_TABLE = 'bullmq_iteration_rate';
+
+/** A statement and the name it is prepared under on each connection that runs it. */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+export interface Statements {
+  readonly load: Statement;
+  readonly save: Statement;
+  readonly loadControl: Statement;
+  readonly setControl: Statement;
+  readonly clearControl: Statement;
+  readonly loadClaims: Statement;
+  readonly insertClaims: Statement;
+  readonly updateClaims: Statement;
+  readonly loadSettings: Statement;
+  readonly setSettings: Statement;
+  readonly clearSettings: Statement;
+  readonly takeTokens: Statement;
+}
+
+/**
+ * Creates the state and control tables in `schema` when missing. Idempotent and safe to race: two
+ * workers starting at once may both try, and PostgreSQL then reports a duplicate, which is success.
+ */
+export async function ensureStateTable(pool: PgPool, schema: string): Promise<Statements> {
+  const s = quoteSchemaName(schema);
+  const table = `${s}.${POSTGRES_STATE_TABLE}`;
+  const control = `${s}.${POSTGRES_CONTROL_TABLE}`;
+  const claims = `${s}.${POSTGRES_CLAIMS_TABLE}`;
+  const settings = `${s}.${POSTGRES_SETTINGS_TABLE}`;
+  const rate = `${s}.${POSTGRES_RATE_TABLE}`;
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${table} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       state jsonb NOT NULL,
+       updated_at_ms bigint NOT NULL,
+       PRIMARY KEY (queue, job_id),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${control} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       control jsonb NOT NULL,
+       PRIMARY KEY (queue, job_id),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+  // Text, not jsonb: a claim swaps only when the stored text is the one read, byte for byte.
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${claims} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       claims text NOT NULL,
+       PRIMARY KEY (queue, job_id),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${settings} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       settings jsonb NOT NULL,
+       PRIMARY KEY (queue, job_id),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${rate} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       tokens double precision NOT NULL,
+       at_ms bigint NOT NULL,
+       granted integer NOT NULL,
+       PRIMARY KEY (queue, job_id),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+  // $3 per second, $4 burst, $5 wanted; the server's clock. `available` is the bucket refilled
+  // since its last take; what is granted is taken from it in the same row update.
+  const available = `LEAST($4::float8, r.tokens + GREATEST(0, EXCLUDED.at_ms - r.at_ms) * $3::float8 / 1000)`;
+  return named({
+    loadSettings: `SELECT settings::text AS settings FROM ${settings} WHERE queue = $1 AND job_id = $2`,
+    setSettings: `INSERT INTO ${settings} (queue, job_id, settings)
+                  SELECT j.queue, j.id, $3::jsonb FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
+                  ON CONFLICT (queue, job_id) DO UPDATE SET settings = EXCLUDED.settings`,
+    clearSettings: `DELETE FROM ${settings} WHERE queue = $1 AND job_id = $2`,
+    takeTokens: `INSERT INTO ${rate} AS r (queue, job_id, tokens, at_ms, granted)
+                 SELECT j.queue, j.id, $4::float8 - LEAST($5::int, floor($4::float8)),
+                        (extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+                        LEAST($5::int, floor($4::float8))
+                   FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
+                 ON CONFLICT (queue, job_id) DO UPDATE SET
+                   granted = LEAST($5::int, floor(${available})),
+                   tokens = ${available} - LEAST($5::int, floor(${available})),
+                   at_ms = EXCLUDED.at_ms
+                 RETURNING granted, tokens`,
+    loadClaims: `SELECT claims FROM ${claims} WHERE queue = $1 AND job_id = $2`,
+    insertClaims: `INSERT INTO ${claims} (queue, job_id, claims)
+                   SELECT j.queue, j.id, $3 FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
+                   ON CONFLICT (queue, job_id) DO NOTHING`,
+    updateClaims: `UPDATE ${claims} SET claims = $4
+                   WHERE queue = $1 AND job_id = $2 AND claims = $3`,
+    loadControl: `SELECT control::text AS control FROM ${control} WHERE queue = $1 AND job_id = $2`,
+    // From the job row, so a request for a job that is gone inserts nothing.
+    setControl: `INSERT INTO ${control} (queue, job_id, control)
+                 SELECT j.queue, j.id, $3::jsonb FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
+                 ON CONFLICT (queue, job_id) DO UPDATE SET control = EXCLUDED.control`,
+    clearControl: `DELETE FROM ${control} WHERE queue = $1 AND job_id = $2`,
+    load: `SELECT state::text AS state FROM ${table} WHERE queue = $1 AND job_id = $2`,
+    save: `INSERT INTO ${table} (queue, job_id, state, updated_at_ms)
+           SELECT j.queue, j.id, $4::jsonb, $5 FROM ${s}.job j
+            WHERE j.queue = $1 AND j.id = $2 AND j.state = 'active' AND j.lock_token = $3
+            FOR SHARE
+           ON CONFLICT (queue, job_id)
+           DO UPDATE SET state = EXCLUDED.state, updated_at_ms = EXCLUDED.updated_at_ms`,
+  });
+}
+
+function named(texts: Record<keyof Statements, string>): Statements {
+  const entries = Object.entries(texts).map(([key, text]) => [
+    key,
+    { name: statementName(key, text), text },
+  ]);
+  return Object.fromEntries(entries) as unknown as Statements;
+}
+
+async function createTable(pool: PgPool, ddl: string): Promise<void> {
+  try {
+    await pool.query(ddl);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    // 42P07 duplicate_table, 23505 unique_violation on the catalog: a concurrent creation won.
+    if (code !== '42P07' && code !== '23505') throw error;
+  }
+}
