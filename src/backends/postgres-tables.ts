@@ -19,6 +19,8 @@ export const POSTGRES_CLAIMS_TABLE = 'bullmq_iteration_claims';
 export const POSTGRES_SETTINGS_TABLE = 'bullmq_iteration_settings';
 /** Name of the table, in BullMQ's schema, that holds runs' rate buckets. */
 export const POSTGRES_RATE_TABLE = 'bullmq_iteration_rate';
+/** Name of the table, in BullMQ's schema, that holds the slots of runs' active partitions. */
+export const POSTGRES_SLOTS_TABLE = 'bullmq_iteration_slots';
 
 /** A statement and the name it is prepared under on each connection that runs it. */
 export interface Statement {
@@ -39,6 +41,8 @@ export interface Statements {
   readonly setSettings: Statement;
   readonly clearSettings: Statement;
   readonly takeTokens: Statement;
+  readonly takeSlot: Statement;
+  readonly releaseSlot: Statement;
 }
 
 /**
@@ -52,6 +56,7 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
   const claims = `${s}.${POSTGRES_CLAIMS_TABLE}`;
   const settings = `${s}.${POSTGRES_SETTINGS_TABLE}`;
   const rate = `${s}.${POSTGRES_RATE_TABLE}`;
+  const slots = `${s}.${POSTGRES_SLOTS_TABLE}`;
   await createTable(
     pool,
     `CREATE TABLE IF NOT EXISTS ${table} (
@@ -106,10 +111,58 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
        FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
      )`,
   );
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${slots} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       holder text NOT NULL,
+       taken_ms bigint NOT NULL,
+       expires_ms bigint NOT NULL,
+       PRIMARY KEY (queue, job_id, holder),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+  // One run's slots change under a lock of that run alone (held to the end of the statement's
+  // transaction), so two holders never both take the last slot.
+  await createFunction(
+    pool,
+    `CREATE OR REPLACE FUNCTION ${s}.bullmq_iteration_take_slot(
+       q text, r text, h text, target int, ttl bigint) RETURNS int[]
+     LANGUAGE plpgsql AS $$
+     DECLARE now_ms bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+             my_rank int; n int;
+     BEGIN
+       PERFORM pg_advisory_xact_lock(hashtext('bullmq-iteration:slots'), hashtext(q || '/' || r));
+       DELETE FROM ${slots} WHERE queue = q AND job_id = r AND expires_ms < now_ms;
+       SELECT rank INTO my_rank FROM (
+         SELECT holder, row_number() OVER (ORDER BY taken_ms, holder) - 1 AS rank
+           FROM ${slots} WHERE queue = q AND job_id = r) ranked WHERE holder = h;
+       IF my_rank IS NOT NULL AND my_rank >= target THEN
+         DELETE FROM ${slots} WHERE queue = q AND job_id = r AND holder = h;
+         SELECT count(*) INTO n FROM ${slots} WHERE queue = q AND job_id = r;
+         RETURN ARRAY[0, n];
+       END IF;
+       IF my_rank IS NULL THEN
+         SELECT count(*) INTO n FROM ${slots} WHERE queue = q AND job_id = r;
+         IF n >= target THEN RETURN ARRAY[0, n]; END IF;
+         INSERT INTO ${slots} (queue, job_id, holder, taken_ms, expires_ms)
+           SELECT j.queue, j.id, h, now_ms, now_ms + ttl FROM ${s}.job j
+            WHERE j.queue = q AND j.id = r;
+       ELSE
+         UPDATE ${slots} SET expires_ms = now_ms + ttl
+          WHERE queue = q AND job_id = r AND holder = h;
+       END IF;
+       SELECT count(*) INTO n FROM ${slots} WHERE queue = q AND job_id = r;
+       RETURN ARRAY[1, n];
+     END $$`,
+  );
   // $3 per second, $4 burst, $5 wanted; the server's clock. `available` is the bucket refilled
   // since its last take; what is granted is taken from it in the same row update.
   const available = `LEAST($4::float8, r.tokens + GREATEST(0, EXCLUDED.at_ms - r.at_ms) * $3::float8 / 1000)`;
   return named({
+    takeSlot: `SELECT ${s}.bullmq_iteration_take_slot($1, $2, $3, $4::int, $5::bigint) AS slot`,
+    releaseSlot: `DELETE FROM ${slots} WHERE queue = $1 AND job_id = $2 AND holder = $3`,
     loadSettings: `SELECT settings::text AS settings FROM ${settings} WHERE queue = $1 AND job_id = $2`,
     setSettings: `INSERT INTO ${settings} (queue, job_id, settings)
                   SELECT j.queue, j.id, $3::jsonb FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
@@ -162,5 +215,15 @@ async function createTable(pool: PgPool, ddl: string): Promise<void> {
     const code = (error as { code?: unknown }).code;
     // 42P07 duplicate_table, 23505 unique_violation on the catalog: a concurrent creation won.
     if (code !== '42P07' && code !== '23505') throw error;
+  }
+}
+
+/** Creates or replaces a function; a concurrent creation by another worker is fine. */
+async function createFunction(pool: PgPool, ddl: string): Promise<void> {
+  try {
+    await pool.query(ddl);
+  } catch (error) {
+    // XX000 "tuple concurrently updated": another worker replaced it at the same moment.
+    if ((error as { code?: unknown }).code !== 'XX000') throw error;
   }
 }

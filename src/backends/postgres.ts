@@ -147,6 +147,24 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return { granted, waitMs };
   }
 
+  async takeSlot(job: JobRef, holder: string, target: number, ttlMs: number) {
+    const { pool, statements } = await this.#prepare();
+    const result = await run<{ slot: number[] }>(pool, statements.takeSlot, [
+      job.queueName,
+      job.id,
+      holder,
+      target,
+      Math.round(ttlMs),
+    ]);
+    const [held, holders] = result.rows[0]?.slot ?? [0, 0];
+    return { held: Number(held) === 1, holders: Number(holders) };
+  }
+
+  async releaseSlot(job: JobRef, holder: string): Promise<void> {
+    const { pool, statements } = await this.#prepare();
+    await run(pool, statements.releaseSlot, [job.queueName, job.id, holder]);
+  }
+
   async #prepare(): Promise<{ pool: PgPool; statements: Statements }> {
     const connection = this.#backend.connection;
     await connection.waitUntilReady();

@@ -52,6 +52,21 @@ export interface CheckpointStore {
    * until one is there. A job that is gone grants everything (there is nothing left to limit).
    */
   takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number): Promise<Granted>;
+  /**
+   * Takes (or keeps) one of the `target` slots of run `job` for `holder`, until `ttlMs` from now
+   * unless taken again before: holders are ranked by when they first took their slot, and one
+   * ranked at or past `target` loses it. Expired slots are freed first. Atomic, on the server's
+   * clock. Resolves to whether `holder` holds a slot now, and how many holders there are.
+   */
+  takeSlot(job: JobRef, holder: string, target: number, ttlMs: number): Promise<Slot>;
+  /** Gives `holder`'s slot of run `job` back, if it has one. */
+  releaseSlot(job: JobRef, holder: string): Promise<void>;
+}
+
+/** What a take of a slot gave. */
+export interface Slot {
+  readonly held: boolean;
+  readonly holders: number;
 }
 
 /** What a take from a rate bucket gave. */

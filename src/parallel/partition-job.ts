@@ -71,6 +71,8 @@ export function partitionHost(
     loadSettings: (ref) => store.loadSettings(ref),
     setSettings: (ref, json) => store.setSettings(ref, json),
     takeTokens: (ref, wanted, perSecond, burst) => store.takeTokens(ref, wanted, perSecond, burst),
+    takeSlot: (ref, holder, target, ttlMs) => store.takeSlot(ref, holder, target, ttlMs),
+    releaseSlot: (ref, holder) => store.releaseSlot(ref, holder),
     // The partition's own request first (an operator may pause one partition), then the run's,
     // then a split request: an operator's pause or cancel always wins over rebalancing.
     loadControl: async (ref) => {

@@ -18,6 +18,7 @@ export class ControlWatch {
 
   readonly #settingsRef: JobRef;
   readonly #onSettings: (settings: string | undefined) => void;
+  readonly #onPoll: (() => Promise<unknown>) | undefined;
 
   constructor(options: {
     store: CheckpointStore;
@@ -26,6 +27,8 @@ export class ControlWatch {
     settingsRef: JobRef;
     onRequest: (request: RunRequest) => void;
     onSettings: (settings: string | undefined) => void;
+    /** Also asked with each poll (adaptive concurrency's admission). */
+    onPoll?: () => Promise<unknown>;
     onError: (error: unknown) => void;
   }) {
     this.#store = options.store;
@@ -33,6 +36,7 @@ export class ControlWatch {
     this.#settingsRef = options.settingsRef;
     this.#onRequest = options.onRequest;
     this.#onSettings = options.onSettings;
+    this.#onPoll = options.onPoll;
     this.#onError = options.onError;
   }
 
@@ -69,6 +73,7 @@ export class ControlWatch {
       if (this.#timer === undefined) return;
       this.#onSettings(settings);
       if (request !== undefined) this.#onRequest(request);
+      else await this.#onPoll?.();
     } catch (error) {
       this.#onError(error);
     } finally {

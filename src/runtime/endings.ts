@@ -39,7 +39,7 @@ import { nameJobIn } from './run-support.js';
 import { recordRunThrottled } from './throttle-gate.js';
 import { withTimeout } from './timeout.js';
 import { describeError, isMarkedTransient, isTransientError } from './transient.js';
-import { parkUntil } from './wait-ending.js';
+import { parkUntil, shed } from './wait-ending.js';
 
 export type { RunEnd } from './moves.js';
 
@@ -77,6 +77,7 @@ export async function stopped(run: RunEnd): Promise<IterationSummary> {
   if (!run.ownership.owned) return handOff(run);
   const reason = interruptReason(run.signal) ?? 'aborted';
   if (reason === 'paused') return park(run);
+  if (reason === 'shed') return shed(run);
   if (reason === 'cancelled') return cancel(run);
   run.ledger.countInterruption();
   await requeue(run, 'interrupted', run.host.options.requeueDelayMs);

@@ -42,6 +42,24 @@ export interface RunHost {
    * is made (a `RetryAfter` with `scope: 'run'`). Absent outside parallel runs.
    */
   readonly runRef?: JobRef;
+  /**
+   * Present for a partition of a parallel run with adaptive concurrency (src/parallel/): asked at
+   * the run's start and with each control poll whether the run may go on; a run it turns away
+   * parks (`shed`) and asks again when it wakes. Absent everywhere else.
+   */
+  readonly admission?: RunAdmission;
+}
+
+/** Who may run now, among a parallel run's partitions (see `RunHost.admission`). */
+export interface RunAdmission {
+  /** May this run go on? Never rejects: a store that cannot answer admits. */
+  admit(job: Job): Promise<boolean>;
+  /** The run ended: its place goes to another. Never rejects. */
+  release(job: Job): Promise<void>;
+  /** How long a run turned away parks before it asks again. */
+  readonly parkMs: number;
+  /** Why it was turned away, for status and logs. */
+  reason(): string;
 }
 
 /** How a partition gives up the tail of its items; the split ending (split-ending.ts) drives it. */

@@ -17,6 +17,8 @@
  * - `lock-lost`: another worker owns the job now; this run stops without touching it.
  * - `split`: a partition of a parallel run gives the tail of its items to a new partition
  *   (rebalancing); it is requeued on its shrunk bounds, no attempt counted.
+ * - `shed`: adaptive concurrency turned this partition away while its run's health is degraded;
+ *   it parks and asks again shortly, no attempt counted.
  */
 export type InterruptReason =
   | 'shutdown'
@@ -26,7 +28,8 @@ export type InterruptReason =
   | 'step'
   | 'aborted'
   | 'lock-lost'
-  | 'split';
+  | 'split'
+  | 'shed';
 
 /**
  * Every reason a run stops at an item boundary: the interruptions above, plus an operator's

@@ -19,6 +19,7 @@ import type { StepState } from './step-state.js';
  * - `paused`: an operator paused the job; it is parked until resumed.
  * - `retry-after`: a step threw `RetryAfter`; the job is parked until `waitUntil`, no attempt
  *   counted.
+ * - `shed`: adaptive concurrency parked this partition while its run's health is degraded.
  * - `completed` / `cancelled`: the job's final outcome (cancelled by an operator).
  * - `failed`: a failed attempt, which BullMQ may retry.
  */
@@ -29,6 +30,7 @@ export type IterationStatus =
   | 'recovering'
   | 'paused'
   | 'retry-after'
+  | 'shed'
   | 'completed'
   | 'cancelled'
   | 'failed';

@@ -15,6 +15,7 @@
  */
 import { ItemFailuresExceededError } from '../errors.js';
 import { isRetryAfter } from '../retry-after.js';
+import { admitted } from './admission.js';
 import type { RunRequest } from './control-request.js';
 import type { RunEnd } from './endings.js';
 import { complete, fail, recover, stopped, throttled } from './endings.js';
@@ -81,6 +82,8 @@ async function iterate(run: LifecycleRun): Promise<LoopEnd | 'nil'> {
   }
   run.started(await readyRun(run));
   await run.control.readSettings();
+  // Adaptive concurrency of a parallel run may turn this partition away for now.
+  if (!(await admitted(run))) return 'interrupted';
   // A split request waiting since before the start is served now that the params are known.
   if (waiting !== undefined) run.obey(waiting);
   const opened = await openRun(run);

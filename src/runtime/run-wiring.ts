@@ -8,12 +8,14 @@ import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
 import type { ThrottleDecision } from '../throttle/evaluate.js';
+import { admitted } from './admission.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import type { RunRequest } from './control-request.js';
 import { ControlWatch } from './control-watch.js';
 import type { EffectScope } from './effect-scope.js';
 import { queueCheckpointIntervalMs } from './effect-scope.js';
 import type { RunHost } from './host.js';
+import type { StopReason } from './interruption.js';
 import type { RunLedger } from './ledger.js';
 import { ProgressReporter } from './progress.js';
 import type { RateGate } from './run-rate.js';
@@ -35,6 +37,7 @@ export interface WiredRun {
     { readonly gate: { readonly decision: ThrottleDecision | undefined } } | undefined;
   loseLock(detail: string): void;
   obey(request: RunRequest): void;
+  interrupt(reason: StopReason, detail?: string): void;
 }
 
 export interface RunWiring {
@@ -72,6 +75,7 @@ export function wireRun(run: WiredRun): RunWiring {
     settingsRef: run.rate.bucket,
     onRequest: (request) => run.obey(request),
     onSettings: (settings) => run.rate.follow(settings),
+    onPoll: () => admitted(run),
     onError: (error) => logger.warn({ err: error }, 'could not read control requests'),
   });
   return { writer, progress, control };

@@ -186,6 +186,7 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
       return await Promise.race([lifecycle(this), this.ownership.deadlineEnding]);
     } finally {
       for (const cleanup of this.cleanups) cleanup();
+      void this.host.admission?.release(this.job);
       this.control.stop();
       this.progress.stop();
       this.writer.dispose();

@@ -32,6 +32,16 @@ export async function retryLater(run: RunEnd, retry: RetryAfter): Promise<never>
   throw new DelayedError(`parked until ${new Date(until).toISOString()} (RetryAfter)`);
 }
 
+/** Adaptive concurrency turned the run away: park, and ask again when it wakes. */
+export async function shed(run: RunEnd): Promise<never> {
+  const admission = run.host.admission!;
+  const reason = admission.reason();
+  const delayMs = Math.round(admission.parkMs * (0.75 + Math.random() / 2));
+  await requeue(run, 'shed', delayMs, { waitUntil: Date.now() + delayMs, reason });
+  run.logger.info({ reason, processed: run.ledger.state.processed }, 'shed; parked');
+  throw new DelayedError(`shed by adaptive concurrency (${reason})`);
+}
+
 /** A timed pause reached the run: park until it ends by itself. */
 export async function parkUntil(run: RunEnd, until: number): Promise<never> {
   const reason = run.request?.reason;

@@ -53,6 +53,8 @@ export class ParentWatch {
       setSettings: (ref, json) => store.setSettings(ref, json),
       takeTokens: (ref, wanted, perSecond, burst) =>
         store.takeTokens(ref, wanted, perSecond, burst),
+      takeSlot: (ref, holder, target, ttlMs) => store.takeSlot(ref, holder, target, ttlMs),
+      releaseSlot: (ref, holder) => store.releaseSlot(ref, holder),
     };
     return {
       ...host,

@@ -72,6 +72,25 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.#entry(job).settings = json ?? undefined;
   }
 
+  readonly #slots = new Map<string, Map<string, { taken: number; expires: number }>>();
+
+  async takeSlot(job: JobRef, holder: string, target: number, ttlMs: number) {
+    const now = Date.now();
+    let slots = this.#slots.get(key(job));
+    if (slots === undefined) this.#slots.set(key(job), (slots = new Map()));
+    for (const [h, slot] of slots) if (slot.expires < now) slots.delete(h);
+    const ranked = [...slots].sort((a, b) => a[1].taken - b[1].taken).map(([h]) => h);
+    const rank = ranked.indexOf(holder);
+    if (rank >= target) slots.delete(holder);
+    else if (rank === -1 && slots.size >= target) return { held: false, holders: slots.size };
+    else slots.set(holder, { taken: slots.get(holder)?.taken ?? now, expires: now + ttlMs });
+    return { held: slots.has(holder), holders: slots.size };
+  }
+
+  async releaseSlot(job: JobRef, holder: string): Promise<void> {
+    this.#slots.get(key(job))?.delete(holder);
+  }
+
   async takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number) {
     const entry = this.#entry(job);
     const now = Date.now();
