@@ -17,6 +17,7 @@ import type {
   SplitPartitionArgs,
 } from './job-context.js';
 import type { CheckpointMode } from './options.js';
+import type { AdaptiveConcurrencyOption } from './parallel/adaptive.js';
 import type { PartitionFailurePolicy } from './parallel/plan.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
 import type { RateOption } from './runtime/run-rate.js';
@@ -47,6 +48,18 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Pa
    * run cannot take every worker slot. @defaultValue unlimited: every partition is added at once
    */
   readonly maxConcurrentPartitions?: number;
+  /**
+   * Lets health checks drive how many partitions are active, between `minConcurrentPartitions` and
+   * `maxConcurrentPartitions`: a degraded check halves them (partitions park at an item boundary,
+   * no attempt), a healthy spell adds them back one at a time. See the flow control guide.
+   * @defaultValue none: every added partition runs
+   *
+   * @example
+   * ```ts
+   * adaptiveConcurrency: { minConcurrentPartitions: 2, health: [postgresReplicationLag({ pool, maxLagMs: 10_000 })] },
+   * ```
+   */
+  readonly adaptiveConcurrency?: AdaptiveConcurrencyOption<Params>;
   /**
    * What the other partitions do when one exhausts its attempts (the run fails either way).
    * @defaultValue `'finish-others'`

@@ -38,8 +38,8 @@ export interface Statements {
   readonly insertClaims: Statement;
   readonly updateClaims: Statement;
   readonly loadSettings: Statement;
-  readonly setSettings: Statement;
-  readonly clearSettings: Statement;
+  readonly insertSettings: Statement;
+  readonly updateSettings: Statement;
   readonly takeTokens: Statement;
   readonly takeSlot: Statement;
   readonly releaseSlot: Statement;
@@ -94,7 +94,7 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
     `CREATE TABLE IF NOT EXISTS ${settings} (
        queue text NOT NULL,
        job_id text NOT NULL,
-       settings jsonb NOT NULL,
+       settings text NOT NULL,
        PRIMARY KEY (queue, job_id),
        FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
      )`,
@@ -163,11 +163,13 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
   return named({
     takeSlot: `SELECT ${s}.bullmq_iteration_take_slot($1, $2, $3, $4::int, $5::bigint) AS slot`,
     releaseSlot: `DELETE FROM ${slots} WHERE queue = $1 AND job_id = $2 AND holder = $3`,
-    loadSettings: `SELECT settings::text AS settings FROM ${settings} WHERE queue = $1 AND job_id = $2`,
-    setSettings: `INSERT INTO ${settings} (queue, job_id, settings)
-                  SELECT j.queue, j.id, $3::jsonb FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
-                  ON CONFLICT (queue, job_id) DO UPDATE SET settings = EXCLUDED.settings`,
-    clearSettings: `DELETE FROM ${settings} WHERE queue = $1 AND job_id = $2`,
+    loadSettings: `SELECT settings FROM ${settings} WHERE queue = $1 AND job_id = $2`,
+    // Text, not jsonb: a swap lands only when the stored text is the one read, byte for byte.
+    insertSettings: `INSERT INTO ${settings} (queue, job_id, settings)
+                     SELECT j.queue, j.id, $3 FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
+                     ON CONFLICT (queue, job_id) DO NOTHING`,
+    updateSettings: `UPDATE ${settings} SET settings = $4
+                     WHERE queue = $1 AND job_id = $2 AND settings = $3`,
     takeTokens: `INSERT INTO ${rate} AS r (queue, job_id, tokens, at_ms, granted)
                  SELECT j.queue, j.id, $4::float8 - LEAST($5::int, floor($4::float8)),
                         (extract(epoch FROM clock_timestamp()) * 1000)::bigint,

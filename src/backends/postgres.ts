@@ -124,10 +124,13 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return result.rows[0]?.settings;
   }
 
-  async setSettings(job: JobRef, json: string | null): Promise<void> {
+  async swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
     const { pool, statements } = await this.#prepare();
-    if (json === null) await run(pool, statements.clearSettings, [job.queueName, job.id]);
-    else await run(pool, statements.setSettings, [job.queueName, job.id, json]);
+    const result =
+      expected === undefined
+        ? await run(pool, statements.insertSettings, [job.queueName, job.id, next])
+        : await run(pool, statements.updateSettings, [job.queueName, job.id, expected, next]);
+    return result.rowCount === 1;
   }
 
   async takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number) {

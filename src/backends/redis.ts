@@ -173,9 +173,15 @@ export class RedisCheckpointStore implements CheckpointStore {
     return (await client.hget(this.#jobKey(job), REDIS_SETTINGS_FIELD)) ?? undefined;
   }
 
-  async setSettings(job: JobRef, json: string | null): Promise<void> {
+  async swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
     const client = this.#ready ?? (await this.#client());
-    await client.runCommand(CONTROL_COMMAND, [this.#jobKey(job), REDIS_SETTINGS_FIELD, json ?? '']);
+    const swapped: unknown = await client.runCommand(CLAIMS_COMMAND, [
+      this.#jobKey(job),
+      REDIS_SETTINGS_FIELD,
+      expected ?? '',
+      next,
+    ]);
+    return swapped === 1;
   }
 
   async takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number) {

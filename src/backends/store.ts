@@ -43,8 +43,13 @@ export interface CheckpointStore {
   swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean>;
   /** A run's live settings (a rate set by `setRunRate`) as JSON text, if any. */
   loadSettings(job: JobRef): Promise<string | undefined>;
-  /** Sets (`json`) or clears (`null`) a run's live settings. Not fenced. Nothing for a job that is gone. */
-  setSettings(job: JobRef, json: string | null): Promise<void>;
+  /**
+   * Sets a run's live settings to `next` if they still are `expected` (`undefined`: none yet), in
+   * one atomic step: the rate an operator sets and the concurrency a partition adapts share them,
+   * and neither may undo the other. False when they changed meanwhile, or the job is gone. Not
+   * fenced by the job's lock.
+   */
+  swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean>;
   /**
    * Takes up to `wanted` tokens from the run's rate bucket, which refills at `perSecond` tokens a
    * second and holds at most `burst`, in one atomic step on the server's clock, so every worker of

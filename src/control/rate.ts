@@ -3,9 +3,11 @@
  * in the run's live settings (on its parent job for a parallel run), which every running
  * partition reads with its control requests, about once a second; `null` removes the limit.
  */
+import type { ConcurrencyState } from '../parallel/adaptive.js';
 import { partitionOf } from '../runtime/origin.js';
 import type { ProgressRate } from '../runtime/progress.js';
 import {
+  changeSettings,
   checkRate,
   parseSettings,
   type RateOption,
@@ -46,7 +48,10 @@ export async function setRunRate(
       ? null
       : checkRate({ itemsPerSecond, ...options }, `setRunRate(queue, "${jobId}")`);
   const run = partitionOf(job.data)?.run ?? job.id!;
-  await storeOf(queue).setSettings({ queueName: queue.name, id: run }, JSON.stringify({ rate }));
+  await changeSettings(storeOf(queue), { queueName: queue.name, id: run }, (settings) => ({
+    ...settings,
+    rate,
+  }));
 }
 
 /** The limit a run shows: its settings, its job's options, else what its workers published. */
@@ -59,4 +64,32 @@ export function rateInfo(
   if (set !== undefined) return { itemsPerSecond: set.itemsPerSecond, source: set.source };
   if (parseSettings(settings)?.rate === null) return undefined;
   return published;
+}
+
+/** A parallel run's adaptive concurrency as `getRun` shows it. */
+export interface RunConcurrencyInfo {
+  /** Partitions running now. */
+  readonly active: number;
+  /** How many health checks allow now. */
+  readonly target: number;
+  /** The most it may have (`maxConcurrentPartitions`, or the plan's size). */
+  readonly max: number;
+  /** Why the target last went down, when it did. */
+  readonly reason?: string;
+}
+
+/** The concurrency of a parallel run, from its live settings; undefined without adaptation. */
+export function concurrencyInfo(
+  settings: string | undefined,
+  partitions: readonly { readonly status: string }[],
+): RunConcurrencyInfo | undefined {
+  const state = parseSettings(settings)?.concurrency as ConcurrencyState | undefined;
+  if (state === undefined) return undefined;
+  const active = partitions.filter((p) => p.status === 'running' || p.status === 'pausing').length;
+  return {
+    active,
+    target: state.target,
+    max: state.max,
+    ...(state.reason === undefined ? {} : { reason: state.reason }),
+  };
 }

@@ -16,6 +16,8 @@ import type { IterationState } from '../runtime/state.js';
  * - `paused`: parked until resumed; it holds no worker slot.
  * - `retry-after`: a step threw `RetryAfter` (or the run was asked to wait by one of its
  *   partitions'); parked until `waitUntil`, no attempt counted (`statusReason` says why).
+ * - `shed`: a partition adaptive concurrency parked while its run's health is degraded; it asks
+ *   again shortly (`statusReason` says how many partitions may run).
  * - `interrupted`: requeued after a shutdown, `maxRuntimeMs`, `maxItemsPerRun`, `interruptWhen` or
  *   an abort; due again shortly.
  * - `throttled`: requeued by a throttle condition; due after its backoff.
@@ -36,6 +38,7 @@ export type RunStatus =
   | 'cancelling'
   | 'paused'
   | 'retry-after'
+  | 'shed'
   | 'interrupted'
   | 'throttled'
   | 'retrying'
@@ -115,6 +118,7 @@ export function statusOf(
       if (control?.source === 'retry-after') return 'retry-after';
       if (control?.action === 'pause') return 'paused';
       if (note?.status === 'retry-after') return 'retry-after';
+      if (note?.status === 'shed') return 'shed';
       if (note?.status === 'throttled') return 'throttled';
       if (note?.status === 'recovering') return 'recovering';
       if (note?.status === 'unknown-job') return 'unknown-job';
@@ -143,6 +147,8 @@ export function statusReason(
       return note?.throttle?.reason;
     case 'retry-after':
       return control?.reason ?? note?.reason;
+    case 'shed':
+      return note?.reason;
     case 'stale':
       return staleReason;
     case 'paused':

@@ -15,8 +15,8 @@ import type { RestartRecord } from '../runtime/state.js';
 import type { StepState } from '../runtime/step-state.js';
 import { formatDuration } from '../throttle/duration.js';
 import { isLockHeld } from './job-lock.js';
-import type { RunRateInfo } from './rate.js';
-import { rateInfo } from './rate.js';
+import type { RunConcurrencyInfo, RunRateInfo } from './rate.js';
+import { concurrencyInfo, rateInfo } from './rate.js';
 import type { PartitionRunInfo } from './run-partitions.js';
 import { foldPartitions } from './run-partitions.js';
 import type { RunStatus } from './run-status.js';
@@ -74,6 +74,11 @@ export interface IterationRunInfo {
   readonly waitUntil: number | undefined;
   /** The run's rate limit and where it comes from, when it has one (see `setRunRate`). */
   readonly rate: RunRateInfo | undefined;
+  /**
+   * A parallel run with adaptive concurrency: its partitions running now, the target health
+   * checks set, and the most it may have. Absent for other runs.
+   */
+  readonly concurrency?: RunConcurrencyInfo;
   /** Runs requeued after a transient database or Redis error, over the life of the job. */
   readonly transientFailures: number;
   /** Time spent waiting for a resource after transient errors, in milliseconds. */
@@ -238,9 +243,11 @@ export async function describeRun(
   };
   const plan = state?.parallel?.plan;
   if (plan === undefined) return info;
-  return foldPartitions(queue, info, plan, (child) =>
+  const run = await foldPartitions(queue, info, plan, (child) =>
     describeRun(queue, child, undefined, staleAfterMs),
   );
+  const concurrency = concurrencyInfo(settings, run.partitions);
+  return concurrency === undefined ? run : { ...run, concurrency };
 }
 
 /** Why an active job looks abandoned by its worker, or `undefined` while it is alive. */

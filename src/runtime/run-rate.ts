@@ -32,9 +32,11 @@ export interface RunRate {
 /** The key of the iteration options in a job's BullMQ options (kept by both backends). */
 export const JOB_OPTIONS_KEY = 'bullmqIteration';
 
-/** What a run's live settings hold: a rate set by `setRunRate`, `null` for none. */
+/** What a run's live settings hold: a rate set by `setRunRate` (`null` for none), and more. */
 export interface RunSettings {
   readonly rate?: RateOption | null;
+  /** Adaptive concurrency's state (see src/parallel/adaptive.ts). */
+  readonly concurrency?: unknown;
 }
 
 /** Validates a rate option; `owner` names who gave it in the error. */
@@ -177,4 +179,27 @@ export class RateGate {
       await sleep(Math.max(waitMs, 5), this.#signal);
     }
   }
+}
+
+/** Times a change of a run's settings is tried again after losing a race to another change. */
+const SWAPS = 20;
+
+/**
+ * Changes a run's live settings with `change` (from what they are), by compare-and-set, so a
+ * rate an operator sets and the concurrency a partition adapts never undo each other.
+ */
+export async function changeSettings(
+  store: Pick<CheckpointStore, 'loadSettings' | 'swapSettings'>,
+  ref: JobRef,
+  change: (settings: RunSettings) => RunSettings,
+): Promise<RunSettings> {
+  for (let attempt = 0; attempt < SWAPS; attempt++) {
+    const text = await store.loadSettings(ref);
+    const current = parseSettings(text) ?? {};
+    const next = change(current);
+    // Unchanged: nothing to write (partitions check every second, and mostly change nothing).
+    if (next === current && text !== undefined) return current;
+    if (await store.swapSettings(ref, text, JSON.stringify(next))) return next;
+  }
+  throw new Error(`could not change the settings of run ${ref.id}: they kept changing`);
 }

@@ -50,7 +50,7 @@ export class ParentWatch {
       loadClaims: (ref) => store.loadClaims(ref),
       swapClaims: (ref, expected, next) => store.swapClaims(ref, expected, next),
       loadSettings: (ref) => store.loadSettings(ref),
-      setSettings: (ref, json) => store.setSettings(ref, json),
+      swapSettings: (ref, expected, next) => store.swapSettings(ref, expected, next),
       takeTokens: (ref, wanted, perSecond, burst) =>
         store.takeTokens(ref, wanted, perSecond, burst),
       takeSlot: (ref, holder, target, ttlMs) => store.takeSlot(ref, holder, target, ttlMs),

@@ -68,8 +68,11 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return this.#entries.get(key(job))?.settings;
   }
 
-  async setSettings(job: JobRef, json: string | null): Promise<void> {
-    this.#entry(job).settings = json ?? undefined;
+  async swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    const entry = this.#entry(job);
+    if (entry.settings !== expected) return false;
+    entry.settings = next;
+    return true;
   }
 
   readonly #slots = new Map<string, Map<string, { taken: number; expires: number }>>();

@@ -60,6 +60,7 @@ export function toneOf(status: RunStatus): Tone {
     case 'cancelling':
     case 'recovering':
     case 'retry-after':
+    case 'shed':
       return 'held';
     case 'failed':
     case 'retrying':
