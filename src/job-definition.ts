@@ -6,6 +6,9 @@
  */
 import type { Job, JobsOptions } from 'bullmq';
 
+import type { CsvUploadOption } from './csv-upload-option.js';
+import type { EnqueueOptions } from './enqueue.js';
+import type { FlowControlDefinition } from './flow-definition.js';
 import type {
   BuildEnumeratorArgs,
   BuiltEnumerator,
@@ -17,18 +20,23 @@ import type {
   SplitPartitionArgs,
 } from './job-context.js';
 import type { CheckpointMode } from './options.js';
-import type { AdaptiveConcurrencyOption } from './parallel/adaptive.js';
 import type { PartitionFailurePolicy } from './parallel/plan.js';
+import type { StandardSchema } from './params-schema.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
-import type { RateOption } from './runtime/run-rate.js';
 import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { Transactional } from './transactional/adapter.js';
 
 /** An iteration job: an enumerator and a step per item (or `steps`), and its options. */
 // `any` by default so that `partition.from` reads without annotations; `partitions` infers it.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Partition = any> {
+export interface IterationJobDefinition<
+  Params,
+  Item,
+  Cursor,
+  Tx = undefined,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  Partition = any,
+> extends FlowControlDefinition<Params> {
   /** The BullMQ job name; unique among the jobs of one worker. */
   readonly name: string;
   /**
@@ -48,18 +56,6 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Pa
    * run cannot take every worker slot. @defaultValue unlimited: every partition is added at once
    */
   readonly maxConcurrentPartitions?: number;
-  /**
-   * Lets health checks drive how many partitions are active, between `minConcurrentPartitions` and
-   * `maxConcurrentPartitions`: a degraded check halves them (partitions park at an item boundary,
-   * no attempt), a healthy spell adds them back one at a time. See the flow control guide.
-   * @defaultValue none: every added partition runs
-   *
-   * @example
-   * ```ts
-   * adaptiveConcurrency: { minConcurrentPartitions: 2, health: [postgresReplicationLag({ pool, maxLagMs: 10_000 })] },
-   * ```
-   */
-  readonly adaptiveConcurrency?: AdaptiveConcurrencyOption<Params>;
   /**
    * What the other partitions do when one exhausts its attempts (the run fails either way).
    * @defaultValue `'finish-others'`
@@ -119,6 +115,23 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Pa
    */
   readonly parseParams?: (data: unknown) => Params;
   /**
+   * The params' schema: any Standard Schema validator (zod, valibot, arktype). It types
+   * `ctx.params` and `enqueue`, checks the params at enqueue and when a run starts (with the
+   * schema's own messages), and gives the console its "New run" form. Runs before `parseParams`.
+   * @defaultValue none
+   *
+   * @example
+   * ```ts
+   * params: z.object({ segment: z.enum(['trial', 'paid']), since: z.string().date() }),
+   * ```
+   */
+  readonly params?: StandardSchema<unknown, Params>;
+  /**
+   * Lets the console start runs of this job from an uploaded CSV file: the param that receives
+   * the file's path, and checks of its content. @defaultValue none
+   */
+  readonly csvUpload?: CsvUploadOption;
+  /**
    * Once in the life of the job, before its first item. Not called on resumes or retries. In a
    * parallel run, once per run, before any partition is planned.
    */
@@ -173,33 +186,6 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Pa
    * ```
    */
   readonly itemErrors?: ItemErrorPolicy;
-  /**
-   * A deadline for each item: `ctx.signal` aborts when an item has run this long, and an item
-   * that has not settled `itemTimeoutGraceMs` later is abandoned; either way it fails with an
-   * `ItemTimeoutError`, handled by `itemErrors` like any item failure (see the flow control guide).
-   * @defaultValue none: an item may run as long as it takes
-   *
-   * @example
-   * ```ts
-   * itemTimeoutMs: 30_000,
-   * async eachIteration(user, ctx) { await fetch(url(user), { signal: ctx.signal }); },
-   * ```
-   */
-  readonly itemTimeoutMs?: number;
-  /**
-   * At most this many rows a second for the whole run, across its partitions, workers and
-   * machines (a shared budget in the queue's store; a batch counts its rows). `enqueue`'s `rate`
-   * option overrides it for one run, `setRunRate` while the run goes on. See the flow control
-   * guide. @defaultValue none
-   *
-   * @example
-   * ```ts
-   * rate: { itemsPerSecond: 500 },
-   * ```
-   */
-  readonly rate?: RateOption;
-  /** How long past `itemTimeoutMs` an aborted item may take to settle. @defaultValue 1000 */
-  readonly itemTimeoutGraceMs?: number;
   /**
    * `coalesced` (default): the cursor is saved in the background after every item, at most one
    * write in flight, the newest cursor wins; a crash redoes at most the items finished during the
@@ -294,15 +280,6 @@ export interface IterationJob<Params, Item, Cursor, Tx = undefined> {
     params: Params,
     options?: EnqueueOptions,
   ): Promise<Job<Params>>;
-}
-
-/** BullMQ's job options, plus the options of one run. */
-export interface EnqueueOptions extends JobsOptions {
-  /**
-   * The run's rate limit, over the definition's (see `rate`); `setRunRate` changes it later.
-   * Kept in the job's options, so it holds from the run's first item.
-   */
-  readonly rate?: RateOption;
 }
 
 /** Any iteration job, whatever its types; what a worker accepts in its job list. */

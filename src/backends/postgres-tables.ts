@@ -57,72 +57,19 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
   const settings = `${s}.${POSTGRES_SETTINGS_TABLE}`;
   const rate = `${s}.${POSTGRES_RATE_TABLE}`;
   const slots = `${s}.${POSTGRES_SLOTS_TABLE}`;
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${table} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       state jsonb NOT NULL,
-       updated_at_ms bigint NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${control} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       control jsonb NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
+  await createJobTable(pool, s, table, 'state jsonb NOT NULL, updated_at_ms bigint NOT NULL');
+  await createJobTable(pool, s, control, 'control jsonb NOT NULL');
   // Text, not jsonb: a claim swaps only when the stored text is the one read, byte for byte.
-  await createTable(
+  await createJobTable(pool, s, claims, 'claims text NOT NULL');
+  await createJobTable(pool, s, settings, 'settings text NOT NULL');
+  await createJobTable(
     pool,
-    `CREATE TABLE IF NOT EXISTS ${claims} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       claims text NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
+    s,
+    rate,
+    'tokens double precision NOT NULL, at_ms bigint NOT NULL, granted integer NOT NULL',
   );
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${settings} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       settings text NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${rate} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       tokens double precision NOT NULL,
-       at_ms bigint NOT NULL,
-       granted integer NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${slots} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       holder text NOT NULL,
-       taken_ms bigint NOT NULL,
-       expires_ms bigint NOT NULL,
-       PRIMARY KEY (queue, job_id, holder),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
+  const slotColumns = 'holder text NOT NULL, taken_ms bigint NOT NULL, expires_ms bigint NOT NULL';
+  await createJobTable(pool, s, slots, slotColumns, ', holder');
   // One run's slots change under a lock of that run alone (held to the end of the statement's
   // transaction), so two holders never both take the last slot.
   await createFunction(
@@ -210,6 +157,30 @@ function named(texts: Record<keyof Statements, string>): Statements {
   return Object.fromEntries(entries) as unknown as Statements;
 }
 
+/**
+ * Creates `table` (qualified) when missing: rows of one job each, keyed `(queue, job_id)` plus
+ * `extraKey`, removed with the job row of BullMQ's schema `s` (quoted) by a cascading foreign key.
+ */
+export async function createJobTable(
+  pool: PgPool,
+  s: string,
+  table: string,
+  columns: string,
+  extraKey = '',
+): Promise<void> {
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${table} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       ${columns},
+       PRIMARY KEY (queue, job_id${extraKey}),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+}
+
+/** Runs a `CREATE … IF NOT EXISTS`, taking a concurrent creation's duplicate error for success. */
 async function createTable(pool: PgPool, ddl: string): Promise<void> {
   try {
     await pool.query(ddl);

@@ -169,29 +169,42 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   async #prepare(): Promise<{ pool: PgPool; statements: Statements }> {
-    const connection = this.#backend.connection;
-    await connection.waitUntilReady();
-    const pool = connection.pool;
-    let bySchema = ready.get(pool);
-    if (bySchema === undefined) {
-      bySchema = new Map();
-      ready.set(pool, bySchema);
-    }
-    let statements = bySchema.get(connection.schema);
-    if (statements === undefined) {
-      statements = ensureStateTable(pool, connection.schema);
-      bySchema.set(connection.schema, statements);
-      // A failed creation (server down at startup) must not poison later attempts.
-      statements.catch(() => bySchema.delete(connection.schema));
-    }
-    this.#ready = { pool, statements: await statements };
+    this.#ready = await preparedOnce(this.#backend, ready, ensureStateTable);
     return this.#ready;
   }
 }
 
 export {
+  createJobTable,
   ensureStateTable,
   POSTGRES_CLAIMS_TABLE,
   POSTGRES_CONTROL_TABLE,
   POSTGRES_STATE_TABLE,
 } from './postgres-tables.js';
+
+/**
+ * The pool of `backend` once ready, and what `create` made for its pool and schema: made once per
+ * pair and shared by every store on it, made again after a failure.
+ */
+export async function preparedOnce<T>(
+  backend: PostgresQueueBackend,
+  cache: WeakMap<PgPool, Map<string, Promise<T>>>,
+  create: (pool: PgPool, schema: string) => Promise<T>,
+): Promise<{ pool: PgPool; statements: T }> {
+  const connection = backend.connection;
+  await connection.waitUntilReady();
+  const pool = connection.pool;
+  let bySchema = cache.get(pool);
+  if (bySchema === undefined) {
+    bySchema = new Map();
+    cache.set(pool, bySchema);
+  }
+  let statements = bySchema.get(connection.schema);
+  if (statements === undefined) {
+    statements = create(pool, connection.schema);
+    bySchema.set(connection.schema, statements);
+    // A failed creation (server down at startup) must not poison later attempts.
+    statements.catch(() => bySchema.delete(connection.schema));
+  }
+  return { pool, statements: await statements };
+}

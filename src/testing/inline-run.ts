@@ -8,6 +8,7 @@ import type { Job } from 'bullmq';
 import { pino } from 'pino';
 
 import type { IterationJob, IterationJobDefinition, IterationStepsJob } from '../define-job.js';
+import { resolveLogger } from '../logger-option.js';
 import type { IterationOptions } from '../options.js';
 import { resolveIterationOptions } from '../options.js';
 import type { RunHost } from '../runtime/host.js';
@@ -74,7 +75,7 @@ export class InlineRun<Params, Cursor> {
     this.#host = {
       store: this.#store,
       // A test prints nothing unless it asks to: pass `worker: { logger }` to see the logs.
-      logger: (worker.logger ?? pino({ level: 'silent' })).child({ queue: queueName }),
+      logger: resolveLogger(worker.logger, () => pino({ level: 'silent' })).child({ queue: queueName }),
       options: resolveIterationOptions(worker, `runInline("${job.name}") worker options`),
       emit: captureEvents(this.#events),
       publishProgress: (target, progress) => target.updateProgress(progress),
