@@ -63,8 +63,13 @@ export async function enqueueRun<Params>(
   const { tags, startedBy, rate, ...jobOptions } = options;
   const owner = `Cannot enqueue iteration job "${definition.name}"`;
   const checkedTags = tags === undefined ? undefined : checkTags(tags, owner);
-  const run =
-    rate === undefined ? undefined : { rate: checkRate(rate, `enqueue of "${definition.name}"`) };
+  // Kept in the job's options, which BullMQ stores with the job in the same command: the run's
+  // rate and tags hold from its first item (a hold covers it from the start), and its partitions
+  // inherit them.
+  const run = {
+    ...(rate === undefined ? {} : { rate: checkRate(rate, `enqueue of "${definition.name}"`) }),
+    ...(checkedTags === undefined ? {} : { tags: checkedTags }),
+  };
   // Checked and copied before the first await (for a synchronous schema, as most are): what is
   // stored is the params as they were when enqueue was called, whatever the caller does next.
   const checked = checkedParams(definition, params);
@@ -82,7 +87,7 @@ export async function enqueueRun<Params>(
   const job = await queue.add(definition.name, data, {
     ...definition.defaultJobOptions,
     ...jobOptions,
-    ...(run === undefined ? {} : { [JOB_OPTIONS_KEY]: run }),
+    ...(Object.keys(run).length === 0 ? {} : { [JOB_OPTIONS_KEY]: run }),
   });
   if (isControlQueue(queue)) {
     if (checkedTags !== undefined) await setRunTags(queue, job.id!, checkedTags);

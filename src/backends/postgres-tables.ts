@@ -181,7 +181,7 @@ export async function createJobTable(
 }
 
 /** Runs a `CREATE … IF NOT EXISTS`, taking a concurrent creation's duplicate error for success. */
-async function createTable(pool: PgPool, ddl: string): Promise<void> {
+export async function createTable(pool: PgPool, ddl: string): Promise<void> {
   try {
     await pool.query(ddl);
   } catch (error) {

@@ -176,6 +176,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
 export {
   createJobTable,
+  createTable,
   ensureStateTable,
   POSTGRES_CLAIMS_TABLE,
   POSTGRES_CONTROL_TABLE,

@@ -13,6 +13,7 @@ import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { enqueueCommand } from './commands/enqueue.js';
 import { failuresCommand } from './commands/failures.js';
+import { holdCommand, holdsCommand, releaseCommand } from './commands/holds.js';
 import { jobsCommand } from './commands/jobs.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pauseCommand } from './commands/pause.js';
@@ -34,6 +35,9 @@ export const COMMANDS: readonly Command[] = [
   pauseCommand,
   rateCommand,
   resumeCommand,
+  holdCommand,
+  releaseCommand,
+  holdsCommand,
   cancelCommand,
   failuresCommand,
   retryFailedCommand,

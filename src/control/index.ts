@@ -8,6 +8,8 @@ export type { ControlOptions } from './commands.js';
 export { cancelRun, pauseRun, resumeRun } from './commands.js';
 export type { FailedItemEntry, FailedItems } from './failed-items.js';
 export { getFailedItems } from './failed-items.js';
+export type { Hold, HoldOptions } from './holds.js';
+export { holdRuns, listHolds, releaseHold } from './holds.js';
 export type { RunRateInfo } from './rate.js';
 export { setRunRate } from './rate.js';
 export type { RestartedRun, RestartOptions } from './restart.js';

@@ -18,6 +18,8 @@ import type { IterationState } from '../runtime/state.js';
  *   partitions'); parked until `waitUntil`, no attempt counted (`statusReason` says why).
  * - `shed`: a partition adaptive concurrency parked while its run's health is degraded; it asks
  *   again shortly (`statusReason` says how many partitions may run).
+ * - `held`: a hold covers the run's tags (a data move under way); parked until it is released
+ *   (`hold` is the hold's id, `statusReason` its reason).
  * - `interrupted`: requeued after a shutdown, `maxRuntimeMs`, `maxItemsPerRun`, `interruptWhen` or
  *   an abort; due again shortly.
  * - `throttled`: requeued by a throttle condition; due after its backoff.
@@ -39,6 +41,7 @@ export type RunStatus =
   | 'paused'
   | 'retry-after'
   | 'shed'
+  | 'held'
   | 'interrupted'
   | 'throttled'
   | 'retrying'
@@ -63,6 +66,8 @@ export interface ProgressNote {
   readonly reason?: string;
   /** With status `retry-after`: when the run goes on (epoch ms). */
   readonly waitUntil?: number;
+  /** With status `held`: the id of the hold. */
+  readonly holdId?: string;
   readonly throttle?: { readonly reason?: string };
 }
 
@@ -119,6 +124,7 @@ export function statusOf(
       if (control?.action === 'pause') return 'paused';
       if (note?.status === 'retry-after') return 'retry-after';
       if (note?.status === 'shed') return 'shed';
+      if (note?.status === 'held') return 'held';
       if (note?.status === 'throttled') return 'throttled';
       if (note?.status === 'recovering') return 'recovering';
       if (note?.status === 'unknown-job') return 'unknown-job';
@@ -148,6 +154,7 @@ export function statusReason(
     case 'retry-after':
       return control?.reason ?? note?.reason;
     case 'shed':
+    case 'held':
       return note?.reason;
     case 'stale':
       return staleReason;

@@ -9,6 +9,7 @@ import type { JsonValue } from '../json.js';
 import { partitionOf } from '../parallel/partition-data.js';
 import type { ControlRequest } from '../runtime/control-request.js';
 import { parseControl } from '../runtime/control-request.js';
+import { runTagsOf } from '../runtime/hold-watch.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { percentage } from '../runtime/progress.js';
 import type { RestartRecord } from '../runtime/state.js';
@@ -76,6 +77,8 @@ export interface IterationRunInfo {
   readonly statusReason: string | undefined;
   /** With status `retry-after`: when the run goes on (epoch ms). */
   readonly waitUntil: number | undefined;
+  /** With status `held`: the id of the hold that parks the run (`statusReason` is its reason). */
+  readonly hold?: string | undefined;
   /** The run's rate limit and where it comes from, when it has one (see `setRunRate`). */
   readonly rate: RunRateInfo | undefined;
   /**
@@ -248,11 +251,14 @@ export async function describeRun(
     statusReason: statusReason(status, note, control, staleReason),
     waitUntil: status === 'retry-after' ? (control?.until ?? note?.waitUntil) : undefined,
     rate: rateInfo(settings, job.opts, progress?.rate),
+    hold: status === 'held' ? note?.holdId : undefined,
     transientFailures: note?.transientFailures ?? 0,
     transientMs: note?.transientMs ?? 0,
     unknownSince: note?.status === 'unknown-job' ? note.unknownSince : undefined,
     restart: state?.restart,
     ...records,
+    // Partitions carry their run's tags in their job options, not in records of their own.
+    tags: records.tags ?? runTagsOf(job),
   };
   const plan = state?.parallel?.plan;
   if (plan === undefined) return info;

@@ -39,7 +39,7 @@ import { nameJobIn } from './run-support.js';
 import { recordRunThrottled } from './throttle-gate.js';
 import { withTimeout } from './timeout.js';
 import { describeError, isMarkedTransient, isTransientError } from './transient.js';
-import { parkUntil, shed } from './wait-ending.js';
+import { held, parkUntil, shed } from './wait-ending.js';
 
 export type { RunEnd } from './moves.js';
 
@@ -78,6 +78,7 @@ export async function stopped(run: RunEnd): Promise<IterationSummary> {
   const reason = interruptReason(run.signal) ?? 'aborted';
   if (reason === 'paused') return park(run);
   if (reason === 'shed') return shed(run);
+  if (reason === 'held') return held(run);
   if (reason === 'cancelled') return cancel(run);
   run.ledger.countInterruption();
   await requeue(run, 'interrupted', run.host.options.requeueDelayMs);

@@ -6,6 +6,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
+import type { Hold } from '../backends/holds.js';
 import type { CheckpointStore, JobRef } from '../backends/store.js';
 import type { EmitIterationEvent } from '../events.js';
 import type { JsonValue } from '../json.js';
@@ -48,6 +49,17 @@ export interface RunHost {
    * parks (`shed`) and asks again when it wakes. Absent everywhere else.
    */
   readonly admission?: RunAdmission;
+  /** The queue's holds, as the worker sees them (hold-watch.ts); absent in the testing helpers. */
+  readonly holds?: RunHolds;
+}
+
+/** What a run asks of its worker's view of the holds (see hold-watch.ts). */
+export interface RunHolds {
+  /** The oldest hold over `tags`, from holds read at most `maxAgeMs` ago. */
+  covering(
+    tags: Readonly<Record<string, string>> | undefined,
+    maxAgeMs: number,
+  ): Promise<Hold | undefined>;
 }
 
 /** Who may run now, among a parallel run's partitions (see `RunHost.admission`). */

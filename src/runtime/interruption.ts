@@ -19,6 +19,8 @@
  *   (rebalancing); it is requeued on its shrunk bounds, no attempt counted.
  * - `shed`: adaptive concurrency turned this partition away while its run's health is degraded;
  *   it parks and asks again shortly, no attempt counted.
+ * - `held`: a hold covers the run's tags (a data move under way); it parks until the hold is
+ *   released, no attempt counted.
  */
 export type InterruptReason =
   | 'shutdown'
@@ -29,7 +31,8 @@ export type InterruptReason =
   | 'aborted'
   | 'lock-lost'
   | 'split'
-  | 'shed';
+  | 'shed'
+  | 'held';
 
 /**
  * Every reason a run stops at an item boundary: the interruptions above, plus an operator's

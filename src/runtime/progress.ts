@@ -20,6 +20,7 @@ import type { StepState } from './step-state.js';
  * - `retry-after`: a step threw `RetryAfter`; the job is parked until `waitUntil`, no attempt
  *   counted.
  * - `shed`: adaptive concurrency parked this partition while its run's health is degraded.
+ * - `held`: a hold covers the run's tags; it is parked until the hold is released.
  * - `completed` / `cancelled`: the job's final outcome (cancelled by an operator).
  * - `failed`: a failed attempt, which BullMQ may retry.
  */
@@ -31,6 +32,7 @@ export type IterationStatus =
   | 'paused'
   | 'retry-after'
   | 'shed'
+  | 'held'
   | 'completed'
   | 'cancelled'
   | 'failed';
@@ -88,6 +90,8 @@ export interface ProgressNote {
   readonly waitUntil?: number;
   /** Why it waits. */
   readonly reason?: string;
+  /** With status `held`: the hold's id. */
+  readonly holdId?: string;
 }
 
 /** The rate in progress is measured over this recent window, so it follows changes in speed. */

@@ -19,6 +19,7 @@ import { admitted } from './admission.js';
 import type { RunRequest } from './control-request.js';
 import type { RunEnd } from './endings.js';
 import { complete, fail, recover, stopped, throttled } from './endings.js';
+import { heldBack } from './hold-watch.js';
 import { interruptReason, isInterruptError } from './interruption.js';
 import { itemPolicyOf, skippedTooMuch } from './item-policy.js';
 import type { IterationSummary } from './ledger.js';
@@ -80,6 +81,8 @@ async function iterate(run: LifecycleRun): Promise<LoopEnd | 'nil'> {
     run.obey(waiting);
     return 'interrupted';
   }
+  // A hold over the run's tags (a data move): park before any code of the job runs.
+  if (await heldBack(run, true)) return 'interrupted';
   run.started(await readyRun(run));
   await run.control.readSettings();
   // Adaptive concurrency of a parallel run may turn this partition away for now.

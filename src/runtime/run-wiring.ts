@@ -14,6 +14,7 @@ import type { RunRequest } from './control-request.js';
 import { ControlWatch } from './control-watch.js';
 import type { EffectScope } from './effect-scope.js';
 import { queueCheckpointIntervalMs } from './effect-scope.js';
+import { heldBack } from './hold-watch.js';
 import type { RunHost } from './host.js';
 import type { StopReason } from './interruption.js';
 import type { RunLedger } from './ledger.js';
@@ -75,7 +76,7 @@ export function wireRun(run: WiredRun): RunWiring {
     settingsRef: run.rate.bucket,
     onRequest: (request) => run.obey(request),
     onSettings: (settings) => run.rate.follow(settings),
-    onPoll: () => admitted(run),
+    onPoll: async () => (await heldBack(run, false)) || admitted(run),
     onError: (error) => logger.warn({ err: error }, 'could not read control requests'),
   });
   return { writer, progress, control };

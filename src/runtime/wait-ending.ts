@@ -14,6 +14,7 @@ import { DelayedError } from 'bullmq';
 
 import type { RetryAfter } from '../retry-after.js';
 import { serializeControl } from './control-request.js';
+import { runTagsOf } from './hold-watch.js';
 import type { RunEnd } from './moves.js';
 import { handOff, requeue } from './moves.js';
 
@@ -41,6 +42,28 @@ export async function shed(run: RunEnd): Promise<never> {
   run.logger.info({ reason, processed: run.ledger.state.processed }, 'shed; parked');
   throw new DelayedError(`shed by adaptive concurrency (${reason})`);
 }
+
+/**
+ * A hold covers the run: park, and look at the holds again when it wakes (a release promotes
+ * the runs it held, so they need not wait for the end of their park).
+ */
+export async function held(run: RunEnd): Promise<never> {
+  const hold = await run.host.holds?.covering(runTagsOf(run.job), Infinity);
+  const reason = hold === undefined ? 'held' : hold.reason;
+  const delayMs = Math.round(HELD_PARK_MS * (0.75 + Math.random() / 2));
+  await requeue(run, 'held', delayMs, {
+    reason,
+    ...(hold === undefined ? {} : { holdId: hold.id }),
+  });
+  run.logger.info(
+    { hold: hold?.id, reason, processed: run.ledger.state.processed },
+    'held; parked',
+  );
+  throw new DelayedError(`held${hold === undefined ? '' : ` by ${hold.id}`} (${reason})`);
+}
+
+/** How long a held run parks before it looks at the holds again. */
+const HELD_PARK_MS = 5_000;
 
 /** A timed pause reached the run: park until it ends by itself. */
 export async function parkUntil(run: RunEnd, until: number): Promise<never> {
