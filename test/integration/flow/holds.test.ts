@@ -4,7 +4,7 @@
 // released every run completes and every item ran once.
 import { describe, expect, it } from 'vitest';
 
-import type { BuildEnumeratorArgs, IterationWorker } from '../../../src/index.js';
+import type { BuildEnumeratorArgs, IterationWorker, RangePartition } from '../../../src/index.js';
 import {
   defineIterationJob,
   getRun,
@@ -125,6 +125,54 @@ describe.each(withCluster)('holds on $name', (b) => {
       }
     } finally {
       await Promise.all(workers.map((w) => w.close()));
+    }
+  });
+
+  it('holds the partitions of a parallel run, which inherit its tags', async () => {
+    const queueName = uniqueQueueName('holds-parallel');
+    const queue = b.queue(queueName);
+    const items: number[] = [];
+    let gate = false;
+    const job = defineIterationJob({
+      name: 'holds-parallel',
+      partitions: () => [0, 1, 2, 3].map((i) => ({ from: i * 50, to: (i + 1) * 50 })),
+      buildEnumerator: ({
+        partition,
+        cursor,
+      }: BuildEnumeratorArgs<object, number, RangePartition>) => range({ ...partition, cursor }),
+      async eachIteration(item) {
+        items.push(item);
+        await sleep(gate ? 20 : 5);
+      },
+    });
+    const worker = iterationWorker(b, queueName, [job as never], { ...fast, concurrency: 4 });
+    try {
+      const parent = await job.enqueue(queue, {}, { tags: { tenant: 't-9' } });
+      gate = true;
+      await eventually(() => (items.length > 0 ? true : undefined), 'the run going', 30_000);
+      const hold = await holdRuns(queue, { tags: { tenant: 't-9' }, reason: 'tenant move' });
+      const run = await eventually(
+        async () => {
+          const info = await getRun(queue, parent.id!);
+          const open = (info.partitions ?? []).filter((p) => p.status !== 'completed');
+          return open.length > 0 && open.every((p) => p.status === 'held') ? info : undefined;
+        },
+        'every open partition held',
+        30_000,
+      );
+      expect(run.tags).toEqual({ tenant: 't-9' });
+      const seen = items.length;
+      await sleep(1_000);
+      expect(items.length).toBe(seen);
+      await releaseHold(queue, hold.id);
+      await eventually(
+        async () => ((await parent.getState()) === 'completed' ? true : undefined),
+        'the run completes after the release',
+        30_000,
+      );
+      expect(items.sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    } finally {
+      await worker.close();
     }
   });
 
