@@ -17,6 +17,7 @@ describe.each(backends)('adaptive concurrency on $name', (b) => {
     const queueName = uniqueQueueName('adaptive');
     const queue = b.queue(queueName);
     let degraded = false;
+    let recovered = false;
     const items: number[] = [];
     const job = defineIterationJob({
       name: 'adaptive',
@@ -29,7 +30,14 @@ describe.each(backends)('adaptive concurrency on $name', (b) => {
         partition,
         cursor,
       }: BuildEnumeratorArgs<object, number, RangePartition>) => range({ ...partition, cursor }),
-      async eachIteration(item) {
+      async eachIteration(item, ctx) {
+        // Each partition waits at its last 50 items until the test saw the recovery, so the run
+        // cannot end first on a slow machine. A shed partition gives up the wait (an interruption:
+        // the item is redone when it is added back).
+        while (!recovered && item % 250 >= 200) {
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
         items.push(item);
         await new Promise((resolve) => setTimeout(resolve, 8));
       },
@@ -60,6 +68,7 @@ describe.each(backends)('adaptive concurrency on $name', (b) => {
       expect(low.partitions?.some((p) => p.status === 'shed')).toBe(true);
       degraded = false;
       await watch((r) => (r.concurrency?.target ?? 0) >= 4, 'partitions added back');
+      recovered = true;
       await eventually(
         async () => ((await parent.getState()) === 'completed' ? true : undefined),
         'the run',
