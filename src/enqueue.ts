@@ -16,6 +16,8 @@ import type { ParamsParser } from './enqueue-params.js';
 import { enqueuedParams } from './enqueue-params.js';
 import { withoutUndefined } from './json.js';
 import { paramsSchemaOf, validateParams } from './params-schema.js';
+import type { RateOption } from './runtime/run-rate.js';
+import { checkRate, JOB_OPTIONS_KEY } from './runtime/run-rate.js';
 
 /** What `enqueue` takes beside BullMQ's job options. */
 export interface EnqueueOptions extends JobsOptions {
@@ -30,6 +32,11 @@ export interface EnqueueOptions extends JobsOptions {
    * or `{ actor, via, reason }`. @defaultValue nothing recorded
    */
   readonly startedBy?: string | (AuditOptions & { readonly reason?: string | undefined });
+  /**
+   * The run's rate limit, over the definition's (see `rate`); `setRunRate` changes it later.
+   * Kept in the job's options, so it holds from the run's first item.
+   */
+  readonly rate?: RateOption;
 }
 
 /** The part of a queue `enqueue` uses: `add`, and the backend for tags and cluster checks. */
@@ -53,9 +60,16 @@ export async function enqueueRun<Params>(
   params: Params,
   options: EnqueueOptions = {},
 ): Promise<Job<Params>> {
-  const { tags, startedBy, ...jobOptions } = options;
+  const { tags, startedBy, rate, ...jobOptions } = options;
   const owner = `Cannot enqueue iteration job "${definition.name}"`;
   const checkedTags = tags === undefined ? undefined : checkTags(tags, owner);
+  // Kept in the job's options, which BullMQ stores with the job in the same command: the run's
+  // rate and tags hold from its first item (a hold covers it from the start), and its partitions
+  // inherit them.
+  const run = {
+    ...(rate === undefined ? {} : { rate: checkRate(rate, `enqueue of "${definition.name}"`) }),
+    ...(checkedTags === undefined ? {} : { tags: checkedTags }),
+  };
   // Checked and copied before the first await (for a synchronous schema, as most are): what is
   // stored is the params as they were when enqueue was called, whatever the caller does next.
   const checked = checkedParams(definition, params);
@@ -73,6 +87,7 @@ export async function enqueueRun<Params>(
   const job = await queue.add(definition.name, data, {
     ...definition.defaultJobOptions,
     ...jobOptions,
+    ...(Object.keys(run).length === 0 ? {} : { [JOB_OPTIONS_KEY]: run }),
   });
   if (isControlQueue(queue)) {
     if (checkedTags !== undefined) await setRunTags(queue, job.id!, checkedTags);

@@ -155,6 +155,30 @@ export class TransientError extends Error {
 }
 
 /**
+ * An item did not settle within `itemTimeoutMs`: its `ctx.signal` aborted at the deadline, and it
+ * failed (or was abandoned, `itemTimeoutGraceMs` later, if it still had not settled). The item
+ * policy handles it like any item failure; it is not an interruption.
+ */
+export class ItemTimeoutError extends Error {
+  override readonly name = 'ItemTimeoutError';
+  readonly jobName: string;
+  readonly timeoutMs: number;
+  /** The cursor after the item that timed out. */
+  readonly cursor: unknown;
+
+  constructor(label: string, jobName: string, timeoutMs: number, cursor: unknown) {
+    super(
+      `An item of ${label} (the one before cursor ${JSON.stringify(cursor)}) did not finish ` +
+        `within itemTimeoutMs (${timeoutMs} ms); its ctx.signal was aborted. Pass ctx.signal to ` +
+        'slow calls so they give up at the deadline, or raise itemTimeoutMs.',
+    );
+    this.jobName = jobName;
+    this.timeoutMs = timeoutMs;
+    this.cursor = cursor;
+  }
+}
+
+/**
  * A job that skips failing items (`itemErrors: { action: 'skip' }`) met one failing item more than
  * its `maxSkipped` or `maxSkippedShare` allow: the failures look systemic, so the attempt fails
  * instead of skipping on. The item in hand is not recorded; the next attempt starts at it. `cause`

@@ -119,6 +119,17 @@ export interface IterationWorkerEvents {
   'iteration.lockLost': (event: IterationEvent) => void;
   /** An operator paused the job: it checkpointed and parked until resumed. */
   'iteration.paused': (event: IterationEvent & { readonly reason?: string }) => void;
+  /**
+   * A step threw `RetryAfter`: the run is parked until `until` (epoch ms), no attempt counted;
+   * with `scope: 'run'`, every partition of its parallel run is.
+   */
+  'iteration.retryAfter': (
+    event: IterationEvent & {
+      readonly until: number;
+      readonly reason?: string;
+      readonly scope: 'partition' | 'run';
+    },
+  ) => void;
   /** An operator cancelled the job: it ended with outcome `cancelled`; BullMQ completes it. */
   'iteration.cancelled': (event: IterationEvent & { readonly reason?: string }) => void;
   /** A lifecycle callback threw where its error cannot change the outcome (`onShutdown`). */

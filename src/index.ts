@@ -23,6 +23,8 @@ export type {
   FailedItemEntry,
   FailedItems,
   FinishedRun,
+  Hold,
+  HoldOptions,
   IterationRunInfo,
   ListRunsOptions,
   ReplayOptions,
@@ -34,6 +36,7 @@ export type {
   RunPage,
   RunPageOptions,
   RunQuery,
+  RunRateInfo,
   RunStatus,
   RunTags,
   WaitForRunOptions,
@@ -43,16 +46,20 @@ export {
   controlRuns,
   getFailedItems,
   getRun,
+  holdRuns,
+  listHolds,
   listRuns,
   pageRuns,
   pauseRun,
   previewBulk,
+  releaseHold,
   restartRun,
   resumeRun,
   retryFailedItems,
   retryRun,
   RunFailedError,
   RunWaitTimeoutError,
+  setRunRate,
   waitForRun,
 } from './control/index.js';
 export type { CsvUploadOption } from './csv-upload-option.js';
@@ -140,6 +147,7 @@ export {
   CursorError,
   EnumeratorError,
   ItemFailuresExceededError,
+  ItemTimeoutError,
   IterationDefinitionError,
   ParamsError,
   RedisClusterError,
@@ -196,12 +204,15 @@ export {
   redisClusterOptionsFromUrl,
   redisOptionsFromUrl,
 } from './redis-url.js';
+export type { HeadersLike, RetryAfterOptions, RetryAfterScope } from './retry-after.js';
+export { RetryAfter } from './retry-after.js';
 export type { InterruptReason, StopReason } from './runtime/interruption.js';
 export { IterationInterrupt } from './runtime/interruption.js';
 export type { FailedItem, ItemErrorPolicy } from './runtime/item-policy.js';
 export { ITEM_POLICY_DEFAULTS } from './runtime/item-policy.js';
 export type { IterationSummary } from './runtime/ledger.js';
 export type { IterationProgress, IterationStatus, ThrottleProgress } from './runtime/progress.js';
+export type { RateOption } from './runtime/run-rate.js';
 export type { StepState } from './runtime/step-state.js';
 export { isTransientError } from './runtime/transient.js';
 export type {

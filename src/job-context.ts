@@ -62,9 +62,11 @@ export interface IterationContext<Params, Cursor> {
   /** A pino child logger bound to the queue, the job name and the job id. */
   readonly logger: Logger;
   /**
-   * Aborts when this run must wind down (shutdown, `maxRuntimeMs`, a cancel, a lost lock). The
-   * runtime stops at the next item boundary by itself; pass the signal to slow calls inside
-   * `eachIteration` to give up sooner (the unfinished item is redone by the next run).
+   * Aborts when this run must wind down (shutdown, `maxRuntimeMs`, a pause or a cancel, a lost
+   * lock: interruptions; the unfinished item is redone by the next run) and, in `eachIteration`
+   * of a job with `itemTimeoutMs`, at the item's deadline (an item failure: `ItemTimeoutError`).
+   * The runtime stops at the next item boundary by itself; pass the signal to slow calls inside
+   * `eachIteration` to give up sooner.
    */
   readonly signal: AbortSignal;
   /** Finishes early: no more items, the job completes and `onComplete` runs. */

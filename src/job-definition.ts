@@ -8,6 +8,7 @@ import type { Job, JobsOptions } from 'bullmq';
 
 import type { CsvUploadOption } from './csv-upload-option.js';
 import type { EnqueueOptions } from './enqueue.js';
+import type { FlowControlDefinition } from './flow-definition.js';
 import type {
   BuildEnumeratorArgs,
   BuiltEnumerator,
@@ -28,8 +29,14 @@ import type { Transactional } from './transactional/adapter.js';
 
 /** An iteration job: an enumerator and a step per item (or `steps`), and its options. */
 // `any` by default so that `partition.from` reads without annotations; `partitions` infers it.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Partition = any> {
+export interface IterationJobDefinition<
+  Params,
+  Item,
+  Cursor,
+  Tx = undefined,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  Partition = any,
+> extends FlowControlDefinition<Params> {
   /** The BullMQ job name; unique among the jobs of one worker. */
   readonly name: string;
   /**
@@ -265,7 +272,7 @@ export interface IterationJob<Params, Item, Cursor, Tx = undefined> {
    *
    * @example
    * ```ts
-   * await notifyUsers.enqueue(queue, { segment: 'trial' }, { priority: 5 });
+   * await notifyUsers.enqueue(queue, { segment: 'trial' }, { priority: 5, rate: { itemsPerSecond: 200 } });
    * ```
    */
   enqueue(

@@ -115,6 +115,12 @@ export const ITERATION_DEFAULTS = {
   throttle: undefined;
 };
 
+/** `options` without the iteration options (those of {@link ITERATION_DEFAULTS}): BullMQ's own. */
+export function withoutIterationOptions<T extends object>(options: T): Partial<T> {
+  const own = Object.entries(options).filter(([key]) => !(key in ITERATION_DEFAULTS));
+  return Object.fromEntries(own) as Partial<T>;
+}
+
 /**
  * BullMQ worker options whose BullMQ default does not suit iteration jobs. BullMQ never resets a
  * job's stalled counter and fails a job once it stalls more than `maxStalledCount` times (default

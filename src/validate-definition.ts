@@ -7,7 +7,9 @@ import { IterationDefinitionError } from './errors.js';
 import { validateCheckpointMode, validateOptionalDuration } from './options.js';
 import { validateParallelOptions } from './parallel/plan.js';
 import { itemPolicyOf } from './runtime/item-policy.js';
+import { itemTimeoutOf } from './runtime/item-timeout.js';
 import { validateLimits } from './runtime/limits.js';
+import { checkRate } from './runtime/run-rate.js';
 import { hasSteps, validateSteps } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
@@ -72,5 +74,7 @@ export function validateDefinition(definition: unknown): ResolvedThrottle {
   validateParallelOptions(d, name);
   itemPolicyOf(d as { name: string; itemErrors?: unknown });
   validateTransactional(d, name);
+  itemTimeoutOf(d as { name: string });
+  if (d.rate !== undefined) checkRate(d.rate, `Iteration job "${name}"`);
   return resolveThrottle(d.throttle as ThrottleOption | undefined, { jobName: name });
 }

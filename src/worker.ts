@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 
 import type { Requeue } from './backends/for-backend.js';
 import { checkpointStoreFor, requeueFor } from './backends/for-backend.js';
+import { holdStoreFor } from './backends/holds.js';
 import { requireClusterPrefix } from './backends/redis-cluster.js';
 import type { CheckpointStore } from './backends/store.js';
 import type { AnyIterationJob, IterationJobDefinition } from './define-job.js';
@@ -27,8 +28,9 @@ import type { IterationWorkerEvents } from './events.js';
 import { buildRegistry } from './job-registry.js';
 import { resolveLogger } from './logger-option.js';
 import type { IterationOptions, ResolvedIterationOptions } from './options.js';
-import { BULLMQ_OVERRIDES, resolveIterationOptions } from './options.js';
+import { BULLMQ_OVERRIDES, resolveIterationOptions, withoutIterationOptions } from './options.js';
 import { ParallelRuntime } from './parallel/runtime.js';
+import { HoldWatch } from './runtime/hold-watch.js';
 import type { RunHost } from './runtime/host.js';
 import { promoteDelayed } from './runtime/host.js';
 import type { IterationSummary } from './runtime/ledger.js';
@@ -75,6 +77,7 @@ export class IterationWorker<
   readonly #runs = new Set<IterationRun>();
   #store: CheckpointStore | undefined;
   #requeue: Requeue | undefined;
+  #holds: HoldWatch | undefined;
   #shuttingDown = false;
   #deadline: NodeJS.Timeout | undefined;
   #unregisterSignals: (() => void) | undefined;
@@ -97,25 +100,8 @@ export class IterationWorker<
     // Validates the throttle of definitions that did not come from defineIterationJob, and combines
     // each job's with the worker's once, before any job runs.
     const throttles = [...definitions.values()].map((d) => throttleFor(d, iteration.throttle));
-    const {
-      logger,
-      handleSignals: _handleSignals,
-      shutdownTimeoutMs: _shutdownTimeoutMs,
-      checkpointMode: _checkpointMode,
-      checkpointIntervalMs: _checkpointIntervalMs,
-      progressIntervalMs: _progressIntervalMs,
-      maxRuntimeMs: _maxRuntimeMs,
-      requeueDelayMs: _requeueDelayMs,
-      controlPollIntervalMs: _controlPollIntervalMs,
-      throttle: _throttle,
-      transientRetryMs: _transientRetryMs,
-      maxOutageMs: _maxOutageMs,
-      maxCheckpointLagItems: _maxCheckpointLagItems,
-      maxCheckpointLagMs: _maxCheckpointLagMs,
-      unknownJobGraceMs: _unknownJobGraceMs,
-      openTelemetry: _openTelemetry,
-      ...workerOptions
-    } = options;
+    const { logger, openTelemetry: _openTelemetry, ...rest } = options;
+    const workerOptions = withoutIterationOptions(rest);
     const self: { worker?: IterationWorker<B, C> } = {};
     // Three declared parameters: BullMQ creates the per-job AbortSignal only for such processors.
     const processor = (job: Job, token: string | undefined, signal: AbortSignal | undefined) =>
@@ -246,6 +232,7 @@ export class IterationWorker<
       requeue: this.#requeue,
       publishProgress: (job, progress) => job.updateProgress(progress),
       wake: promoteDelayed,
+      holds: (this.#holds ??= new HoldWatch(holdStoreFor(this.getBackend()), this.name)),
     };
   }
 

@@ -11,34 +11,10 @@
  * BullMQ's major version.
  */
 import type { PgPool, PgQueryResult, PostgresQueueBackend } from 'bullmq';
-import { quoteSchemaName } from 'bullmq';
 
-import { statementName } from '../statement-name.js';
+import type { Statement, Statements } from './postgres-tables.js';
+import { ensureStateTable } from './postgres-tables.js';
 import type { CheckpointStore, JobRef } from './store.js';
-
-/** Name of the table, in BullMQ's schema, that holds iteration state. */
-export const POSTGRES_STATE_TABLE = 'bullmq_iteration_state';
-/** Name of the table, in BullMQ's schema, that holds pending control requests. */
-export const POSTGRES_CONTROL_TABLE = 'bullmq_iteration_control';
-/** Name of the table, in BullMQ's schema, that holds replays' claims on recorded items. */
-export const POSTGRES_CLAIMS_TABLE = 'bullmq_iteration_claims';
-
-/** A statement and the name it is prepared under on each connection that runs it. */
-interface Statement {
-  readonly name: string;
-  readonly text: string;
-}
-
-interface Statements {
-  readonly load: Statement;
-  readonly save: Statement;
-  readonly loadControl: Statement;
-  readonly setControl: Statement;
-  readonly clearControl: Statement;
-  readonly loadClaims: Statement;
-  readonly insertClaims: Statement;
-  readonly updateClaims: Statement;
-}
 
 const ready = new WeakMap<PgPool, Map<string, Promise<Statements>>>();
 
@@ -139,11 +115,73 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return result.rowCount === 1;
   }
 
+  async loadSettings(job: JobRef): Promise<string | undefined> {
+    const { pool, statements } = await this.#prepare();
+    const result = await run<{ settings: string }>(pool, statements.loadSettings, [
+      job.queueName,
+      job.id,
+    ]);
+    return result.rows[0]?.settings;
+  }
+
+  async swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    const { pool, statements } = await this.#prepare();
+    const result =
+      expected === undefined
+        ? await run(pool, statements.insertSettings, [job.queueName, job.id, next])
+        : await run(pool, statements.updateSettings, [job.queueName, job.id, expected, next]);
+    return result.rowCount === 1;
+  }
+
+  async takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number) {
+    const { pool, statements } = this.#ready ?? (await this.#prepare());
+    const result = await run<{ granted: number; tokens: number }>(pool, statements.takeTokens, [
+      job.queueName,
+      job.id,
+      perSecond,
+      burst,
+      wanted,
+    ]);
+    const row = result.rows[0];
+    // No row: the job is gone, and so is the limit.
+    if (row === undefined) return { granted: wanted, waitMs: 0 };
+    const granted = Number(row.granted);
+    const waitMs = granted > 0 ? 0 : Math.ceil(((1 - Number(row.tokens)) * 1000) / perSecond);
+    return { granted, waitMs };
+  }
+
+  async takeSlot(job: JobRef, holder: string, target: number, ttlMs: number) {
+    const { pool, statements } = await this.#prepare();
+    const result = await run<{ slot: number[] }>(pool, statements.takeSlot, [
+      job.queueName,
+      job.id,
+      holder,
+      target,
+      Math.round(ttlMs),
+    ]);
+    const [held, holders] = result.rows[0]?.slot ?? [0, 0];
+    return { held: Number(held) === 1, holders: Number(holders) };
+  }
+
+  async releaseSlot(job: JobRef, holder: string): Promise<void> {
+    const { pool, statements } = await this.#prepare();
+    await run(pool, statements.releaseSlot, [job.queueName, job.id, holder]);
+  }
+
   async #prepare(): Promise<{ pool: PgPool; statements: Statements }> {
     this.#ready = await preparedOnce(this.#backend, ready, ensureStateTable);
     return this.#ready;
   }
 }
+
+export {
+  createJobTable,
+  createTable,
+  ensureStateTable,
+  POSTGRES_CLAIMS_TABLE,
+  POSTGRES_CONTROL_TABLE,
+  POSTGRES_STATE_TABLE,
+} from './postgres-tables.js';
 
 /**
  * The pool of `backend` once ready, and what `create` made for its pool and schema: made once per
@@ -170,82 +208,4 @@ export async function preparedOnce<T>(
     statements.catch(() => bySchema.delete(connection.schema));
   }
   return { pool, statements: await statements };
-}
-
-/**
- * Creates the state and control tables in `schema` when missing. Idempotent and safe to race: two
- * workers starting at once may both try, and PostgreSQL then reports a duplicate, which is success.
- */
-export async function ensureStateTable(pool: PgPool, schema: string): Promise<Statements> {
-  const s = quoteSchemaName(schema);
-  const table = `${s}.${POSTGRES_STATE_TABLE}`;
-  const control = `${s}.${POSTGRES_CONTROL_TABLE}`;
-  const claims = `${s}.${POSTGRES_CLAIMS_TABLE}`;
-  await createJobTable(pool, s, table, 'state jsonb NOT NULL, updated_at_ms bigint NOT NULL');
-  await createJobTable(pool, s, control, 'control jsonb NOT NULL');
-  // Text, not jsonb: a claim swaps only when the stored text is the one read, byte for byte.
-  await createJobTable(pool, s, claims, 'claims text NOT NULL');
-  return named({
-    loadClaims: `SELECT claims FROM ${claims} WHERE queue = $1 AND job_id = $2`,
-    insertClaims: `INSERT INTO ${claims} (queue, job_id, claims)
-                   SELECT j.queue, j.id, $3 FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
-                   ON CONFLICT (queue, job_id) DO NOTHING`,
-    updateClaims: `UPDATE ${claims} SET claims = $4
-                   WHERE queue = $1 AND job_id = $2 AND claims = $3`,
-    loadControl: `SELECT control::text AS control FROM ${control} WHERE queue = $1 AND job_id = $2`,
-    // From the job row, so a request for a job that is gone inserts nothing.
-    setControl: `INSERT INTO ${control} (queue, job_id, control)
-                 SELECT j.queue, j.id, $3::jsonb FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
-                 ON CONFLICT (queue, job_id) DO UPDATE SET control = EXCLUDED.control`,
-    clearControl: `DELETE FROM ${control} WHERE queue = $1 AND job_id = $2`,
-    load: `SELECT state::text AS state FROM ${table} WHERE queue = $1 AND job_id = $2`,
-    save: `INSERT INTO ${table} (queue, job_id, state, updated_at_ms)
-           SELECT j.queue, j.id, $4::jsonb, $5 FROM ${s}.job j
-            WHERE j.queue = $1 AND j.id = $2 AND j.state = 'active' AND j.lock_token = $3
-            FOR SHARE
-           ON CONFLICT (queue, job_id)
-           DO UPDATE SET state = EXCLUDED.state, updated_at_ms = EXCLUDED.updated_at_ms`,
-  });
-}
-
-function named(texts: Record<keyof Statements, string>): Statements {
-  const entries = Object.entries(texts).map(([key, text]) => [
-    key,
-    { name: statementName(key, text), text },
-  ]);
-  return Object.fromEntries(entries) as unknown as Statements;
-}
-
-/**
- * Creates `table` (qualified) when missing: rows of one job each, keyed `(queue, job_id)` plus
- * `extraKey`, removed with the job row of BullMQ's schema `s` (quoted) by a cascading foreign key.
- */
-export async function createJobTable(
-  pool: PgPool,
-  s: string,
-  table: string,
-  columns: string,
-  extraKey = '',
-): Promise<void> {
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${table} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       ${columns},
-       PRIMARY KEY (queue, job_id${extraKey}),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
-}
-
-/** Runs a `CREATE … IF NOT EXISTS`, taking a concurrent creation's duplicate error for success. */
-async function createTable(pool: PgPool, ddl: string): Promise<void> {
-  try {
-    await pool.query(ddl);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    // 42P07 duplicate_table, 23505 unique_violation on the catalog: a concurrent creation won.
-    if (code !== '42P07' && code !== '23505') throw error;
-  }
 }

@@ -41,4 +41,41 @@ export interface CheckpointStore {
    * replay claims the records of a job it does not run.
    */
   swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean>;
+  /** A run's live settings (a rate set by `setRunRate`) as JSON text, if any. */
+  loadSettings(job: JobRef): Promise<string | undefined>;
+  /**
+   * Sets a run's live settings to `next` if they still are `expected` (`undefined`: none yet), in
+   * one atomic step: the rate an operator sets and the concurrency a partition adapts share them,
+   * and neither may undo the other. False when they changed meanwhile, or the job is gone. Not
+   * fenced by the job's lock.
+   */
+  swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean>;
+  /**
+   * Takes up to `wanted` tokens from the run's rate bucket, which refills at `perSecond` tokens a
+   * second and holds at most `burst`, in one atomic step on the server's clock, so every worker of
+   * the run shares one budget. Resolves to the tokens granted and, when none, the milliseconds
+   * until one is there. A job that is gone grants everything (there is nothing left to limit).
+   */
+  takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number): Promise<Granted>;
+  /**
+   * Takes (or keeps) one of the `target` slots of run `job` for `holder`, until `ttlMs` from now
+   * unless taken again before: holders are ranked by when they first took their slot, and one
+   * ranked at or past `target` loses it. Expired slots are freed first. Atomic, on the server's
+   * clock. Resolves to whether `holder` holds a slot now, and how many holders there are.
+   */
+  takeSlot(job: JobRef, holder: string, target: number, ttlMs: number): Promise<Slot>;
+  /** Gives `holder`'s slot of run `job` back, if it has one. */
+  releaseSlot(job: JobRef, holder: string): Promise<void>;
+}
+
+/** What a take of a slot gave. */
+export interface Slot {
+  readonly held: boolean;
+  readonly holders: number;
+}
+
+/** What a take from a rate bucket gave. */
+export interface Granted {
+  readonly granted: number;
+  readonly waitMs: number;
 }

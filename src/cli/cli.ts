@@ -13,9 +13,11 @@ import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { enqueueCommand } from './commands/enqueue.js';
 import { failuresCommand } from './commands/failures.js';
+import { holdCommand, holdsCommand, releaseCommand } from './commands/holds.js';
 import { jobsCommand } from './commands/jobs.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pauseCommand } from './commands/pause.js';
+import { rateCommand } from './commands/rate.js';
 import { restartCommand } from './commands/restart.js';
 import { resumeCommand } from './commands/resume.js';
 import { retryCommand } from './commands/retry.js';
@@ -31,7 +33,11 @@ export const COMMANDS: readonly Command[] = [
   enqueueCommand,
   statusCommand,
   pauseCommand,
+  rateCommand,
   resumeCommand,
+  holdCommand,
+  releaseCommand,
+  holdsCommand,
   cancelCommand,
   failuresCommand,
   retryFailedCommand,

@@ -7,6 +7,7 @@ import type { Job, JobsOptions } from 'bullmq';
 
 import { RunControlError } from '../errors.js';
 import { replayData } from '../runtime/origin.js';
+import { JOB_OPTIONS_KEY } from '../runtime/run-rate.js';
 import type { AuditOptions } from './audit.js';
 import { recordAudit } from './audit.js';
 import { collectFailed } from './failed-items.js';
@@ -63,6 +64,7 @@ export async function retryFailedItems(
     );
   }
   const { attempts, backoff } = job.opts;
+  const run = (job.opts as Record<string, unknown>)[JOB_OPTIONS_KEY];
   const replay = await queue.add(
     job.name,
     replayData(
@@ -73,6 +75,7 @@ export async function retryFailedItems(
     {
       ...(attempts === undefined ? {} : { attempts }),
       ...(backoff === undefined ? {} : { backoff }),
+      ...(run === undefined ? {} : { [JOB_OPTIONS_KEY]: run }),
       ...jobOptions,
     },
   );

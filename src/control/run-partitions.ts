@@ -61,6 +61,7 @@ interface FoldableInfo {
   readonly totalTimeMs: number;
   readonly attemptsMade: number;
   readonly lastError: string | undefined;
+  readonly rate?: unknown;
 }
 
 const FINAL = new Set(['completed', 'cancelled', 'failed']);
@@ -108,6 +109,8 @@ export async function foldPartitions<Info extends FoldableInfo>(
     throttledMs: figures.throttledMs,
     skipped: figures.skipped,
     totalTimeMs: figures.totalTimeMs,
+    // The run's limit: its own settings or options, else what its partitions' workers apply.
+    rate: parent.rate ?? children.find((child) => child?.rate !== undefined)?.rate,
     partitions,
   };
 }

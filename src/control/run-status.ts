@@ -14,6 +14,12 @@ import type { IterationState } from '../runtime/state.js';
  * - `running`: a worker is iterating it.
  * - `pausing` / `cancelling`: a request was made and the worker will act on it within a second.
  * - `paused`: parked until resumed; it holds no worker slot.
+ * - `retry-after`: a step threw `RetryAfter` (or the run was asked to wait by one of its
+ *   partitions'); parked until `waitUntil`, no attempt counted (`statusReason` says why).
+ * - `shed`: a partition adaptive concurrency parked while its run's health is degraded; it asks
+ *   again shortly (`statusReason` says how many partitions may run).
+ * - `held`: a hold covers the run's tags (a data move under way); parked until it is released
+ *   (`hold` is the hold's id, `statusReason` its reason).
  * - `interrupted`: requeued after a shutdown, `maxRuntimeMs`, `maxItemsPerRun`, `interruptWhen` or
  *   an abort; due again shortly.
  * - `throttled`: requeued by a throttle condition; due after its backoff.
@@ -33,6 +39,9 @@ export type RunStatus =
   | 'pausing'
   | 'cancelling'
   | 'paused'
+  | 'retry-after'
+  | 'shed'
+  | 'held'
   | 'interrupted'
   | 'throttled'
   | 'retrying'
@@ -55,6 +64,10 @@ export interface ProgressNote {
   readonly unknownSince?: number;
   /** Why the job was given back or held (an `UnknownJobError` message, say). */
   readonly reason?: string;
+  /** With status `retry-after`: when the run goes on (epoch ms). */
+  readonly waitUntil?: number;
+  /** With status `held`: the id of the hold. */
+  readonly holdId?: string;
   readonly throttle?: { readonly reason?: string };
 }
 
@@ -107,7 +120,11 @@ export function statusOf(
       return 'running';
     case 'delayed':
       if (control?.action === 'cancel') return 'cancelling';
+      if (control?.source === 'retry-after') return 'retry-after';
       if (control?.action === 'pause') return 'paused';
+      if (note?.status === 'retry-after') return 'retry-after';
+      if (note?.status === 'shed') return 'shed';
+      if (note?.status === 'held') return 'held';
       if (note?.status === 'throttled') return 'throttled';
       if (note?.status === 'recovering') return 'recovering';
       if (note?.status === 'unknown-job') return 'unknown-job';
@@ -134,6 +151,11 @@ export function statusReason(
       return note?.reason;
     case 'throttled':
       return note?.throttle?.reason;
+    case 'retry-after':
+      return control?.reason ?? note?.reason;
+    case 'shed':
+    case 'held':
+      return note?.reason;
     case 'stale':
       return staleReason;
     case 'paused':

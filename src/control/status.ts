@@ -9,6 +9,7 @@ import type { JsonValue } from '../json.js';
 import { partitionOf } from '../parallel/partition-data.js';
 import type { ControlRequest } from '../runtime/control-request.js';
 import { parseControl } from '../runtime/control-request.js';
+import { runTagsOf } from '../runtime/hold-watch.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { percentage } from '../runtime/progress.js';
 import type { RestartRecord } from '../runtime/state.js';
@@ -16,6 +17,8 @@ import type { StepState } from '../runtime/step-state.js';
 import { formatDuration } from '../throttle/duration.js';
 import type { AuditEntry } from './audit.js';
 import { isLockHeld } from './job-lock.js';
+import type { RunConcurrencyInfo, RunRateInfo } from './rate.js';
+import { concurrencyInfo, rateInfo } from './rate.js';
 import { readRunRecords } from './records.js';
 import type { PartitionRunInfo } from './run-partitions.js';
 import { foldPartitions } from './run-partitions.js';
@@ -72,6 +75,17 @@ export interface IterationRunInfo {
    * `unknown-job`, a throttle's reason, a pause or cancel's reason, why it is `stale`.
    */
   readonly statusReason: string | undefined;
+  /** With status `retry-after`: when the run goes on (epoch ms). */
+  readonly waitUntil: number | undefined;
+  /** With status `held`: the id of the hold that parks the run (`statusReason` is its reason). */
+  readonly hold?: string | undefined;
+  /** The run's rate limit and where it comes from, when it has one (see `setRunRate`). */
+  readonly rate: RunRateInfo | undefined;
+  /**
+   * A parallel run with adaptive concurrency: its partitions running now, the target health
+   * checks set, and the most it may have. Absent for other runs.
+   */
+  readonly concurrency?: RunConcurrencyInfo;
   /** Runs requeued after a transient database or Redis error, over the life of the job. */
   readonly transientFailures: number;
   /** Time spent waiting for a resource after transient errors, in milliseconds. */
@@ -184,10 +198,11 @@ export async function describeRun(
 ): Promise<IterationRunInfo> {
   const store = storeOf(queue);
   const ref = { queueName: queue.name, id: job.id! };
-  const [bullState, stateText, controlText, records] = await Promise.all([
+  const [bullState, stateText, controlText, settings, records] = await Promise.all([
     knownState ?? (job.getState() as Promise<JobState | 'unknown'>),
     store.load(ref),
     store.loadControl(ref),
+    store.loadSettings(ref),
     readRunRecords(queue, ref.id),
   ]);
   const state = readStoredState(stateText);
@@ -234,17 +249,24 @@ export async function describeRun(
     updatedAt: progress?.updatedAt,
     staleReason,
     statusReason: statusReason(status, note, control, staleReason),
+    waitUntil: status === 'retry-after' ? (control?.until ?? note?.waitUntil) : undefined,
+    rate: rateInfo(settings, job.opts, progress?.rate),
+    hold: status === 'held' ? note?.holdId : undefined,
     transientFailures: note?.transientFailures ?? 0,
     transientMs: note?.transientMs ?? 0,
     unknownSince: note?.status === 'unknown-job' ? note.unknownSince : undefined,
     restart: state?.restart,
     ...records,
+    // Partitions carry their run's tags in their job options, not in records of their own.
+    tags: records.tags ?? runTagsOf(job),
   };
   const plan = state?.parallel?.plan;
   if (plan === undefined) return info;
-  return foldPartitions(queue, info, plan, (child) =>
+  const run = await foldPartitions(queue, info, plan, (child) =>
     describeRun(queue, child, undefined, staleAfterMs),
   );
+  const concurrency = concurrencyInfo(settings, run.partitions);
+  return concurrency === undefined ? run : { ...run, concurrency };
 }
 
 /** Why an active job looks abandoned by its worker, or `undefined` while it is alive. */

@@ -9,6 +9,7 @@ import { Job } from 'bullmq';
 import type { JsonValue } from '../json.js';
 import type { IterationSummary } from '../runtime/ledger.js';
 import type { IterationProgress } from '../runtime/progress.js';
+import { JOB_OPTIONS_KEY } from '../runtime/run-rate.js';
 import type { PartitionFigures } from './aggregate.js';
 import { figuresOfProgress, figuresOfSummary } from './aggregate.js';
 import type { PartitionData } from './partition-data.js';
@@ -61,10 +62,13 @@ export async function addPartitionJob(
   jobId: string,
 ): Promise<void> {
   const { attempts, backoff, priority } = parent.opts;
+  // The run's own options (its rate) go with each partition: they apply to the whole run.
+  const run = (parent.opts as Record<string, unknown>)[JOB_OPTIONS_KEY];
   await Job.create(queue, parent.name, partitionData(data), {
     ...(attempts === undefined ? {} : { attempts }),
     ...(backoff === undefined ? {} : { backoff }),
     ...(priority === undefined ? {} : { priority }),
+    ...(run === undefined ? {} : { [JOB_OPTIONS_KEY]: run }),
     jobId,
     parent: { id: parent.id, queue: parent.queueKey },
     // A partition that fails for good is recorded against the parent, which then wakes up

@@ -18,7 +18,7 @@ import type {
   IterationJobDefinition,
 } from '../define-job.js';
 import { parseControl } from '../runtime/control-request.js';
-import type { RunHost, RunSplitter } from '../runtime/host.js';
+import type { RunAdmission, RunHost, RunSplitter } from '../runtime/host.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 
@@ -60,6 +60,7 @@ export function partitionHost(
   parent: JobRef,
   afterPublish: (status: unknown) => Promise<void>,
   splitting?: PartitionSplitting,
+  admission?: RunAdmission,
 ): RunHost {
   const store = host.store;
   const seen: CheckpointStore = {
@@ -68,6 +69,11 @@ export function partitionHost(
     setControl: (ref, json) => store.setControl(ref, json),
     loadClaims: (ref) => store.loadClaims(ref),
     swapClaims: (ref, expected, next) => store.swapClaims(ref, expected, next),
+    loadSettings: (ref) => store.loadSettings(ref),
+    swapSettings: (ref, expected, next) => store.swapSettings(ref, expected, next),
+    takeTokens: (ref, wanted, perSecond, burst) => store.takeTokens(ref, wanted, perSecond, burst),
+    takeSlot: (ref, holder, target, ttlMs) => store.takeSlot(ref, holder, target, ttlMs),
+    releaseSlot: (ref, holder) => store.releaseSlot(ref, holder),
     // The partition's own request first (an operator may pause one partition), then the run's,
     // then a split request: an operator's pause or cancel always wins over rebalancing.
     loadControl: async (ref) => {
@@ -81,6 +87,8 @@ export function partitionHost(
   };
   return {
     ...host,
+    runRef: parent,
+    ...(admission === undefined ? {} : { admission }),
     ...(splitting === undefined ? {} : { splitter: splitting.splitter }),
     store: seen,
     publishProgress: async (job, progress) => {

@@ -6,6 +6,7 @@
 import { IterationDefinitionError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { describeNonJson, preview } from '../json.js';
+import { adaptiveOf } from './adaptive.js';
 import { PartitionPlanError } from './errors.js';
 
 /**
@@ -91,7 +92,9 @@ export function validateParallelOptions(d: Record<string, unknown>, name: string
       name,
     );
   }
+  adaptiveOf(d as { name: string; adaptiveConcurrency?: unknown });
   const options = [
+    'adaptiveConcurrency',
     'maxConcurrentPartitions',
     'onPartitionFailure',
     'splitPartition',

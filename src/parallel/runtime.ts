@@ -14,6 +14,7 @@ import { parseControl, serializeControl } from '../runtime/control-request.js';
 import type { RunHost } from '../runtime/host.js';
 import { originOf } from '../runtime/origin.js';
 import { parseState } from '../runtime/state.js';
+import { adaptiveOf, PartitionAdmission } from './adaptive.js';
 import type { ParallelSummary } from './aggregate.js';
 import type { FlowQueue } from './flow.js';
 import { addPartition, readPartitions } from './flow.js';
@@ -100,8 +101,31 @@ export class ParallelRuntime {
         parent,
         (status) => this.#republish(partition, status !== 'running'),
         splitting,
+        this.#admission(definition, host, parent, own.id, partition),
       ),
     };
+  }
+
+  /** Adaptive concurrency's admission of one partition, when its definition has it. */
+  #admission(
+    definition: Definition,
+    host: RunHost,
+    run: JobRef,
+    holder: string,
+    partition: PartitionData,
+  ): PartitionAdmission | undefined {
+    const options = adaptiveOf(definition);
+    if (options === undefined) return undefined;
+    return new PartitionAdmission({
+      store: host.store,
+      run,
+      holder,
+      options,
+      max: definition.maxConcurrentPartitions ?? partition.count,
+      pollMs: host.options.controlPollIntervalMs,
+      // Conditions see the run's params as enqueued.
+      params: () => partition.params,
+    });
   }
 
   runParent(

@@ -21,6 +21,8 @@ export interface ContextSource {
   readonly scope: { readonly tx: unknown } | undefined;
   /** The cursor after the item in hand: with the job id, the item's idempotency key. */
   readonly itemCursor: JsonValue | undefined;
+  /** The item's own signal while it runs (`itemTimeoutMs`); the run's signal otherwise. */
+  readonly itemSignal: AbortSignal | undefined;
   requestStop(): void;
 }
 
@@ -57,7 +59,7 @@ export function createContext(run: ContextSource): ItemContext<unknown, unknown,
       return run.logger;
     },
     get signal() {
-      return run.signal;
+      return run.itemSignal ?? run.signal;
     },
     get tx() {
       return run.scope?.tx;

@@ -11,6 +11,13 @@ export interface ControlRequest {
   readonly requestedAt: number;
   /** Free text from the operator, shown in status and logs. */
   readonly reason?: string;
+  /**
+   * A pause that ends by itself at this time (epoch ms): the run is parked until then, and the
+   * request counts as withdrawn afterwards. Set by a step's `RetryAfter` with `scope: 'run'`.
+   */
+  readonly until?: number;
+  /** Who asked, when not an operator: `retry-after` (a step's `RetryAfter`). */
+  readonly source?: 'retry-after';
 }
 
 /**
@@ -51,10 +58,15 @@ export function parseControl(text: string | undefined): ControlRequest | undefin
   try {
     const value = JSON.parse(text) as Partial<ControlRequest> | null;
     if (value === null || (value.action !== 'pause' && value.action !== 'cancel')) return undefined;
+    const until = typeof value.until === 'number' ? value.until : undefined;
+    // A timed pause is over once its time has come: as if it had been withdrawn.
+    if (until !== undefined && until <= Date.now()) return undefined;
     return {
       action: value.action,
       requestedAt: typeof value.requestedAt === 'number' ? value.requestedAt : 0,
       ...(typeof value.reason === 'string' ? { reason: value.reason } : {}),
+      ...(until === undefined ? {} : { until }),
+      ...(value.source === 'retry-after' ? { source: value.source } : {}),
     };
   } catch {
     return undefined;

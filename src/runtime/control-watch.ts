@@ -16,21 +16,38 @@ export class ControlWatch {
   readonly #onRequest: (request: RunRequest) => void;
   readonly #onError: (error: unknown) => void;
 
+  readonly #settingsRef: JobRef;
+  readonly #onSettings: (settings: string | undefined) => void;
+  readonly #onPoll: (() => Promise<unknown>) | undefined;
+
   constructor(options: {
     store: CheckpointStore;
     ref: JobRef;
+    /** Whose live settings apply (the run's: a partition's parent). */
+    settingsRef: JobRef;
     onRequest: (request: RunRequest) => void;
+    onSettings: (settings: string | undefined) => void;
+    /** Also asked with each poll (adaptive concurrency's admission). */
+    onPoll?: () => Promise<unknown>;
     onError: (error: unknown) => void;
   }) {
     this.#store = options.store;
     this.#ref = options.ref;
+    this.#settingsRef = options.settingsRef;
     this.#onRequest = options.onRequest;
+    this.#onSettings = options.onSettings;
+    this.#onPoll = options.onPoll;
     this.#onError = options.onError;
   }
 
   /** Reads the current request once. */
   async read(): Promise<RunRequest | undefined> {
     return parseRunRequest(await this.#store.loadControl(this.#ref));
+  }
+
+  /** Reads the run's live settings once and hands them over. */
+  async readSettings(): Promise<void> {
+    this.#onSettings(await this.#store.loadSettings(this.#settingsRef));
   }
 
   start(intervalMs: number): void {
@@ -49,8 +66,14 @@ export class ControlWatch {
     if (this.#reading) return;
     this.#reading = true;
     try {
-      const request = await this.read();
-      if (request !== undefined && this.#timer !== undefined) this.#onRequest(request);
+      const [request, settings] = await Promise.all([
+        this.read(),
+        this.#store.loadSettings(this.#settingsRef),
+      ]);
+      if (this.#timer === undefined) return;
+      this.#onSettings(settings);
+      if (request !== undefined) this.#onRequest(request);
+      else await this.#onPoll?.();
     } catch (error) {
       this.#onError(error);
     } finally {

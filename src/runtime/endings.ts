@@ -39,6 +39,7 @@ import { nameJobIn } from './run-support.js';
 import { recordRunThrottled } from './throttle-gate.js';
 import { withTimeout } from './timeout.js';
 import { describeError, isMarkedTransient, isTransientError } from './transient.js';
+import { held, parkUntil, shed } from './wait-ending.js';
 
 export type { RunEnd } from './moves.js';
 
@@ -76,6 +77,8 @@ export async function stopped(run: RunEnd): Promise<IterationSummary> {
   if (!run.ownership.owned) return handOff(run);
   const reason = interruptReason(run.signal) ?? 'aborted';
   if (reason === 'paused') return park(run);
+  if (reason === 'shed') return shed(run);
+  if (reason === 'held') return held(run);
   if (reason === 'cancelled') return cancel(run);
   run.ledger.countInterruption();
   await requeue(run, 'interrupted', run.host.options.requeueDelayMs);
@@ -179,6 +182,8 @@ export async function fail(run: RunEnd, error: unknown): Promise<never> {
  * parked, nobody else would wake it, so the run does.
  */
 export async function park(run: RunEnd): Promise<never> {
+  const until = run.request?.until;
+  if (until !== undefined) return parkUntil(run, until);
   await requeue(run, 'paused', PARK_DELAY_MS);
   const now = await run.control.read().catch(() => undefined);
   if (now?.action !== 'pause') await run.host.wake?.(run.job);

@@ -6,7 +6,8 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
-import type { CheckpointStore } from '../backends/store.js';
+import type { Hold } from '../backends/holds.js';
+import type { CheckpointStore, JobRef } from '../backends/store.js';
 import type { EmitIterationEvent } from '../events.js';
 import type { JsonValue } from '../json.js';
 import type { ResolvedIterationOptions } from '../options.js';
@@ -37,6 +38,40 @@ export interface RunHost {
    * how a run interrupted for a `split` cuts its tail off. Absent everywhere else.
    */
   readonly splitter?: RunSplitter;
+  /**
+   * The parallel run a partition belongs to (its parent job): where a request for the whole run
+   * is made (a `RetryAfter` with `scope: 'run'`). Absent outside parallel runs.
+   */
+  readonly runRef?: JobRef;
+  /**
+   * Present for a partition of a parallel run with adaptive concurrency (src/parallel/): asked at
+   * the run's start and with each control poll whether the run may go on; a run it turns away
+   * parks (`shed`) and asks again when it wakes. Absent everywhere else.
+   */
+  readonly admission?: RunAdmission;
+  /** The queue's holds, as the worker sees them (hold-watch.ts); absent in the testing helpers. */
+  readonly holds?: RunHolds;
+}
+
+/** What a run asks of its worker's view of the holds (see hold-watch.ts). */
+export interface RunHolds {
+  /** The oldest hold over `tags`, from holds read at most `maxAgeMs` ago. */
+  covering(
+    tags: Readonly<Record<string, string>> | undefined,
+    maxAgeMs: number,
+  ): Promise<Hold | undefined>;
+}
+
+/** Who may run now, among a parallel run's partitions (see `RunHost.admission`). */
+export interface RunAdmission {
+  /** May this run go on? Never rejects: a store that cannot answer admits. */
+  admit(job: Job): Promise<boolean>;
+  /** The run ended: its place goes to another. Never rejects. */
+  release(job: Job): Promise<void>;
+  /** How long a run turned away parks before it asks again. */
+  readonly parkMs: number;
+  /** Why it was turned away, for status and logs. */
+  reason(): string;
 }
 
 /** How a partition gives up the tail of its items; the split ending (split-ending.ts) drives it. */

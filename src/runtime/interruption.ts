@@ -17,6 +17,10 @@
  * - `lock-lost`: another worker owns the job now; this run stops without touching it.
  * - `split`: a partition of a parallel run gives the tail of its items to a new partition
  *   (rebalancing); it is requeued on its shrunk bounds, no attempt counted.
+ * - `shed`: adaptive concurrency turned this partition away while its run's health is degraded;
+ *   it parks and asks again shortly, no attempt counted.
+ * - `held`: a hold covers the run's tags (a data move under way); it parks until the hold is
+ *   released, no attempt counted.
  */
 export type InterruptReason =
   | 'shutdown'
@@ -26,7 +30,9 @@ export type InterruptReason =
   | 'step'
   | 'aborted'
   | 'lock-lost'
-  | 'split';
+  | 'split'
+  | 'shed'
+  | 'held';
 
 /**
  * Every reason a run stops at an item boundary: the interruptions above, plus an operator's

@@ -2,9 +2,11 @@
  * What runs one loop item, as a chain of layers chosen once per run; each wraps the next and adds
  * its part, and an option that is off adds nothing to the per-item path:
  *
+ *   rate gate (the run's budget of rows a second)                  run-rate.ts
  *   item policy (itemErrors: retry in place, skip and record)     item-guard.ts
  *     └─ effect scope (transactional: one unit per item or group)  effect-scope.ts
- *          └─ the item in hand (its cursor, for ctx.idempotencyKey) here
+ *          └─ the item in hand (its cursor, for ctx.idempotencyKey;  here
+ *             its deadline and ctx.signal, with itemTimeoutMs)       item-timeout.ts
  *               └─ eachIteration of the job, or of its current step  steps.ts
  *
  * The chain's head is the one writer of the item in hand; the scope calls it once per item of a
@@ -15,11 +17,16 @@ import type { EffectScope } from './effect-scope.js';
 import type { GuardedRun, ItemStep } from './item-guard.js';
 import { ItemGuard } from './item-guard.js';
 import type { ResolvedItemPolicy } from './item-policy.js';
+import type { ItemTimeout, TimedHand } from './item-timeout.js';
+import { timedHead } from './item-timeout.js';
+import type { RateGate } from './run-rate.js';
 
 /** The item the chain is running, as the context reads it. */
 export interface ItemInHand {
   /** The cursor after the item in hand (of the last item, between items). */
   readonly cursor: JsonValue | undefined;
+  /** With `itemTimeoutMs`: the item's own signal while it runs (see item-timeout.ts). */
+  readonly signal: AbortSignal | undefined;
 }
 
 /** The item in hand, the run's effect scope, and the step the loop calls. */
@@ -42,15 +49,27 @@ export function itemChain(
   policy: ResolvedItemPolicy | undefined,
   run: GuardedRun,
   scopeFor: (head: ChainHead) => EffectScope | undefined,
+  timeout: ItemTimeout | undefined,
+  gate: RateGate,
 ): ItemChain {
-  const hand: { cursor: JsonValue | undefined } = { cursor: undefined };
-  const head: ChainHead = (item, cursor) => {
-    hand.cursor = cursor;
-    return each(item);
-  };
+  const hand: TimedHand = { cursor: undefined, signal: undefined };
+  const head: ChainHead =
+    timeout === undefined
+      ? (item, cursor) => {
+          hand.cursor = cursor;
+          return each(item);
+        }
+      : timedHead(each, hand, timeout, run.signal, { name: run.definition.name, label: run.label });
   const scope = scopeFor(head);
   const scoped: ItemStep =
     scope === undefined ? head : (item, cursor, weight) => scope.run(item, cursor, weight);
-  const step = policy === undefined ? scoped : new ItemGuard(policy, run, scoped, scope).step;
+  const guarded = policy === undefined ? scoped : new ItemGuard(policy, run, scoped, scope).step;
+  // Outermost: an item waits for the run's rate budget before anything of it runs.
+  const step: ItemStep = (item, cursor, weight) => {
+    const wait = gate.take(weight);
+    return wait === undefined
+      ? guarded(item, cursor, weight)
+      : wait.then(() => guarded(item, cursor, weight));
+  };
   return { hand, scope, step };
 }

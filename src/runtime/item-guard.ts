@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { ItemFailuresExceededError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { preview } from '../json.js';
+import { isRetryAfter } from '../retry-after.js';
 import type { EffectScope } from './effect-scope.js';
 import { isInterruptError } from './interruption.js';
 import { ItemGroup } from './item-groups.js';
@@ -103,6 +104,7 @@ export class ItemGuard {
     return (
       isInterruptError(error, this.#run.signal) ||
       isMarkedTransient(error) ||
+      isRetryAfter(error) ||
       error instanceof UnrecoverableError
     );
   }

@@ -12,6 +12,7 @@ import type { DurablePosition } from './effect-scope.js';
 import type { FailedItem, ReplayState } from './item-policy.js';
 import type { OutageStats } from './outage.js';
 import type { ProgressFigures } from './progress.js';
+import type { RunRate } from './run-rate.js';
 import type { DurableExtras, IterationState, RestartRecord, SplitRecord } from './state.js';
 import { extrasOf, initialState } from './state.js';
 import type { StepState } from './step-state.js';
@@ -176,7 +177,7 @@ export class RunLedger {
     return JSON.stringify({ ...this.state, totalTimeMs: Math.round(this.totalTimeMs) });
   }
 
-  figures(decision: ThrottleDecision | undefined): ProgressFigures {
+  figures(decision: ThrottleDecision | undefined, rate?: RunRate): ProgressFigures {
     const { state } = this;
     return {
       processed: state.processed,
@@ -194,6 +195,10 @@ export class RunLedger {
       skipped: state.skipped ?? 0,
       step: state.step,
       totalTimeMs: this.totalTimeMs,
+      rate:
+        rate === undefined
+          ? undefined
+          : { itemsPerSecond: rate.itemsPerSecond, source: rate.source },
     };
   }
 

@@ -21,7 +21,7 @@ import type { RunHost } from './host.js';
 import type { RunLedger } from './ledger.js';
 import type { RunOwnership } from './ownership.js';
 import type { ProgressReporter } from './progress.js';
-import type { IterationStatus } from './progress.js';
+import type { IterationStatus, ProgressNote } from './progress.js';
 import type { Started } from './run-start.js';
 import { withTimeout } from './timeout.js';
 import { describeError } from './transient.js';
@@ -106,6 +106,7 @@ export async function requeue(
   run: RunEnd,
   status: IterationStatus,
   delayMs: number,
+  note?: ProgressNote,
 ): Promise<void> {
   if (run.isLoaded) {
     try {
@@ -117,7 +118,7 @@ export async function requeue(
   }
   if (!run.ownership.owned) handOff(run);
   await shutdownCallback(run);
-  await publish(run, status);
+  await publish(run, status, note);
   await moveBack(run, delayMs);
 }
 
@@ -140,10 +141,14 @@ async function moveBack(run: RunEnd, delayMs: number): Promise<void> {
   }
 }
 
-export async function publish(run: RunEnd, status: IterationStatus): Promise<void> {
+export async function publish(
+  run: RunEnd,
+  status: IterationStatus,
+  note?: ProgressNote,
+): Promise<void> {
   if (!run.ownership.owned) return;
   try {
-    await withTimeout(run.progress.publish(status), MOVE_TIMEOUT_MS, 'progress');
+    await withTimeout(run.progress.publish(status, note), MOVE_TIMEOUT_MS, 'progress');
   } catch (error) {
     run.logger.warn({ err: error }, 'could not publish progress');
   }

@@ -17,6 +17,10 @@ import type { StepState } from './step-state.js';
  * - `recovering`: a resource the run uses stayed unavailable (a database or Redis restart); the job
  *   was requeued from its last checkpoint after a backoff, without counting an attempt.
  * - `paused`: an operator paused the job; it is parked until resumed.
+ * - `retry-after`: a step threw `RetryAfter`; the job is parked until `waitUntil`, no attempt
+ *   counted.
+ * - `shed`: adaptive concurrency parked this partition while its run's health is degraded.
+ * - `held`: a hold covers the run's tags; it is parked until the hold is released.
  * - `completed` / `cancelled`: the job's final outcome (cancelled by an operator).
  * - `failed`: a failed attempt, which BullMQ may retry.
  */
@@ -26,6 +30,9 @@ export type IterationStatus =
   | 'throttled'
   | 'recovering'
   | 'paused'
+  | 'retry-after'
+  | 'shed'
+  | 'held'
   | 'completed'
   | 'cancelled'
   | 'failed';
@@ -68,11 +75,23 @@ export interface IterationProgress {
   readonly totalTimeMs: number;
   /** While running: items per second over the last {@link RATE_WINDOW_MS}. */
   readonly itemsPerSecond?: number;
+  /** The run's rate limit in force, when it has one (see `rate`). */
+  readonly rate?: ProgressRate;
   /** While running with a known total: milliseconds left at the current rate. */
   readonly etaMs?: number;
   readonly status: IterationStatus;
   /** When this object was published (epoch ms). */
   readonly updatedAt: number;
+}
+
+/** What a lifecycle change publishes beside the figures: a parked run's time and reason. */
+export interface ProgressNote {
+  /** With status `retry-after`: when the run goes on (epoch ms). */
+  readonly waitUntil?: number;
+  /** Why it waits. */
+  readonly reason?: string;
+  /** With status `held`: the hold's id. */
+  readonly holdId?: string;
 }
 
 /** The rate in progress is measured over this recent window, so it follows changes in speed. */
@@ -92,6 +111,14 @@ export interface ProgressFigures {
   readonly skipped: number;
   readonly step: StepState | undefined;
   readonly totalTimeMs: number;
+  /** The rate limit in force, if any. */
+  readonly rate: ProgressRate | undefined;
+}
+
+/** A run's rate limit, as progress publishes it. */
+export interface ProgressRate {
+  readonly itemsPerSecond: number;
+  readonly source: 'definition' | 'enqueue' | 'set';
 }
 
 export function buildProgress(
@@ -116,6 +143,7 @@ export function buildProgress(
       : {}),
     ...(figures.skipped > 0 ? { skipped: figures.skipped } : {}),
     ...(figures.step === undefined ? {} : { step: figures.step }),
+    ...(figures.rate === undefined ? {} : { rate: figures.rate }),
     totalTimeMs: Math.round(figures.totalTimeMs),
     ...(moving ? { itemsPerSecond: Math.round(itemsPerSecond * 100) / 100 } : {}),
     ...(moving && total !== undefined && itemsPerSecond > 0
@@ -216,12 +244,15 @@ export class ProgressReporter {
     });
   }
 
-  /** Publishes a lifecycle change and waits for it; failures are reported, not thrown. */
-  async publish(status: IterationStatus): Promise<void> {
+  /**
+   * Publishes a lifecycle change and waits for it; failures are reported, not thrown. `note` adds
+   * what the change says beyond the figures (`retry-after`: until when, and why).
+   */
+  async publish(status: IterationStatus, note?: ProgressNote): Promise<void> {
     this.#due = false;
     this.#live = status === 'running';
     if (this.#inFlight !== undefined) await this.#inFlight;
-    await this.#publish(status);
+    await this.#publish(status, note);
   }
 
   stop(): void {
@@ -229,11 +260,12 @@ export class ProgressReporter {
     clearInterval(this.#timer);
   }
 
-  async #publish(status: IterationStatus): Promise<void> {
+  async #publish(status: IterationStatus, note?: ProgressNote): Promise<void> {
     try {
       const figures = this.#figures();
       const rate = this.#rate.sample(figures.processed);
-      await this.#publishTo(buildProgress(figures, status, rate));
+      const progress = buildProgress(figures, status, rate);
+      await this.#publishTo(note === undefined ? progress : { ...progress, ...note });
     } catch (error) {
       this.#onError(error);
     }

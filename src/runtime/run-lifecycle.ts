@@ -14,9 +14,12 @@
  *                  └─ error ─► fail (BullMQ retries or fails)
  */
 import { ItemFailuresExceededError } from '../errors.js';
+import { isRetryAfter } from '../retry-after.js';
+import { admitted } from './admission.js';
 import type { RunRequest } from './control-request.js';
 import type { RunEnd } from './endings.js';
 import { complete, fail, recover, stopped, throttled } from './endings.js';
+import { heldBack } from './hold-watch.js';
 import { interruptReason, isInterruptError } from './interruption.js';
 import { itemPolicyOf, skippedTooMuch } from './item-policy.js';
 import type { IterationSummary } from './ledger.js';
@@ -29,6 +32,7 @@ import { runPass } from './run-items.js';
 import type { Started, StartingRun } from './run-start.js';
 import { loadRun, openRun, readyRun } from './run-start.js';
 import { splitOff } from './split-ending.js';
+import { retryLater } from './wait-ending.js';
 
 /** What the lifecycle drives: the run, through its phases, passes and endings. */
 export type LifecycleRun = StartingRun &
@@ -49,6 +53,7 @@ export async function lifecycle(run: LifecycleRun): Promise<IterationSummary> {
   } catch (thrown) {
     const failure = RunFailure.of(thrown);
     if (isInterruptError(failure.error, run.signal)) end = 'interrupted';
+    else if (isRetryAfter(failure.error)) return await retryLater(run, failure.error);
     else if (isTransient(failure)) return await recover(run, failure.error);
     else return await fail(run, failure.error);
   }
@@ -76,7 +81,12 @@ async function iterate(run: LifecycleRun): Promise<LoopEnd | 'nil'> {
     run.obey(waiting);
     return 'interrupted';
   }
+  // A hold over the run's tags (a data move): park before any code of the job runs.
+  if (await heldBack(run, true)) return 'interrupted';
   run.started(await readyRun(run));
+  await run.control.readSettings();
+  // Adaptive concurrency of a parallel run may turn this partition away for now.
+  if (!(await admitted(run))) return 'interrupted';
   // A split request waiting since before the start is served now that the params are known.
   if (waiting !== undefined) run.obey(waiting);
   const opened = await openRun(run);

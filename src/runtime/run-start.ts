@@ -49,8 +49,7 @@ export interface StartingRun {
   readonly ownership: RunOwnership;
   readonly scope: EffectScope | undefined;
   readonly context: IterationContext<unknown, unknown>;
-  /** Makes the state durable now (the queue's store). */
-  commit(): Promise<void>;
+  readonly writer: { commit(): Promise<void> };
   emit(event: IterationEventName, extra: object): void;
 }
 
@@ -138,7 +137,7 @@ export async function openRun(
     await runCallback(run, run.definition.onStart);
     ledger.markBegun();
     // Recorded at once so onStart is not repeated by later runs, even if nothing else is saved.
-    await run.commit();
+    await run.writer.commit();
     if (!run.ownership.owned) return 'interrupted';
     run.emit('iteration.started', {});
   } else {

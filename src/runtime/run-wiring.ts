@@ -8,14 +8,18 @@ import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
 import type { ThrottleDecision } from '../throttle/evaluate.js';
+import { admitted } from './admission.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import type { RunRequest } from './control-request.js';
 import { ControlWatch } from './control-watch.js';
 import type { EffectScope } from './effect-scope.js';
 import { queueCheckpointIntervalMs } from './effect-scope.js';
+import { heldBack } from './hold-watch.js';
 import type { RunHost } from './host.js';
+import type { StopReason } from './interruption.js';
 import type { RunLedger } from './ledger.js';
 import { ProgressReporter } from './progress.js';
+import type { RateGate } from './run-rate.js';
 import { describeError } from './transient.js';
 
 /** What the wiring reads of the run, and how it reports back. */
@@ -27,10 +31,14 @@ export interface WiredRun {
   readonly logger: Logger;
   readonly ledger: RunLedger;
   readonly scope: EffectScope | undefined;
-  /** The throttle decision that ended the run, if one did (for progress). */
-  readonly decision: () => ThrottleDecision | undefined;
-  readonly loseLock: (detail: string) => void;
-  readonly obey: (request: RunRequest) => void;
+  /** The run's rate gate: it follows the live settings, and progress shows its limit. */
+  readonly rate: RateGate;
+  /** The throttle gate, once the run started: the decision that ended the run, for progress. */
+  readonly start:
+    { readonly gate: { readonly decision: ThrottleDecision | undefined } } | undefined;
+  loseLock(detail: string): void;
+  obey(request: RunRequest): void;
+  interrupt(reason: StopReason, detail?: string): void;
 }
 
 export interface RunWiring {
@@ -59,13 +67,16 @@ export function wireRun(run: WiredRun): RunWiring {
   const progress = new ProgressReporter({
     publish: (figures) => host.publishProgress(job, figures),
     intervalMs: options.progressIntervalMs,
-    figures: () => ledger.figures(run.decision()),
+    figures: () => ledger.figures(run.start?.gate.decision, run.rate.limit),
     onError: (error) => logger.warn({ err: error }, 'could not publish progress'),
   });
   const control = new ControlWatch({
     store: host.store,
     ref: jobRef,
+    settingsRef: run.rate.bucket,
     onRequest: (request) => run.obey(request),
+    onSettings: (settings) => run.rate.follow(settings),
+    onPoll: async () => (await heldBack(run, false)) || admitted(run),
     onError: (error) => logger.warn({ err: error }, 'could not read control requests'),
   });
   return { writer, progress, control };

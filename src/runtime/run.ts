@@ -36,6 +36,7 @@ import type { GuardedRun, ItemStep } from './item-guard.js';
 import type { ItemOutcome } from './item-outcome.js';
 import { itemPolicyOf } from './item-policy.js';
 import { applyItem } from './item-records.js';
+import { itemTimeoutOf } from './item-timeout.js';
 import type { IterationSummary } from './ledger.js';
 import { RunLedger } from './ledger.js';
 import { boundaryCheck } from './limits.js';
@@ -48,6 +49,8 @@ import { publishedTotal } from './progress.js';
 import { RetryInPlace } from './retry-in-place.js';
 import type { PassRun } from './run-items.js';
 import { lifecycle } from './run-lifecycle.js';
+import type { RateOption } from './run-rate.js';
+import { RateGate } from './run-rate.js';
 import type { Started } from './run-start.js';
 import { wireRun } from './run-wiring.js';
 import { extrasOf } from './state.js';
@@ -77,6 +80,8 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   readonly plan: RunPlan;
   readonly scope: EffectScope | undefined;
   readonly atBoundary: (() => void | Promise<void>) | undefined;
+  /** The run's rate limit (see run-rate.ts); its limit follows the run's live settings. */
+  readonly rate: RateGate;
   /** @internal */
   readonly jobRef: JobRef;
   /** @internal Called once each when the run ends (timers, signal listeners). */
@@ -121,6 +126,9 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
     this.logger = host.logger.child({ jobName: job.name, jobId: job.id });
     this.context = createContext(this);
     this.atBoundary = boundaryCheck(definition, this);
+    const rate = definition.rate as RateOption | undefined;
+    const bucket = host.runRef ?? this.jobRef;
+    this.rate = new RateGate(host.store, bucket, this.signal, job.opts, rate);
     const policy = itemPolicyOf(definition);
     this.#maxRecorded = policy?.maxRecorded ?? 0;
     // The effect scope, from the `transactional` adapter, wraps the chain's head.
@@ -131,24 +139,15 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
       policy,
       this,
       (each) => scopeOf(definition, { ...scopeRun, definition, each, loseLock }),
+      itemTimeoutOf(definition),
+      this.rate,
     );
     this.#hand = chain.hand;
     this.scope = chain.scope;
     this.step = chain.step;
     const unit = this.scope?.itemsPerUnit ?? 1;
     this.plan = runPlan(definition, this, unit, this.origin.partition?.step);
-    const wiring = wireRun({
-      host,
-      job,
-      jobRef: this.jobRef,
-      token,
-      logger: this.logger,
-      ledger: this.ledger,
-      scope: this.scope,
-      decision: () => this.#started?.gate.decision,
-      loseLock: (detail) => this.loseLock(detail),
-      obey: (request) => this.obey(request),
-    });
+    const wiring = wireRun(this);
     this.writer = wiring.writer;
     this.progress = wiring.progress;
     this.control = wiring.control;
@@ -187,6 +186,7 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
       return await Promise.race([lifecycle(this), this.ownership.deadlineEnding]);
     } finally {
       for (const cleanup of this.cleanups) cleanup();
+      void this.host.admission?.release(this.job);
       this.control.stop();
       this.progress.stop();
       this.writer.dispose();
@@ -271,11 +271,6 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
     await this.writer.commit();
   }
 
-  /** Makes the state durable now. */
-  commit(): Promise<void> {
-    return this.writer.commit();
-  }
-
   /** @internal A request: an operator's, or the parallel run's split; stop at the next boundary. */
   obey(request: RunRequest): void {
     if (request.action === 'split') {
@@ -296,5 +291,9 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   /** The cursor after the item in hand, for its idempotency key (see context.ts). */
   get itemCursor(): JsonValue | undefined {
     return this.#hand.cursor;
+  }
+  /** The item's own signal while it runs, with `itemTimeoutMs` (see item-timeout.ts). */
+  get itemSignal(): AbortSignal | undefined {
+    return this.#hand.signal;
   }
 }

@@ -49,6 +49,12 @@ export class ParentWatch {
       setControl: (ref, json) => store.setControl(ref, json),
       loadClaims: (ref) => store.loadClaims(ref),
       swapClaims: (ref, expected, next) => store.swapClaims(ref, expected, next),
+      loadSettings: (ref) => store.loadSettings(ref),
+      swapSettings: (ref, expected, next) => store.swapSettings(ref, expected, next),
+      takeTokens: (ref, wanted, perSecond, burst) =>
+        store.takeTokens(ref, wanted, perSecond, burst),
+      takeSlot: (ref, holder, target, ttlMs) => store.takeSlot(ref, holder, target, ttlMs),
+      releaseSlot: (ref, holder) => store.releaseSlot(ref, holder),
     };
     return {
       ...host,

@@ -11,6 +11,8 @@ interface Entry {
   lock: string | undefined;
   control: string | undefined;
   claims: string | undefined;
+  settings: string | undefined;
+  bucket: { tokens: number; at: number } | undefined;
 }
 
 export class MemoryCheckpointStore implements CheckpointStore {
@@ -62,10 +64,61 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return true;
   }
 
+  async loadSettings(job: JobRef): Promise<string | undefined> {
+    return this.#entries.get(key(job))?.settings;
+  }
+
+  async swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    const entry = this.#entry(job);
+    if (entry.settings !== expected) return false;
+    entry.settings = next;
+    return true;
+  }
+
+  readonly #slots = new Map<string, Map<string, { taken: number; expires: number }>>();
+
+  async takeSlot(job: JobRef, holder: string, target: number, ttlMs: number) {
+    const now = Date.now();
+    let slots = this.#slots.get(key(job));
+    if (slots === undefined) this.#slots.set(key(job), (slots = new Map()));
+    for (const [h, slot] of slots) if (slot.expires < now) slots.delete(h);
+    const ranked = [...slots].sort((a, b) => a[1].taken - b[1].taken).map(([h]) => h);
+    const rank = ranked.indexOf(holder);
+    if (rank >= target) slots.delete(holder);
+    else if (rank === -1 && slots.size >= target) return { held: false, holders: slots.size };
+    else slots.set(holder, { taken: slots.get(holder)?.taken ?? now, expires: now + ttlMs });
+    return { held: slots.has(holder), holders: slots.size };
+  }
+
+  async releaseSlot(job: JobRef, holder: string): Promise<void> {
+    this.#slots.get(key(job))?.delete(holder);
+  }
+
+  async takeTokens(job: JobRef, wanted: number, perSecond: number, burst: number) {
+    const entry = this.#entry(job);
+    const now = Date.now();
+    const bucket = entry.bucket ?? { tokens: burst, at: now };
+    const tokens = Math.min(
+      burst,
+      bucket.tokens + (Math.max(0, now - bucket.at) * perSecond) / 1000,
+    );
+    const granted = Math.min(wanted, Math.floor(tokens));
+    entry.bucket = { tokens: tokens - granted, at: now };
+    const waitMs = granted > 0 ? 0 : Math.ceil(((1 - (tokens - granted)) * 1000) / perSecond);
+    return { granted, waitMs };
+  }
+
   #entry(job: JobRef): Entry {
     let entry = this.#entries.get(key(job));
     if (entry === undefined) {
-      entry = { state: undefined, lock: undefined, control: undefined, claims: undefined };
+      entry = {
+        state: undefined,
+        lock: undefined,
+        control: undefined,
+        claims: undefined,
+        settings: undefined,
+        bucket: undefined,
+      };
       this.#entries.set(key(job), entry);
     }
     return entry;

@@ -46,6 +46,12 @@ export interface TxSession<Tx> {
   /** Rolls back and gives the connection back; never rejects (a broken connection is dropped). */
   rollback(): Promise<void>;
   /**
+   * Ends the transaction without waiting for the connection: a step that timed out may still have
+   * a statement running on it, which a ROLLBACK would wait for. The connection is dropped, which
+   * ends the transaction on the server.
+   */
+  abandon?(): void;
+  /**
    * The error the connection reported while this session held it (the server ended the session),
    * if it did: the item then failed for the database, not for its own code.
    */

@@ -85,6 +85,16 @@ export class PgSession<Client extends PgTxClient> implements TxSession<Client> {
     return (await this.#finish(last, keep)) ? this : undefined;
   }
 
+  abandon(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#release(true);
+    // The server goes on with a running statement until it notices the closed socket (if ever):
+    // end the session there, from another connection, so its transaction and locks go too.
+    const pid = (this.client as { processID?: unknown }).processID;
+    if (typeof pid === 'number') void terminate(this.#pool, pid);
+  }
+
   async rollback(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
@@ -169,4 +179,18 @@ function spare(pool: PgTxPool): boolean {
   if (typeof totalCount !== 'number' || typeof idleCount !== 'number') return false;
   if (typeof waitingCount !== 'number' || typeof max !== 'number') return false;
   return waitingCount === 0 && totalCount - idleCount < max;
+}
+
+/** Ends server session `pid` (one of ours: no privilege needed beyond the same role). */
+async function terminate(pool: PgTxPool, pid: number): Promise<void> {
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('SELECT pg_terminate_backend($1)', [pid]);
+    } finally {
+      client.release();
+    }
+  } catch {
+    // Best effort: the dropped socket ends the session once the server notices it.
+  }
 }

@@ -135,6 +135,11 @@ function session<Tx extends PgliteTx>(
       decide(false);
       await ended().catch(() => undefined);
     },
+    abandon() {
+      // In process, a stuck step holds no statement on PGlite's side: roll back, do not wait.
+      decide(false);
+      ended().catch(() => undefined);
+    },
   };
 }
 

@@ -13,6 +13,7 @@
  * `claim` takes the job in the data database and returns its committed position, which becomes
  * the run's, so the queue-side checkpoint only ever lags it.
  */
+import { ItemTimeoutError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { CheckpointUnavailableError } from '../runtime/checkpoint-writer.js';
 import type { DurablePosition, EffectScope, ScopeRun } from '../runtime/effect-scope.js';
@@ -119,6 +120,12 @@ export class TransactionScope implements EffectScope {
       ended = true;
       await this.#commit(session, this.#fence.advance(last, rows), true);
     } catch (error) {
+      if (error instanceof ItemTimeoutError && session.abandon !== undefined) {
+        // Its statement may still run on the connection: drop it rather than wait to roll back.
+        ended = true;
+        session.abandon();
+        throw error;
+      }
       // The server ended the session under the item (a restart, pg_terminate_backend): the
       // connection is the runtime's, so this is an outage to resume from, not the item's failure.
       if (session.broken !== undefined) throw unavailable(session.broken, 'running the item');

@@ -59,6 +59,8 @@ export function toneOf(status: RunStatus): Tone {
     case 'interrupted':
     case 'cancelling':
     case 'recovering':
+    case 'retry-after':
+    case 'shed':
       return 'held';
     case 'failed':
     case 'retrying':

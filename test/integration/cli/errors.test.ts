@@ -157,8 +157,9 @@ describe.concurrent('unreachable servers (exit code 3, never a hang)', () => {
       expect(postgres.stderr).toContain(
         `Cannot reach PostgreSQL at postgres://app@127.0.0.1:${silent.port}/app`,
       );
-      // Start-up of node and tsx plus the timeout, with room for a loaded machine; not 60 s.
-      expect(Math.max(redis.ms, postgres.ms)).toBeLessThan(15_000);
+      // Not a speed claim: it gave up at its --timeout, not after the drivers' own (a minute or
+      // more). Start-up of node and tsx on a loaded machine takes most of this bound.
+      expect(Math.max(redis.ms, postgres.ms)).toBeLessThan(45_000);
     } finally {
       await silent.close();
     }

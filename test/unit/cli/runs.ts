@@ -26,6 +26,8 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     updatedAt: 1_700_000_000_000,
     staleReason: undefined,
     statusReason: undefined,
+    waitUntil: undefined,
+    rate: undefined,
     transientFailures: 0,
     transientMs: 0,
     unknownSince: undefined,
