@@ -15,13 +15,17 @@ import { DASHBOARD_STYLES } from './assets/styles.js';
 import { authorizeRequest } from './auth.js';
 import { bulkAction, bulkApi, bulkPreviewApi } from './bulk-api.js';
 import type { RequestContext, Where } from './context.js';
+import { createHoldApi, holdsApi, releaseHoldApi } from './holds-api.js';
 import { HttpError } from './http-error.js';
 import { newRunApi } from './new-run.js';
+import { rateApi } from './rate-api.js';
 import { sendAsset, sendError, sendHtml } from './respond.js';
 import type { RunFilters } from './runs.js';
 import { sweepUploads } from './sweep.js';
 import { uploadApi } from './upload-api.js';
 import {
+  holdsFragment,
+  holdsPage,
   jobFragment,
   jobPage,
   jobsPage,
@@ -39,6 +43,8 @@ const JOB = /^\/jobs\/([^/]+)$/;
 const JOB_FRAGMENT = /^\/fragments\/jobs\/([^/]+)$/;
 const NEW_RUN_API = /^\/api\/jobs\/([^/]+)\/runs$/;
 const BULK_API = /^\/api\/bulk\/([^/]+)$/;
+const RATE_API = /^\/api\/runs\/([^/]+)\/rate$/;
+const RELEASE_API = /^\/api\/holds\/([^/]+)\/release$/;
 
 /** Resolves false for a path that is not the dashboard's. */
 export async function route(
@@ -57,9 +63,15 @@ export async function route(
   const action = match(ACTION_API);
   const newRun = match(NEW_RUN_API);
   const bulk = match(BULK_API);
-  if (action || newRun || bulk || path === '/api/uploads') {
+  const rate = match(RATE_API)?.[0];
+  const release = match(RELEASE_API)?.[0];
+  const newHold = path === '/api/holds' && method === 'POST';
+  if (action || newRun || bulk || rate || release || newHold || path === '/api/uploads') {
     if (method !== 'POST') return methodNotAllowed(res, 'POST');
-    if (action) {
+    if (rate !== undefined) await rateApi(ctx, req, res, { jobId: rate, queue });
+    else if (release !== undefined) await releaseHoldApi(ctx, req, res, { id: release, queue });
+    else if (newHold) await createHoldApi(ctx, req, res);
+    else if (action) {
       const [jobId, verb] = action as [string, RunAction];
       await actionApi(ctx, req, res, { jobId, queue, action: verb });
     } else if (newRun) await newRunApi(ctx, req, res, newRun[0]!);
@@ -80,7 +92,17 @@ export async function route(
   const runJson = match(RUN_API)?.[0];
   const job = match(JOB)?.[0];
   const jobPart = match(JOB_FRAGMENT)?.[0];
-  const fixed = new Set(['/', '/jobs', '/fragments/runs', '/api/runs', '/api/jobs', '/api/bulk']);
+  const fixed = new Set([
+    '/',
+    '/jobs',
+    '/holds',
+    '/fragments/runs',
+    '/fragments/holds',
+    '/api/runs',
+    '/api/jobs',
+    '/api/bulk',
+    '/api/holds',
+  ]);
   const known =
     fixed.has(path) || [run, runPart, runJson, job, jobPart].some((id) => id !== undefined);
   if (!known) return false;
@@ -95,6 +117,9 @@ export async function route(
   const filters = parseFilters(query);
   if (path === '/') sendHtml(res, 200, (await runsPage(ctx, base, filters)).text);
   else if (path === '/jobs') sendHtml(res, 200, (await jobsPage(ctx, base)).text);
+  else if (path === '/holds') sendHtml(res, 200, (await holdsPage(ctx, base)).text);
+  else if (path === '/fragments/holds') sendHtml(res, 200, (await holdsFragment(ctx, base)).text);
+  else if (path === '/api/holds') await holdsApi(ctx, res, queue);
   else if (path === '/fragments/runs') {
     sendHtml(res, 200, (await runsFragment(ctx, base, filters)).text);
   } else if (run !== undefined) sendHtml(res, 200, (await runPage(ctx, base, run, queue)).text);

@@ -6,10 +6,12 @@
 import type { CsvUploadOption } from '../csv-upload-option.js';
 import type { AnyIterationJob } from '../define-job.js';
 import type { RequestContext } from './context.js';
+import { readHolds } from './holds-api.js';
 import type { Html } from './html.js';
 import { html, segment } from './html.js';
 import { HttpError } from './http-error.js';
 import { readJobHistory } from './job-history.js';
+import { holdForm, holdsList } from './pages/holds.js';
 import type { JobHistoryRow } from './pages/job.js';
 import { jobHead, jobHistory } from './pages/job.js';
 import { jobsView } from './pages/jobs.js';
@@ -110,6 +112,21 @@ export async function jobsPage(ctx: RequestContext, base: string): Promise<Html>
     await frame(ctx, base, 'jobs', 'Jobs', undefined),
     jobsView(base, ctx.options.jobs, list),
   );
+}
+
+export async function holdsFragment(ctx: RequestContext, base: string): Promise<Html> {
+  const [holds, queues] = await Promise.all([
+    readHolds(ctx.access, undefined),
+    ctx.access.use(async (set) => set.names),
+  ]);
+  return holdsList(base, holds, queues.length > 1, ctx.options.readOnly);
+}
+
+export async function holdsPage(ctx: RequestContext, base: string): Promise<Html> {
+  const f = await frame(ctx, base, 'holds', 'Holds', `${base}/fragments/holds`);
+  const live = await holdsFragment(ctx, base);
+  const form = holdForm(f.queueNames, ctx.access.defaultQueue, f.readOnly, f.tokenRequired);
+  return page(f, live, typeof form === 'string' ? undefined : form);
 }
 
 /** The job of the module named `name`, or a 404 naming the jobs there are. */

@@ -61,6 +61,7 @@ export function toneOf(status: RunStatus): Tone {
     case 'recovering':
     case 'retry-after':
     case 'shed':
+    case 'held':
       return 'held';
     case 'failed':
     case 'retrying':

@@ -12,6 +12,8 @@ export const ACTIONS_SCRIPT = String.raw`
   const reason = $('confirm-reason');
   const cursorField = $('cursor-field');
   const cursor = $('confirm-cursor');
+  const rateField = $('rate-field');
+  const rateInput = $('confirm-rate');
   const sample = $('confirm-sample');
   const tokenField = $('token-field');
   const tokenInput = $('confirm-token');
@@ -19,7 +21,7 @@ export const ACTIONS_SCRIPT = String.raw`
   const go = $('confirm-go');
   let pending;
 
-  /** Opens the dialog for spec: { title, text, go, danger, reason, cursor, sample, send(fields) }. */
+  /** Opens the dialog for spec: { title, text, go, danger, reason, cursor, rate, sample, send(fields) }. */
   function confirmAction(spec) {
     pending = spec;
     $('confirm-title').textContent = spec.title;
@@ -28,6 +30,8 @@ export const ACTIONS_SCRIPT = String.raw`
     reason.value = '';
     cursorField.hidden = spec.cursor === undefined;
     cursor.value = spec.cursor === undefined ? '' : spec.cursor;
+    rateField.hidden = spec.rate === undefined;
+    rateInput.value = spec.rate === undefined ? '' : spec.rate;
     sample.hidden = !spec.sample || spec.sample.length === 0;
     sample.replaceChildren(...(spec.sample || []).map((line) => {
       const item = document.createElement('li');
@@ -43,7 +47,7 @@ export const ACTIONS_SCRIPT = String.raw`
     go.disabled = spec.disabled === true;
     go.className = 'button ' + (spec.danger ? 'danger' : 'primary');
     dialog.showModal();
-    (spec.cursor !== undefined ? cursor : spec.reason ? reason : go).focus();
+    (spec.cursor !== undefined ? cursor : spec.rate !== undefined ? rateInput : spec.reason ? reason : go).focus();
   }
   $('confirm-back').addEventListener('click', () => dialog.close());
 
@@ -57,6 +61,14 @@ export const ACTIONS_SCRIPT = String.raw`
         fields.cursor = JSON.parse(cursor.value);
       } catch (error) {
         errorBox.textContent = 'The cursor is not JSON: ' + error.message;
+        errorBox.hidden = false;
+        return;
+      }
+    }
+    if (!rateField.hidden) {
+      fields.rate = Number(rateInput.value);
+      if (rateInput.value.trim() === '' || !(fields.rate > 0)) {
+        errorBox.textContent = 'The rate is a number of rows a second above 0.';
         errorBox.hidden = false;
         return;
       }

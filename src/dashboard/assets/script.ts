@@ -6,10 +6,11 @@
  * text from the server goes into `textContent`.
  */
 import { ACTIONS_SCRIPT } from './script-actions.js';
+import { FLOW_SCRIPT } from './script-flow.js';
 import { FORM_SCRIPT } from './script-form.js';
 
 /**
- * The whole script: one function, so the three parts share the page's settings, `post` and the
+ * The whole script: one function, so its parts share the page's settings, `post` and the
  * dialog. Read-only pages have no dialog and no form: the script ends after the core part.
  */
 export const DASHBOARD_SCRIPT = String.raw`(() => {
@@ -113,4 +114,4 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     return answer;
   }
 
-`.concat(ACTIONS_SCRIPT, FORM_SCRIPT, '})();\n');
+`.concat(ACTIONS_SCRIPT, FLOW_SCRIPT, FORM_SCRIPT, '})();\n');

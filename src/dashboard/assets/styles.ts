@@ -114,7 +114,13 @@ ul.sample { margin: -8px 0 14px; font-size: 12.5px; color: var(--muted); }
 #confirm .button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
 .button:disabled { opacity: .6; cursor: wait; }
 .run-head { display: flex; justify-content: space-between; align-items: flex-start; margin-bottom: 16px; }
-.head-line { display: flex; gap: 8px; align-items: center; }
+.head-line { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+.status-note { color: var(--held); overflow-wrap: anywhere; }
+.status-note code { font-size: 12px; }
+.rate-controls { margin-top: 6px; }
+.hold-fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 0 16px; }
+.hold-form select { display: block; width: 100%; margin-top: 6px; font-weight: 400; }
+td.hold-reason { overflow-wrap: anywhere; max-width: 420px; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 14px 20px;
   margin: 16px 0 0; }
 .figures dt { color: var(--muted); font-size: 12px; }

@@ -31,6 +31,12 @@ const KNOWN = new Set<string>([
   'updatedAt',
   'tags',
   'audit',
+  // Flow control: laid out by flow.ts.
+  'statusReason',
+  'waitUntil',
+  'hold',
+  'rate',
+  'concurrency',
 ]);
 
 /** Fields with a section of their own below the figures. */

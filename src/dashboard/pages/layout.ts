@@ -12,7 +12,7 @@ export interface PageFrame {
   /** The queues the console shows, the default first. */
   readonly queueNames: readonly string[];
   readonly backendLabel: string | undefined;
-  readonly nav: 'runs' | 'jobs' | 'run' | 'job';
+  readonly nav: 'runs' | 'jobs' | 'run' | 'job' | 'holds';
   /** Whether the Jobs page exists (a worker module was given). */
   readonly hasJobs: boolean;
   readonly readOnly: boolean;
@@ -55,7 +55,7 @@ export function page(frame: PageFrame, live: Html, fixed?: Html): Html {
         <header class="top">
           <div class="brand"><span class="logo" aria-hidden="true">⟳</span> bullmq-iteration</div>
           <nav>
-            ${link('runs', `${base}/`, 'Runs')}${frame.hasJobs ? link(frame.nav === 'job' ? 'job' : 'jobs', `${base}/jobs`, 'Jobs') : ''}
+            ${link('runs', `${base}/`, 'Runs')}${frame.hasJobs ? link(frame.nav === 'job' ? 'job' : 'jobs', `${base}/jobs`, 'Jobs') : ''}${link('holds', `${base}/holds`, 'Holds')}
           </nav>
           <div class="where">
             ${frame.queueNames.length === 1 ? 'queue' : 'queues'}
@@ -84,6 +84,16 @@ function confirmDialog(tokenRequired: boolean): Html {
         >Start at cursor <span class="muted">(JSON: the position after the last item to skip)</span>
         <textarea id="confirm-cursor" rows="3" spellcheck="false"></textarea>
       </label>
+      <label class="field" id="rate-field" hidden
+        >Rows per second <span class="muted">(the whole run: every partition and worker)</span>
+        <input
+          id="confirm-rate"
+          type="number"
+          min="0"
+          step="any"
+          inputmode="decimal"
+          autocomplete="off"
+      /></label>
       <label class="field" id="reason-field"
         >Reason <span class="muted">(shown in status, the worker's log and the audit trail)</span>
         <input

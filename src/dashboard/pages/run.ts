@@ -12,6 +12,7 @@ import { auditTrail } from './audit.js';
 import { processedChart } from './chart.js';
 import { controlButtons } from './controls.js';
 import { extraFigures, extraSections } from './extras.js';
+import { flowFigures, rateButtons, statusNote } from './flow.js';
 import { badge, count, duration, jsonBlock, progressBar, rate, tagChips, time } from './widgets.js';
 
 export interface RunView {
@@ -35,6 +36,7 @@ export function runView({ detail, samples, changes, readOnly }: RunView): Html {
     ['attempts made', count(run.attemptsMade)],
     ['BullMQ state', String(run.bullState)],
     ['progress published', time(run.updatedAt)],
+    ...flowFigures(run),
     ...extraFigures(run),
   ];
   return html`<section class="run-head">
@@ -46,9 +48,13 @@ export function runView({ detail, samples, changes, readOnly }: RunView): Html {
         ${tagChips(run.tags)}
         <div class="head-line">
           ${badge(run.status)}${run.control ? html` <span class="muted">${run.control.action} requested ${time(run.control.requestedAt)}${run.control.reason ? html`: “${run.control.reason}”` : ''}</span>` : ''}
+          ${statusNote(run)}
         </div>
       </div>
-      ${controlButtons(run, readOnly, { repairs: true, recordedFailures: detail.recordedFailures })}
+      <div>
+        ${controlButtons(run, readOnly, { repairs: true, recordedFailures: detail.recordedFailures })}
+        ${rateButtons(run, readOnly)}
+      </div>
     </section>
     <section class="card">
       ${progressBar(run.percentage, run.processed, run.status)}

@@ -9,6 +9,7 @@ import type { Html } from '../html.js';
 import { html, segment } from '../html.js';
 import type { RunFilters, RunList } from '../runs.js';
 import { controlButtons } from './controls.js';
+import { concurrencyText, statusNote } from './flow.js';
 import { pager } from './pager.js';
 import {
   badge,
@@ -30,6 +31,9 @@ const STATUSES = [
   'interrupted',
   'throttled',
   'retrying',
+  'held',
+  'shed',
+  'retry-after',
   'cancelling',
   'completed',
   'cancelled',
@@ -141,12 +145,14 @@ function row(base: string, run: IterationRunInfo, readOnly: boolean, many: boole
         ><span class="job-name">${run.jobName}</span> <span class="muted">#${run.jobId}</span></a
       >${many ? html`<div class="muted small">${run.queueName}</div>` : ''}${tagChips(run.tags)}${run.control?.reason ? html`<div class="muted small">${run.control.action}: ${shortText(run.control.reason, 40)}</div>` : ''}
     </td>
-    <td>${badge(run.status)}</td>
+    <td>${badge(run.status)}${note(statusNote(run, 40))}${note(concurrencyText(run))}</td>
     <td class="wide">${progressBar(run.percentage, run.processed, run.status)}</td>
     <td class="num">
       ${count(run.processed)}${run.total === undefined ? '' : html`<span class="muted"> / ${count(run.total)}</span>`}
     </td>
-    <td class="num">${rate(run.itemsPerSecond)}</td>
+    <td class="num">
+      ${rate(run.itemsPerSecond)}${run.rate ? html`<div class="muted small" title="rate limit (${run.rate.source})">≤ ${rate(run.rate.itemsPerSecond)}</div>` : ''}
+    </td>
     <td class="num">${duration(run.etaMs)}</td>
     <td class="cursor-cell">${shortJson(run.cursor, 20)}</td>
     <td class="num">${count(run.timesInterrupted)} / ${count(run.timesThrottled)}</td>
@@ -155,6 +161,11 @@ function row(base: string, run: IterationRunInfo, readOnly: boolean, many: boole
     </td>
     ${readOnly ? '' : html`<td>${controlButtons(run, readOnly)}</td>`}
   </tr>`;
+}
+
+/** A line under the status badge, when there is something to say. */
+function note(part: Html | string): Html | string {
+  return part === '' ? '' : html`<div class="muted small">${part}</div>`;
 }
 
 /** Tags as the filter field writes them: `shard=db-3,region=eu`. */
