@@ -16,11 +16,13 @@ export type {
   FailedItems,
   IterationRunInfo,
   ListRunsOptions,
+  MigrationRecord,
   ReplayQueue,
   RestartedRun,
   RestartOptions,
   RestartRecord,
   RunStatus,
+  RunVersionInfo,
 } from './control/index.js';
 export {
   cancelRun,
@@ -114,11 +116,13 @@ export {
   EnumeratorError,
   ItemFailuresExceededError,
   IterationDefinitionError,
+  MigrationError,
   ParamsError,
   RedisClusterError,
   RunControlError,
   TransientError,
   UnknownJobError,
+  VersionSkewError,
 } from './errors.js';
 export type {
   IterationEvent,
@@ -165,6 +169,13 @@ export { IterationInterrupt } from './runtime/interruption.js';
 export type { FailedItem, ItemErrorPolicy } from './runtime/item-policy.js';
 export { ITEM_POLICY_DEFAULTS } from './runtime/item-policy.js';
 export type { IterationSummary } from './runtime/ledger.js';
+export type {
+  Migration,
+  MigrationResult,
+  Migrations,
+  MigrationState,
+  VersionOptions,
+} from './runtime/migration.js';
 export type { IterationProgress, IterationStatus, ThrottleProgress } from './runtime/progress.js';
 export type { StepState } from './runtime/step-state.js';
 export { isTransientError } from './runtime/transient.js';
@@ -226,5 +237,6 @@ export type {
   IterationWorkerListener,
   IterationWorkerOptions,
   UnknownJobProgress,
+  WaitingForVersionProgress,
 } from './worker.js';
 export { IterationWorker } from './worker.js';

@@ -19,14 +19,21 @@ import type {
 import type { CheckpointMode } from './options.js';
 import type { PartitionFailurePolicy } from './parallel/plan.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
+import type { VersionOptions } from './runtime/migration.js';
 import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { Transactional } from './transactional/adapter.js';
 
 /** An iteration job: an enumerator and a step per item (or `steps`), and its options. */
 // `any` by default so that `partition.from` reads without annotations; `partitions` infers it.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Partition = any> {
+export interface IterationJobDefinition<
+  Params,
+  Item,
+  Cursor,
+  Tx = undefined,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  Partition = any,
+> extends VersionOptions {
   /** The BullMQ job name; unique among the jobs of one worker. */
   readonly name: string;
   /**

@@ -8,6 +8,7 @@ import { validateCheckpointMode, validateOptionalDuration } from './options.js';
 import { validateParallelOptions } from './parallel/plan.js';
 import { itemPolicyOf } from './runtime/item-policy.js';
 import { validateLimits } from './runtime/limits.js';
+import { validateVersions } from './runtime/migration.js';
 import { hasSteps, validateSteps } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
@@ -69,6 +70,7 @@ export function validateDefinition(definition: unknown): ResolvedThrottle {
   }
   validateCheckpointMode(d.checkpointMode, `iteration job "${name}"`);
   validateLimits(d, `iteration job "${name}"`);
+  validateVersions(d, name);
   validateParallelOptions(d, name);
   itemPolicyOf(d as { name: string; itemErrors?: unknown });
   validateTransactional(d, name);

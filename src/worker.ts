@@ -27,8 +27,9 @@ import type { IterationWorkerEvents } from './events.js';
 import { buildRegistry } from './job-registry.js';
 import { defaultLogger } from './logger.js';
 import type { IterationOptions, ResolvedIterationOptions } from './options.js';
-import { BULLMQ_OVERRIDES, resolveIterationOptions } from './options.js';
+import { BULLMQ_OVERRIDES, bullmqWorkerOptions, resolveIterationOptions } from './options.js';
 import { ParallelRuntime } from './parallel/runtime.js';
+import { giveBack } from './runtime/give-back.js';
 import type { RunHost } from './runtime/host.js';
 import { promoteDelayed } from './runtime/host.js';
 import type { IterationSummary } from './runtime/ledger.js';
@@ -40,7 +41,6 @@ import { resolveTelemetryOption } from './telemetry/options.js';
 import { WorkerTelemetry } from './telemetry/worker-telemetry.js';
 import { warmUpThrottle } from './throttle/evaluate.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
-import { giveBackUnknown } from './unknown-job.js';
 
 /** BullMQ's WorkerOptions plus the iteration options. */
 export type IterationWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> &
@@ -97,25 +97,7 @@ export class IterationWorker<
     // Validates the throttle of definitions that did not come from defineIterationJob, and combines
     // each job's with the worker's once, before any job runs.
     const throttles = [...definitions.values()].map((d) => throttleFor(d, iteration.throttle));
-    const {
-      logger,
-      handleSignals: _handleSignals,
-      shutdownTimeoutMs: _shutdownTimeoutMs,
-      checkpointMode: _checkpointMode,
-      checkpointIntervalMs: _checkpointIntervalMs,
-      progressIntervalMs: _progressIntervalMs,
-      maxRuntimeMs: _maxRuntimeMs,
-      requeueDelayMs: _requeueDelayMs,
-      controlPollIntervalMs: _controlPollIntervalMs,
-      throttle: _throttle,
-      transientRetryMs: _transientRetryMs,
-      maxOutageMs: _maxOutageMs,
-      maxCheckpointLagItems: _maxCheckpointLagItems,
-      maxCheckpointLagMs: _maxCheckpointLagMs,
-      unknownJobGraceMs: _unknownJobGraceMs,
-      openTelemetry: _openTelemetry,
-      ...workerOptions
-    } = options;
+    const workerOptions = bullmqWorkerOptions(options);
     const self: { worker?: IterationWorker<B, C> } = {};
     // Three declared parameters: BullMQ creates the per-job AbortSignal only for such processors.
     const processor = (job: Job, token: string | undefined, signal: AbortSignal | undefined) =>
@@ -126,7 +108,7 @@ export class IterationWorker<
     this.iteration = iteration;
     this.#telemetryOption = telemetryOption;
     this.definitions = definitions;
-    this.logger = (logger ?? defaultLogger()).child({ queue: queueName });
+    this.logger = (options.logger ?? defaultLogger()).child({ queue: queueName });
     this.#parallel = new ParallelRuntime(this, definitions, () => this.#host());
     this.#warmUp(throttles);
     this.on('closing', () => this.#beginShutdown());
@@ -193,7 +175,9 @@ export class IterationWorker<
     const definition = this.definitions.get(job.name);
     if (definition === undefined) {
       const error = new UnknownJobError(job.name, [...this.definitions.keys()], this.name);
-      return giveBackUnknown(job, token, error, this.iteration.unknownJobGraceMs, this.logger);
+      const graceMs = this.iteration.unknownJobGraceMs;
+      const back = { status: 'unknown-job', error, reason: error.message, graceMs } as const;
+      return giveBack(this.#host(), job, token, back, this.logger);
     }
     if (token === undefined) {
       throw new Error(`BullMQ gave iteration job "${job.name}" (id ${job.id}) no lock token`);
@@ -296,4 +280,4 @@ export class IterationWorker<
   }
 }
 
-export type { UnknownJobProgress } from './unknown-job.js';
+export type { UnknownJobProgress, WaitingForVersionProgress } from './runtime/give-back.js';

@@ -1,6 +1,6 @@
 /** Operating runs from anywhere: their status, and pause, resume and cancel requests. */
 export type { ControlAction, ControlRequest } from '../runtime/control-request.js';
-export type { RestartRecord } from '../runtime/state.js';
+export type { MigrationRecord, RestartRecord } from '../runtime/state.js';
 export type { ControlOptions } from './commands.js';
 export { cancelRun, pauseRun, resumeRun } from './commands.js';
 export type { FailedItemEntry, FailedItems } from './failed-items.js';
@@ -12,3 +12,4 @@ export { retryFailedItems } from './retry-failed.js';
 export type { IterationRunInfo, ListRunsOptions, RunStatus } from './status.js';
 export { getRun, listRuns } from './status.js';
 export type { ControlQueue } from './target.js';
+export type { RunVersionInfo } from './version-info.js';

@@ -73,6 +73,7 @@ const WAITING_ORDER = [
   'throttled',
   'interrupted',
   'unknown-job',
+  'waiting-for-version',
 ];
 
 export async function foldPartitions<Info extends FoldableInfo>(

@@ -27,10 +27,12 @@ import {
 } from './run-status.js';
 import type { ControlQueue } from './target.js';
 import { findJob, requireUsableQueue, storeOf } from './target.js';
+import type { RunVersionInfo } from './version-info.js';
+import { versionInfo } from './version-info.js';
 
 export type { RunStatus } from './run-status.js';
 
-export interface IterationRunInfo {
+export interface IterationRunInfo extends RunVersionInfo {
   readonly queueName: string;
   readonly jobId: string;
   readonly jobName: string;
@@ -65,7 +67,7 @@ export interface IterationRunInfo {
   readonly staleReason: string | undefined;
   /**
    * Why the run has its status, where there is more to say: the reason a job was given back as
-   * `unknown-job`, a throttle's reason, a pause or cancel's reason, why it is `stale`.
+   * `unknown-job` or `waiting-for-version`, a throttle's reason, a pause or cancel's reason, why it is `stale`.
    */
   readonly statusReason: string | undefined;
   /** Runs requeued after a transient database or Redis error, over the life of the job. */
@@ -226,6 +228,7 @@ export async function describeRun(
     transientMs: note?.transientMs ?? 0,
     unknownSince: note?.status === 'unknown-job' ? note.unknownSince : undefined,
     restart: state?.restart,
+    ...versionInfo(state, note),
   };
   const plan = state?.parallel?.plan;
   if (plan === undefined) return info;

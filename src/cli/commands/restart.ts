@@ -5,7 +5,7 @@
  * (`status <old id> --json`); each job's log names the other.
  */
 import type { JsonValue } from '../../json.js';
-import { parseCommandArgs } from '../args.js';
+import { optionalInteger, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
 import { line } from '../io.js';
@@ -16,6 +16,7 @@ import { withQueue } from '../with-queue.js';
 const OPTIONS = {
   ...TARGET_OPTIONS,
   'from-cursor': { type: 'string' },
+  'cursor-version': { type: 'string' },
 } as const;
 
 export const restartCommand: Command = {
@@ -34,6 +35,9 @@ that should continue where it stopped wants \`retry <id>\` instead.
 Options:
   --from-cursor <json>      start at this cursor, in the enumerator's format (as
                             \`status <id> --json\` shows it): 4822, '{"id":"4822"}'
+  --cursor-version <n>      the job version whose format that cursor is in, recorded with
+                            it (default: the version that wrote job <id>'s state); a worker
+                            of a later version migrates it before it starts
 
 ${TARGET_HELP}
 
@@ -52,9 +56,11 @@ ${EXIT_CODES_HELP}`,
     const id = positionals[0]!;
     const text = values['from-cursor'];
     const fromCursor = text === undefined ? undefined : startCursor(id, text);
+    const cursorVersion = optionalInteger('--cursor-version', values['cursor-version'], { min: 1 });
     const { job, restarted } = await withQueue(target, io, 'restart', async (queue) => {
       const { restartRun } = await import('../../control/restart.js');
-      return restartRun(queue, id, fromCursor === undefined ? {} : { fromCursor });
+      const from = fromCursor === undefined ? {} : { fromCursor };
+      return restartRun(queue, id, cursorVersion === undefined ? from : { ...from, cursorVersion });
     });
     line(io.stdout, job.id!);
     // On stderr, so `id=$(bullmq-iteration restart 42)` still captures the id alone.

@@ -59,6 +59,7 @@ export function toneOf(status: RunStatus): Tone {
     case 'interrupted':
     case 'cancelling':
     case 'recovering':
+    case 'waiting-for-version':
       return 'held';
     case 'failed':
     case 'retrying':

@@ -150,9 +150,9 @@ describe('operator commands', () => {
       cli(['jobs', '-m', JOBS, '--json']),
     ]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain('flaky-once  parseParams\n');
+    expect(text.stdout).toContain('flaky-once  parseParams  version 1\n');
     expect(text.stdout).toContain(
-      'with-defaults  maxRuntimeMs 60000  defaultJobOptions {"attempts":4,"backoff":{"type":"fixed","delay":50}}',
+      'with-defaults  maxRuntimeMs 60000  defaultJobOptions {"attempts":4,"backoff":{"type":"fixed","delay":50}}  version 1',
     );
     const listed = JSON.parse(json.stdout) as { name: string }[];
     expect(listed.map((job) => job.name)).toEqual(['flaky-once', 'with-defaults']);

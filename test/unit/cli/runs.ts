@@ -30,6 +30,9 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     transientMs: 0,
     unknownSince: undefined,
     restart: undefined,
+    version: 1,
+    migrated: undefined,
+    waitingForVersion: undefined,
     ...fields,
   };
 }
