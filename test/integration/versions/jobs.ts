@@ -169,8 +169,8 @@ export async function reaches(
 }
 
 /** Resolves once `check` holds. */
-export function until(check: () => boolean, what: string) {
-  return eventually(() => (check() ? true : undefined), what);
+export function until(check: () => boolean, what: string, timeoutMs?: number) {
+  return eventually(() => (check() ? true : undefined), what, timeoutMs);
 }
 
 /**
