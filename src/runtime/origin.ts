@@ -221,8 +221,8 @@ function withoutParams(replay: ReplayData): Omit<ReplayData, 'params'> {
 }
 
 function restartRecord(restart: RestartData): RestartRecord {
-  const { of, from, oldCursor, oldProcessed, at } = restart;
-  return { of, from, oldCursor, oldProcessed, at };
+  const { of, from, oldCursor, oldProcessed, at, version } = restart;
+  return { of, from, oldCursor, oldProcessed, at, ...(version === undefined ? {} : { version }) };
 }
 
 /**

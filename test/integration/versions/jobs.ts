@@ -95,14 +95,14 @@ export async function rowsWorld(
   };
 }
 
-/** v1 cursors (the last number done) become v2's `{ at }`. */
+/** v1 cursors (`range`'s: the next number to do) become v2's `{ at }` (the last number done). */
 export const numbersToV2: Migration = ({ cursor }) => ({
-  cursor: cursor === null ? null : { at: cursor as number },
+  cursor: cursor === null ? null : { at: (cursor as number) - 1 },
 });
 
 /**
  * Items `from`..`to`-1 (a partition's bounds, else 0..total-1) with the cursor of `version`: the
- * number done (v1) or `{ at }` (v2).
+ * next number (v1, `range`'s) or `{ at }`, the number done (v2).
  */
 export function numbersIn(
   version: number,
