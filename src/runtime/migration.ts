@@ -46,6 +46,21 @@ export type Migration = (state: MigrationState) => MigrationResult | Promise<Mig
 /** `migrate` of a definition: the migration from each version to the next, by version. */
 export type Migrations = { readonly [fromVersion: number]: Migration };
 
+/**
+ * Thrown when a run meets a state (or a replayed record) written by a newer version than the
+ * worker's: the run gives its job back (see run-version.ts).
+ */
+export class VersionSkew extends Error {
+  override readonly name = 'VersionSkew';
+
+  constructor(
+    readonly storedVersion: number,
+    readonly workerVersion: number,
+  ) {
+    super(`stored by version ${storedVersion}, this worker runs version ${workerVersion}`);
+  }
+}
+
 /** The options of a job definition that version it (see the changing-jobs guide). */
 export interface VersionOptions {
   /**
@@ -210,7 +225,7 @@ function badResult(result: unknown): string | undefined {
 /**
  * A recorded item of an older version, brought to the definition's: its cursors (before and
  * after the item) and its step go through the chain, with the replay's params; one of the
- * definition's version is returned as it is.
+ * definition's version is returned as it is; one of a newer version throws {@link VersionSkew}.
  */
 export async function migrateRecord(
   definition: Versioned,
@@ -220,7 +235,8 @@ export async function migrateRecord(
 ): Promise<ReplayedItem> {
   const from = record.version ?? 1;
   const to = versionOf(definition);
-  if (from >= to) return record;
+  if (from > to) throw new VersionSkew(from, to);
+  if (from === to) return record;
   const at = await migrateChain(
     definition,
     from,

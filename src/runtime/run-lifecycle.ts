@@ -50,8 +50,8 @@ export async function lifecycle(run: LifecycleRun): Promise<IterationSummary> {
   try {
     end = await iterate(run);
   } catch (thrown) {
-    if (thrown instanceof VersionSkew) return await waitForVersion(run, thrown);
     const failure = RunFailure.of(thrown);
+    if (failure.error instanceof VersionSkew) return await waitForVersion(run, failure.error);
     if (isInterruptError(failure.error, run.signal)) end = 'interrupted';
     else if (isTransient(failure)) return await recover(run, failure.error);
     else return await fail(run, failure.error);

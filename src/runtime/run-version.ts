@@ -21,10 +21,12 @@ import { formatDuration } from '../throttle/duration.js';
 import { fail } from './endings.js';
 import type { GiveBack } from './give-back.js';
 import { giveBack } from './give-back.js';
-import { migrateChain, versionOf } from './migration.js';
+import { migrateChain, versionOf, VersionSkew } from './migration.js';
 import type { RunEnd } from './moves.js';
-import { handOff } from './moves.js';
+import { closeRun, handOff } from './moves.js';
 import type { StartingRun } from './run-start.js';
+
+export { VersionSkew } from './migration.js';
 import type { StepState } from './step-state.js';
 
 /** What the version phase reads and calls on its run. */
@@ -32,18 +34,6 @@ export interface VersioningRun extends StartingRun {
   readonly signal: AbortSignal;
   /** Makes the position the run just moved to durable: in the effect scope first, then the queue. */
   commitPosition(): Promise<void>;
-}
-
-/** Thrown by the version phase when the run was written by a newer version than the worker's. */
-export class VersionSkew extends Error {
-  override readonly name = 'VersionSkew';
-
-  constructor(
-    readonly storedVersion: number,
-    readonly workerVersion: number,
-  ) {
-    super(`stored by version ${storedVersion}, this worker runs version ${workerVersion}`);
-  }
 }
 
 /** Migrates the run's state to the definition's version, or throws {@link VersionSkew}. */
@@ -142,12 +132,14 @@ export function versionSkewGiveBack(
 
 /**
  * The ending of a run stored by a newer version: given back to the queue for a worker of that
- * version, or failed with `VersionSkewError` once `versionSkewGraceMs` is over. The run did not
- * start: nothing is written, no callback runs.
+ * version, or failed with `VersionSkewError` once `versionSkewGraceMs` is over. Met at the start,
+ * nothing is written and no callback runs; met by a replay at a record of a newer version, the
+ * records done so far are checkpointed and onShutdown runs first, as for a requeue.
  */
 export async function waitForVersion(run: RunEnd, skew: VersionSkew): Promise<never> {
   if (!run.ownership.claim('lifecycle')) return run.deferToDeadline();
   if (!run.ownership.owned) return handOff(run);
+  if (run.began) await closeRun(run);
   const { storedVersion: need, workerVersion: mine } = skew;
   const { label, job, definition, host } = run;
   const back = versionSkewGiveBack(label, job, definition.name, need, mine, host.options);

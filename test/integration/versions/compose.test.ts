@@ -2,7 +2,8 @@
 // partition not started yet starts in its plan's version and migrates too) and the parent's plan
 // records the version it was planned with; a transactional job commits its migrated cursor in the
 // data database's fence row; records skipped by v1 are migrated when a replay on v2 takes them,
-// and replayed exactly once; a restart from a v1 cursor records that version and migrates it.
+// and replayed exactly once (a v1 worker that takes the replay does the v1 records and gives the
+// run back at a v2 one); a restart from a v1 cursor records that version and migrates it.
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -14,7 +15,7 @@ import {
 } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import { duplicatesAndMissing } from '../../support/data-db.js';
-import { iterationWorker, storedState } from '../../support/iteration.js';
+import { eventually, iterationWorker, storedState } from '../../support/iteration.js';
 import type { Done } from './jobs.js';
 import { dataDb, FAST, ids, numbersJob, onceEach, reaches, runPartly } from './jobs.js';
 
@@ -70,7 +71,9 @@ describe.each(backends)('versions composed with other features on $name', (b) =>
     const v1 = numbersJob(1, TOTAL, done, options, each);
     const count = () => done.length;
     const { queue, queueName, id } = await runPartly(b, 'versions-tx', v1, count, 20);
-    const v2 = iterationWorker(b, queueName, [numbersJob(2, TOTAL, done, options, each)], FAST);
+    const v2Job = numbersJob(2, TOTAL, done, options, each);
+    let v2 = iterationWorker(b, queueName, [v2Job], FAST);
+    let old: ReturnType<typeof iterationWorker> | undefined;
     try {
       await reaches(queue, id, 'completed');
       const { rows } = await db.pool.query<{ cursor: unknown; extras: Record<string, unknown> }>(
@@ -89,18 +92,32 @@ describe.each(backends)('versions composed with other features on $name', (b) =>
       ]);
       expect(duplicatesAndMissing(await db.counts(), TOTAL).missing).toEqual(POISON);
 
+      // The replay meets an old worker first: it replays the v1 record, then gives the run back
+      // at the v2 one, for the v2 worker that comes back.
       broken.clear();
+      await v2.close();
+      old = iterationWorker(b, queueName, [v1], FAST);
       const replay = await retryFailedItems(queue as never, id);
+      await eventually(async () => {
+        const run = await getRun(queue, replay.id!);
+        return run.status === 'waiting-for-version' && run.processed === 1 ? run : undefined;
+      }, 'the replay to wait for version 2 after the v1 record');
+      expect(done.filter((d) => POISON.includes(d.id))).toEqual([{ version: 1, id: 10 }]);
+      v2 = iterationWorker(b, queueName, [v2Job], FAST);
       expect((await reaches(queue, replay.id!, 'completed')).returnvalue).toMatchObject({
         processed: 2,
       });
+      expect(done.filter((d) => POISON.includes(d.id))).toEqual([
+        { version: 1, id: 10 },
+        { version: 2, id: 30 },
+      ]);
       expect(duplicatesAndMissing(await db.counts(), TOTAL)).toEqual({
         duplicates: 0,
         missing: [],
       });
       expect((await getFailedItems(queue, id)).items).toEqual([]);
     } finally {
-      await v2.close();
+      await Promise.all([v2.close(), old?.close()]);
     }
   });
 
