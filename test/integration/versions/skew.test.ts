@@ -8,7 +8,18 @@ import { describe, expect, it } from 'vitest';
 import { getRun, VersionSkewError } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import { completion, eventually, iterationWorker, storedState } from '../../support/iteration.js';
-import { FAST, ids, keysetToV2, onceEach, reaches, rowsWorld, runPartly, until } from './jobs.js';
+import type { Done } from './jobs.js';
+import {
+  FAST,
+  ids,
+  keysetToV2,
+  numbersJob,
+  onceEach,
+  reaches,
+  rowsWorld,
+  runPartly,
+  until,
+} from './jobs.js';
 
 const TOTAL = 80;
 
@@ -92,6 +103,37 @@ describe.each(backends)('version skew on $name', (b) => {
       expect(onceEach(world.done, ids(1, 41))).toEqual({ twice: [], missing: [] });
     } finally {
       await back.close();
+    }
+  });
+
+  it('a rollback of a parallel run: its partitions and its parent are given back, then fail', async () => {
+    const done: Done[] = [];
+    const plan = [0, 1].map((i) => ({ from: i * 24, to: (i + 1) * 24 }));
+    const parallel = { partitions: () => plan };
+    const v2 = numbersJob(2, 48, done, parallel);
+    const count = () => done.length;
+    const { queue, queueName, id } = await runPartly(b, 'versions-parallel', v2, count, 10);
+    expect(await storedState(b, queueName, id)).toMatchObject({
+      version: 2,
+      parallel: { version: 2 },
+    });
+    const v1 = numbersJob(1, 48, done, parallel);
+    const rolledBack = iterationWorker(b, queueName, [v1], { ...FAST, versionSkewGraceMs: 1_000 });
+    try {
+      const parent = await reaches(queue, id, 'failed');
+      // The parent's own give-back, not the failure of its partitions.
+      expect(parent.failedReason).toMatch(
+        /^parallel run "numbers" \(id \S+\) was last run by version 2 of its job/,
+      );
+      const run = await getRun(queue, id);
+      for (const partition of run.partitions!) {
+        const own = (await queue.getJob(partition.jobId))!;
+        expect(own.failedReason).toContain('only workers of version 1 took it');
+      }
+      expect(done.filter((d) => d.version === 1)).toEqual([]);
+      expect(await storedState(b, queueName, id)).toMatchObject({ version: 2 });
+    } finally {
+      await rolledBack.close();
     }
   });
 });
