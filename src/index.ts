@@ -169,13 +169,6 @@ export { IterationInterrupt } from './runtime/interruption.js';
 export type { FailedItem, ItemErrorPolicy } from './runtime/item-policy.js';
 export { ITEM_POLICY_DEFAULTS } from './runtime/item-policy.js';
 export type { IterationSummary } from './runtime/ledger.js';
-export type {
-  Migration,
-  MigrationResult,
-  Migrations,
-  MigrationState,
-  VersionOptions,
-} from './runtime/migration.js';
 export type { IterationProgress, IterationStatus, ThrottleProgress } from './runtime/progress.js';
 export type { StepState } from './runtime/step-state.js';
 export { isTransientError } from './runtime/transient.js';
@@ -185,6 +178,13 @@ export type {
   MeterProviderLike,
   TracerProviderLike,
 } from './telemetry/options.js';
+export type {
+  Migration,
+  MigrationResult,
+  Migrations,
+  MigrationState,
+  VersionOptions,
+} from './versions-definition.js';
 // What a job needs to throttle on its resources. Authors of custom health checks and runners find
 // the rest (healthCheck, the pure decide* functions, evaluateThrottle, throttle bookkeeping) at
 // the `bullmq-iteration/throttle` subpath: see docs/guides/throttling.md.

@@ -19,10 +19,10 @@ import type {
 import type { CheckpointMode } from './options.js';
 import type { PartitionFailurePolicy } from './parallel/plan.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
-import type { VersionOptions } from './runtime/migration.js';
 import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { Transactional } from './transactional/adapter.js';
+import type { VersionOptions } from './versions-definition.js';
 
 /** An iteration job: an enumerator and a step per item (or `steps`), and its options. */
 // `any` by default so that `partition.from` reads without annotations; `partitions` infers it.

@@ -8,12 +8,12 @@ import { validateCheckpointMode, validateOptionalDuration } from './options.js';
 import { validateParallelOptions } from './parallel/plan.js';
 import { itemPolicyOf } from './runtime/item-policy.js';
 import { validateLimits } from './runtime/limits.js';
-import { validateVersions } from './runtime/migration.js';
 import { hasSteps, validateSteps } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
 import { validateTransactional } from './transactional/validate.js';
+import { validateVersions } from './versions-definition.js';
 
 const EXAMPLE = `Example:
   defineIterationJob({

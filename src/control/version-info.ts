@@ -5,7 +5,15 @@
  */
 import type { MigrationRecord } from '../runtime/state.js';
 
-/** The version fields of `getRun`, `listRuns` and `status`. */
+/**
+ * The version fields of `getRun`, `listRuns` and `status`.
+ *
+ * @example
+ * ```ts
+ * const { version, migrated, waitingForVersion } = await getRun(queue, '42');
+ * if (waitingForVersion !== undefined) console.log(`deploy version ${waitingForVersion}`);
+ * ```
+ */
 export interface RunVersionInfo {
   /**
    * The version of the job definition that wrote the run's state (1 for states written before

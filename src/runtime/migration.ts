@@ -1,50 +1,23 @@
 /**
- * Versions of a job definition and the migrations between them: `version` (a positive integer,
- * 1 by default) and `migrate`, one function per version that turns a state written by that
- * version into one of the next. A run stored by version k and resumed by version n > k goes
- * through migrate[k], migrate[k + 1], … migrate[n - 1], once, at its start (see run-version.ts);
- * a recorded item of an older version goes through the same chain when it is replayed.
+ * Running the migrations between versions of a job definition (`version` and `migrate`, their
+ * types and validation, are in src/versions-definition.ts). A run stored by version k and resumed
+ * by version n > k goes through migrate[k], migrate[k + 1], … migrate[n - 1], once, at its start
+ * (see run-version.ts); a recorded item of an older version goes through the same chain when it
+ * is replayed.
  *
  *   stored by v1 ─► migrate[1] ─► v2 state ─► migrate[2] ─► v3 state ─► the run (v3)
  *                      │ throws, missing, or returns no JSON cursor
  *                      └─► MigrationError: the run fails, no retry; its v1 state stays
  */
-import { IterationDefinitionError, MigrationError } from '../errors.js';
+import { MigrationError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { describeNonJson, preview } from '../json.js';
+import type { MigrationResult, MigrationState, Versioned } from '../versions-definition.js';
+import { versionOf } from '../versions-definition.js';
 import type { ReplayedItem } from './item-policy.js';
 import type { RunOrigin } from './origin.js';
 import { RunFailure } from './run-failure.js';
 import { isMarkedTransient } from './transient.js';
-
-/** A run's state as one version of its job left it: what a migration receives. */
-export interface MigrationState {
-  /** The cursor in that version's format; `null` before the run's first item. */
-  readonly cursor: JsonValue | null;
-  /** The run's params as the job's data holds them (before `parseParams`), or as migrated. */
-  readonly params: unknown;
-  /** In a job made of steps: the name of the step the run is in. */
-  readonly step: string | undefined;
-}
-
-/** What a migration returns: the state in the next version's format. */
-export interface MigrationResult {
-  /** The cursor in the next version's format (plain JSON data; `null`: the beginning). */
-  readonly cursor: unknown;
-  /** The params in the next version's format. @defaultValue unchanged */
-  readonly params?: unknown;
-  /**
-   * The step the run continues in, by name (a step renamed or removed); `null` when the job has no
-   * steps any more. @defaultValue unchanged
-   */
-  readonly step?: string | null | undefined;
-}
-
-/** Turns a state written by version k into one of version k + 1. */
-export type Migration = (state: MigrationState) => MigrationResult | Promise<MigrationResult>;
-
-/** `migrate` of a definition: the migration from each version to the next, by version. */
-export type Migrations = { readonly [fromVersion: number]: Migration };
 
 /**
  * Thrown when a run meets a state (or a replayed record) written by a newer version than the
@@ -61,46 +34,6 @@ export class VersionSkew extends Error {
   }
 }
 
-/** The options of a job definition that version it (see the changing-jobs guide). */
-export interface VersionOptions {
-  /**
-   * The version of the job's code, a whole number from 1: raise it by one with each deploy that
-   * changes the format of the cursor, the params or the steps, and add the migration from the
-   * version before in `migrate`. Every stored state records the version that wrote it; a worker
-   * whose version is older gives such a run back to the queue (see `versionSkewGraceMs`).
-   * @defaultValue 1
-   */
-  readonly version?: number;
-  /**
-   * How a run stored by an older version continues: `migrate[k]` turns a state of version k into
-   * one of version k + 1 (its `cursor`, and its `params` and `step` when they change). The links
-   * from the run's version to this one run once, when the run starts, before its enumerator is
-   * built. @defaultValue none: a run stored by an older version fails with `MigrationError`
-   *
-   * @example
-   * ```ts
-   * version: 2, // v2 walks by (batch, id) instead of id
-   * migrate: {
-   *   1: ({ cursor }) => {
-   *     const v1 = cursor as { id: number } | null;
-   *     return { cursor: v1 === null ? null : { batch: batchOf(v1.id), id: v1.id } };
-   *   },
-   * },
-   * ```
-   */
-  readonly migrate?: Migrations;
-}
-
-/** A definition, as far as its versions go. */
-export interface Versioned extends VersionOptions {
-  readonly name: string;
-}
-
-/** The version of a definition. */
-export function versionOf(definition: { readonly version?: number }): number {
-  return definition.version ?? 1;
-}
-
 /**
  * The version of a run that has no state yet: a partition's is the plan's it was planned with, a
  * restart's the one its start cursor is in; any other run is of the worker's version.
@@ -109,46 +42,6 @@ export function freshVersion(origin: RunOrigin, definition: Versioned): number {
   if (origin.kind === 'restart') return origin.restart?.version ?? 1;
   if (origin.kind === 'partition' || origin.kind === 'split') return origin.partition?.version ?? 1;
   return versionOf(definition);
-}
-
-/** Checks `version` and `migrate` once, at definition time. */
-export function validateVersions(d: Record<string, unknown>, name: string): void {
-  const version = d.version ?? 1;
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
-    throw new IterationDefinitionError(
-      `Iteration job "${name}": \`version\` must be a whole number ≥ 1, got \`${String(version)}\` ` +
-        `(${typeof version}). Raise it by one with each change of the cursor, params or steps ` +
-        'format, e.g. version: 2 with migrate: { 1: ({ cursor }) => ({ cursor }) }.',
-      name,
-    );
-  }
-  const migrate = d.migrate;
-  if (migrate === undefined) return;
-  if (typeof migrate !== 'object' || migrate === null || Array.isArray(migrate)) {
-    throw new IterationDefinitionError(
-      `Iteration job "${name}": \`migrate\` must be an object of functions by version, got ` +
-        `${Array.isArray(migrate) ? 'an array' : String(migrate)}. E.g. migrate: { 1: ({ cursor, params, step }) => ({ cursor }) }.`,
-      name,
-    );
-  }
-  for (const [key, link] of Object.entries(migrate)) {
-    const from = Number(key);
-    if (!Number.isSafeInteger(from) || from < 1 || from >= version) {
-      throw new IterationDefinitionError(
-        `Iteration job "${name}" has version ${version}, so \`migrate\` keys are the versions ` +
-          `1 to ${version - 1} it migrates from, got migrate[${JSON.stringify(key)}]. ` +
-          `migrate[k] turns a state of version k into one of version k + 1.`,
-        name,
-      );
-    }
-    if (typeof link !== 'function') {
-      throw new IterationDefinitionError(
-        `Iteration job "${name}": migrate[${key}] must be a function ({ cursor, params, step }) => ` +
-          `({ cursor, params?, step? }), got ${typeof link}.`,
-        name,
-      );
-    }
-  }
 }
 
 /**

@@ -105,7 +105,15 @@ export interface IterationState {
   migrated?: MigrationRecord;
 }
 
-/** A migration of a run's state from one version of its job to another (see `migrate`). */
+/**
+ * A migration of a run's state from one version of its job to another (see `migrate`).
+ *
+ * @example
+ * ```ts
+ * const { migrated } = await getRun(queue, '42');
+ * console.log(`v${migrated?.fromVersion} → v${migrated?.toVersion}, was at`, migrated?.previous.cursor);
+ * ```
+ */
 export interface MigrationRecord {
   readonly fromVersion: number;
   readonly toVersion: number;
