@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { MigrationRecord } from '../../../src/index.js';
-import { getRun } from '../../../src/index.js';
+import { getRun, TransientError } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import { iterationWorker, storedState } from '../../support/iteration.js';
 import { items, stepsJob } from '../../support/steps-jobs.js';
@@ -102,6 +102,31 @@ describe.each(backends)('deploying a new version of a job on $name', (b) => {
       });
     } finally {
       await fixed.close();
+    }
+  });
+
+  it('a migration that meets an outage (TransientError) is resumed later, not failed', async () => {
+    const world = await rowsWorld(30);
+    const done = () => world.done.length;
+    const { queue, queueName, id } = await runPartly(b, 'versions-outage', world.job(1), done, 10);
+    let calls = 0;
+    const flaky = world.job(2, {
+      1: (state) => {
+        if (++calls === 1) throw new TransientError('the lookup database is restarting');
+        return keysetToV2(state);
+      },
+    });
+    const v2 = iterationWorker(b, queueName, [flaky], FAST);
+    try {
+      const completed = await reaches(queue, id, 'completed');
+      expect(calls).toBe(2);
+      // One attempt, the one that completed: the outage failed none.
+      expect(completed.attemptsMade).toBe(1);
+      expect(completed.failedReason ?? '').toBe('');
+      expect(completed.returnvalue).toMatchObject({ transientFailures: 1 });
+      expect(onceEach(world.done, ids(1, 31))).toEqual({ twice: [], missing: [] });
+    } finally {
+      await v2.close();
     }
   });
 
