@@ -1,11 +1,12 @@
 /**
  * The shape of an iteration job: `IterationJobDefinition` (an enumerator and a step per item, or
- * `steps`, with every option documented where it is typed, with its default), what
- * `defineIterationJob` returns, and the type-level checks it applies. Types only; validation is
- * in validate-definition.ts, the function in define-job.ts.
+ * `steps`, every option documented where it is typed, with its default), what `defineIterationJob`
+ * returns, and its type-level checks. Types only: validation in validate-definition.ts.
  */
 import type { Job, JobsOptions } from 'bullmq';
 
+import type { CsvUploadOption } from './csv-upload-option.js';
+import type { EnqueueOptions } from './enqueue.js';
 import type {
   BuildEnumeratorArgs,
   BuiltEnumerator,
@@ -18,6 +19,7 @@ import type {
 } from './job-context.js';
 import type { CheckpointMode } from './options.js';
 import type { PartitionFailurePolicy } from './parallel/plan.js';
+import type { StandardSchema } from './params-schema.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
 import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
@@ -25,13 +27,12 @@ import type { Transactional } from './transactional/adapter.js';
 import type { VersionOptions } from './versions-definition.js';
 
 /** An iteration job: an enumerator and a step per item (or `steps`), and its options. */
-// `any` by default so that `partition.from` reads without annotations; `partitions` infers it.
 export interface IterationJobDefinition<
   Params,
   Item,
   Cursor,
   Tx = undefined,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- `partitions` infers it
   Partition = any,
 > extends VersionOptions {
   /** The BullMQ job name; unique among the jobs of one worker. */
@@ -111,6 +112,23 @@ export interface IterationJobDefinition<
    * it: the job then fails without retry, with your message.
    */
   readonly parseParams?: (data: unknown) => Params;
+  /**
+   * The params' schema: any Standard Schema validator (zod, valibot, arktype). It types
+   * `ctx.params` and `enqueue`, checks the params at enqueue and when a run starts (with the
+   * schema's own messages), and gives the console its "New run" form. Runs before `parseParams`.
+   * @defaultValue none
+   *
+   * @example
+   * ```ts
+   * params: z.object({ segment: z.enum(['trial', 'paid']), since: z.string().date() }),
+   * ```
+   */
+  readonly params?: StandardSchema<unknown, Params>;
+  /**
+   * Lets the console start runs of this job from an uploaded CSV file: the param that receives
+   * the file's path, and checks of its content. @defaultValue none
+   */
+  readonly csvUpload?: CsvUploadOption;
   /**
    * Once in the life of the job, before its first item. Not called on resumes or retries. In a
    * parallel run, once per run, before any partition is planned.
@@ -234,9 +252,7 @@ export interface StepsJobDefinition<Params, Tx = undefined> extends Omit<
   readonly eachIteration?: never;
 }
 
-/**
- * What `enqueue` needs of a queue: BullMQ's `Queue` on any backend (Redis or PostgreSQL) fits.
- */
+/** What `enqueue` needs of a queue: BullMQ's `Queue` on any backend (Redis or PostgreSQL) fits. */
 export interface EnqueueTarget<Params> {
   add(name: string, data: Params, options?: JobsOptions): Promise<Job<unknown, unknown, string>>;
 }
@@ -258,7 +274,7 @@ export interface IterationJob<Params, Item, Cursor, Tx = undefined> {
   enqueue(
     queue: EnqueueTarget<Params>,
     params: Params,
-    options?: JobsOptions,
+    options?: EnqueueOptions,
   ): Promise<Job<Params>>;
 }
 

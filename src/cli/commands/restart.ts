@@ -6,6 +6,7 @@
  */
 import type { JsonValue } from '../../json.js';
 import { optionalInteger, parseCommandArgs } from '../args.js';
+import { cliAudit } from '../audit-actor.js';
 import type { Command } from '../command.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
 import { line } from '../io.js';
@@ -59,8 +60,11 @@ ${EXIT_CODES_HELP}`,
     const cursorVersion = optionalInteger('--cursor-version', values['cursor-version'], { min: 1 });
     const { job, restarted } = await withQueue(target, io, 'restart', async (queue) => {
       const { restartRun } = await import('../../control/restart.js');
-      const from = fromCursor === undefined ? {} : { fromCursor };
-      return restartRun(queue, id, cursorVersion === undefined ? from : { ...from, cursorVersion });
+      return restartRun(queue, id, {
+        ...cliAudit(),
+        ...(fromCursor === undefined ? {} : { fromCursor }),
+        ...(cursorVersion === undefined ? {} : { cursorVersion }),
+      });
     });
     line(io.stdout, job.id!);
     // On stderr, so `id=$(bullmq-iteration restart 42)` still captures the id alone.

@@ -33,6 +33,8 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     version: 1,
     migrated: undefined,
     waitingForVersion: undefined,
+    tags: undefined,
+    audit: [],
     ...fields,
   };
 }
