@@ -6,6 +6,7 @@
 import type { IterationRunInfo } from '../../control/status.js';
 import type { Html } from '../html.js';
 import { html } from '../html.js';
+import { VERSION_FIELDS } from './version.js';
 import { badge, count, duration, progressBar, shortJson, time } from './widgets.js';
 
 /** The fields the run page already lays out itself. */
@@ -31,6 +32,7 @@ const KNOWN = new Set<string>([
   'updatedAt',
   'tags',
   'audit',
+  ...VERSION_FIELDS,
 ]);
 
 /** Fields with a section of their own below the figures. */

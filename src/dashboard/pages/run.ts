@@ -12,6 +12,7 @@ import { auditTrail } from './audit.js';
 import { processedChart } from './chart.js';
 import { controlButtons } from './controls.js';
 import { extraFigures, extraSections } from './extras.js';
+import { beforeMigration, versionFigures } from './version.js';
 import { badge, count, duration, jsonBlock, progressBar, rate, tagChips, time } from './widgets.js';
 
 export interface RunView {
@@ -35,6 +36,7 @@ export function runView({ detail, samples, changes, readOnly }: RunView): Html {
     ['attempts made', count(run.attemptsMade)],
     ['BullMQ state', String(run.bullState)],
     ['progress published', time(run.updatedAt)],
+    ...versionFigures(run),
     ...extraFigures(run),
   ];
   return html`<section class="run-head">
@@ -77,7 +79,7 @@ export function runView({ detail, samples, changes, readOnly }: RunView): Html {
     <div class="columns">
       <section class="card">
         <h2>Cursor</h2>
-        ${jsonBlock(run.cursor)}
+        ${jsonBlock(run.cursor)} ${beforeMigration(run)}
       </section>
       <section class="card">
         <h2>Params</h2>

@@ -5,7 +5,7 @@
 // `retry` continues it once v2 is back.
 import { describe, expect, it } from 'vitest';
 
-import { getRun, VersionSkewError } from '../../../src/index.js';
+import { getRun, pageRuns, VersionSkewError } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import { completion, eventually, iterationWorker, storedState } from '../../support/iteration.js';
 import type { Done } from './jobs.js';
@@ -56,6 +56,12 @@ describe.each(backends)('version skew on $name', (b) => {
         waitingSince: expect.any(Number),
         processed: expect.any(Number),
       });
+      // The console's pages of runs find it by that status, with the version it waits for.
+      const page = await eventually(async () => {
+        const found = await pageRuns(queue, { status: 'waiting-for-version' });
+        return found.total === 1 ? found : undefined;
+      }, 'a page of runs waiting for a version');
+      expect(page.runs.map((r) => [r.jobId, r.version, r.waitingForVersion])).toEqual([[id, 2, 2]]);
       fresh = iterationWorker(b, queueName, [v2Job], FAST);
       await reaches(queue, id, 'completed');
       expect(onceEach(world.done, ids(1, TOTAL + 1))).toEqual({ twice: [], missing: [] });

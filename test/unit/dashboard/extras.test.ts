@@ -9,7 +9,7 @@ import { extraFigures, extraSections } from '../../../src/dashboard/pages/extras
 import { runView } from '../../../src/dashboard/pages/run.js';
 import { runsTable } from '../../../src/dashboard/pages/runs.js';
 import { run } from '../cli/runs.js';
-import { runList } from './list.js';
+import { runDetail, runList } from './list.js';
 
 const later = run({
   status: 'recovering' as never,
@@ -59,17 +59,7 @@ describe('dashboard: fields it does not know yet', () => {
     expect(unknown).toContain('class="badge tone-quiet"');
     expect(table).toContain('data-action="pause"');
     expect(table).toContain('data-action="cancel"');
-    const detail = {
-      run: later,
-      params: undefined,
-      enqueuedAt: undefined,
-      startedAt: undefined,
-      finishedAt: undefined,
-      logs: [],
-      logCount: 0,
-      skippedItems: [],
-      recordedFailures: 0,
-    };
+    const detail = runDetail(later);
     const page = runView({ detail, samples: [], changes: [], readOnly: true }).text;
     expect(page).toContain('transient failures');
     expect(page).not.toContain('data-action');
