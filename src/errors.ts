@@ -91,6 +91,78 @@ export class CheckpointError extends UnrecoverableError {
   }
 }
 
+/**
+ * A run stored by an older `version` of its job could not be brought to the version of the worker
+ * that took it: a link of the `migrate` chain is missing, threw, or returned something unusable.
+ * Not retried (it is a code problem); the run's state is left as the older version wrote it, so
+ * `retry` after deploying a fixed migration continues the run.
+ *
+ * @example
+ * ```ts
+ * worker.on('failed', (job, error) => {
+ *   if (error instanceof MigrationError) alert(`${error.jobName}: v${error.fromVersion} → v${error.toVersion}`);
+ * });
+ * ```
+ */
+export class MigrationError extends UnrecoverableError {
+  override readonly name = 'MigrationError';
+  readonly jobName: string;
+  /** The version that wrote the run's state. */
+  readonly fromVersion: number;
+  /** The version of the worker's definition. */
+  readonly toVersion: number;
+  /** The `migrate` key whose link failed or is missing. */
+  readonly link: number;
+
+  constructor(
+    message: string,
+    options: {
+      jobName: string;
+      fromVersion: number;
+      toVersion: number;
+      link: number;
+      cause?: unknown;
+    },
+  ) {
+    super(message);
+    this.jobName = options.jobName;
+    this.fromVersion = options.fromVersion;
+    this.toVersion = options.toVersion;
+    this.link = options.link;
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
+ * A run was last written by a newer `version` of its job than any worker that took it during
+ * `versionSkewGraceMs` (a rollback): they gave it back instead of running it, and it fails once
+ * that time is over. Not retried; its state is kept, so `retry` continues it once a worker of
+ * that version (or a later one) runs.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof VersionSkewError) console.log('deploy version', error.storedVersion);
+ * ```
+ */
+export class VersionSkewError extends UnrecoverableError {
+  override readonly name = 'VersionSkewError';
+  readonly jobName: string;
+  /** The version that wrote the run's state. */
+  readonly storedVersion: number;
+  /** The version of the worker's definition. */
+  readonly workerVersion: number;
+
+  constructor(
+    message: string,
+    options: { jobName: string; storedVersion: number; workerVersion: number },
+  ) {
+    super(message);
+    this.jobName = options.jobName;
+    this.storedVersion = options.storedVersion;
+    this.workerVersion = options.workerVersion;
+  }
+}
+
 /** A job's data was rejected by its definition's `parseParams`. Not retried. */
 export class ParamsError extends UnrecoverableError {
   override readonly name = 'ParamsError';

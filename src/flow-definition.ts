@@ -9,6 +9,11 @@ import type { RateOption } from './runtime/run-rate.js';
 /** Part of `IterationJobDefinition`: the options of flow control. */
 export interface FlowControlDefinition<Params> {
   /**
+   * At most this many partitions of one run are active (waiting or running) at once, so one huge
+   * run cannot take every worker slot. @defaultValue unlimited: every partition is added at once
+   */
+  readonly maxConcurrentPartitions?: number;
+  /**
    * Lets health checks drive how many partitions are active, between `minConcurrentPartitions` and
    * `maxConcurrentPartitions`: a degraded check halves them (partitions park at an item boundary,
    * no attempt), a healthy spell adds them back one at a time. See the flow control guide.

@@ -27,6 +27,7 @@ export type {
   HoldOptions,
   IterationRunInfo,
   ListRunsOptions,
+  MigrationRecord,
   ReplayOptions,
   ReplayQueue,
   RestartedRun,
@@ -39,6 +40,7 @@ export type {
   RunRateInfo,
   RunStatus,
   RunTags,
+  RunVersionInfo,
   WaitForRunOptions,
 } from './control/index.js';
 export {
@@ -149,11 +151,13 @@ export {
   ItemFailuresExceededError,
   ItemTimeoutError,
   IterationDefinitionError,
+  MigrationError,
   ParamsError,
   RedisClusterError,
   RunControlError,
   TransientError,
   UnknownJobError,
+  VersionSkewError,
 } from './errors.js';
 export type {
   IterationEvent,
@@ -221,6 +225,13 @@ export type {
   MeterProviderLike,
   TracerProviderLike,
 } from './telemetry/options.js';
+export type {
+  Migration,
+  MigrationResult,
+  Migrations,
+  MigrationState,
+  VersionOptions,
+} from './versions-definition.js';
 // What a job needs to throttle on its resources. Authors of custom health checks and runners find
 // the rest (healthCheck, the pure decide* functions, evaluateThrottle, throttle bookkeeping) at
 // the `bullmq-iteration/throttle` subpath: see docs/guides/throttling.md.
@@ -273,5 +284,6 @@ export type {
   IterationWorkerListener,
   IterationWorkerOptions,
   UnknownJobProgress,
+  WaitingForVersionProgress,
 } from './worker.js';
 export { IterationWorker } from './worker.js';

@@ -1,8 +1,6 @@
 /**
- * The shape of an iteration job: `IterationJobDefinition` (an enumerator and a step per item, or
- * `steps`, with every option documented where it is typed, with its default), what
- * `defineIterationJob` returns, and the type-level checks it applies. Types only; validation is
- * in validate-definition.ts, the function in define-job.ts.
+ * The shape of an iteration job (every option documented where it is typed, with its default) and
+ * what `defineIterationJob` returns. Types only: validation is in validate-definition.ts.
  */
 import type { Job, JobsOptions } from 'bullmq';
 
@@ -26,17 +24,18 @@ import type { ItemErrorPolicy } from './runtime/item-policy.js';
 import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { Transactional } from './transactional/adapter.js';
+import type { VersionOptions } from './versions-definition.js';
 
 /** An iteration job: an enumerator and a step per item (or `steps`), and its options. */
-// `any` by default so that `partition.from` reads without annotations; `partitions` infers it.
 export interface IterationJobDefinition<
   Params,
   Item,
   Cursor,
   Tx = undefined,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- `partitions` infers it
   Partition = any,
-> extends FlowControlDefinition<Params> {
+>
+  extends FlowControlDefinition<Params>, VersionOptions {
   /** The BullMQ job name; unique among the jobs of one worker. */
   readonly name: string;
   /**
@@ -51,11 +50,6 @@ export interface IterationJobDefinition<
    * ```
    */
   readonly partitions?: (args: PartitionsArgs<Params>) => MaybePromise<readonly Partition[]>;
-  /**
-   * At most this many partitions of one run are active (waiting or running) at once, so one huge
-   * run cannot take every worker slot. @defaultValue unlimited: every partition is added at once
-   */
-  readonly maxConcurrentPartitions?: number;
   /**
    * What the other partitions do when one exhausts its attempts (the run fails either way).
    * @defaultValue `'finish-others'`
@@ -254,9 +248,7 @@ export interface StepsJobDefinition<Params, Tx = undefined> extends Omit<
   readonly eachIteration?: never;
 }
 
-/**
- * What `enqueue` needs of a queue: BullMQ's `Queue` on any backend (Redis or PostgreSQL) fits.
- */
+/** What `enqueue` needs of a queue: BullMQ's `Queue` on any backend (Redis or PostgreSQL) fits. */
 export interface EnqueueTarget<Params> {
   add(name: string, data: Params, options?: JobsOptions): Promise<Job<unknown, unknown, string>>;
 }

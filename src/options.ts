@@ -93,6 +93,12 @@ export interface IterationOptions {
    * the first worker saw it; then it fails with `UnknownJobError`. @defaultValue 600_000 (10 min)
    */
   readonly unknownJobGraceMs?: number;
+  /**
+   * A run last written by a newer `version` of its job than this worker's goes back to the queue,
+   * for a worker of that version, for this long after the first worker gave it back (a rolling
+   * deploy); then it fails with `VersionSkewError` (a rollback). @defaultValue 600_000 (10 min)
+   */
+  readonly versionSkewGraceMs?: number;
 }
 
 export const ITERATION_DEFAULTS = {
@@ -110,16 +116,11 @@ export const ITERATION_DEFAULTS = {
   maxCheckpointLagItems: 1_000,
   maxCheckpointLagMs: 1_000,
   unknownJobGraceMs: 600_000,
+  versionSkewGraceMs: 600_000,
 } as const satisfies Omit<Required<IterationOptions>, 'logger' | 'maxRuntimeMs' | 'throttle'> & {
   maxRuntimeMs: undefined;
   throttle: undefined;
 };
-
-/** `options` without the iteration options (those of {@link ITERATION_DEFAULTS}): BullMQ's own. */
-export function withoutIterationOptions<T extends object>(options: T): Partial<T> {
-  const own = Object.entries(options).filter(([key]) => !(key in ITERATION_DEFAULTS));
-  return Object.fromEntries(own) as Partial<T>;
-}
 
 /**
  * BullMQ worker options whose BullMQ default does not suit iteration jobs. BullMQ never resets a
@@ -147,6 +148,7 @@ export interface ResolvedIterationOptions {
   readonly maxCheckpointLagItems: number;
   readonly maxCheckpointLagMs: number;
   readonly unknownJobGraceMs: number;
+  readonly versionSkewGraceMs: number;
 }
 
 export function resolveIterationOptions(
@@ -181,7 +183,14 @@ export function resolveIterationOptions(
     maxCheckpointLagItems: validateCount(o.maxCheckpointLagItems, 'maxCheckpointLagItems', owner),
     maxCheckpointLagMs: validateDuration(o.maxCheckpointLagMs, 'maxCheckpointLagMs', owner, true),
     unknownJobGraceMs: validateDuration(o.unknownJobGraceMs, 'unknownJobGraceMs', owner),
+    versionSkewGraceMs: validateDuration(o.versionSkewGraceMs, 'versionSkewGraceMs', owner),
   });
+}
+
+/** BullMQ's own options among a worker's: the iteration options (and `logger`) left out. */
+export function bullmqWorkerOptions<O extends object>(options: O): O {
+  const own = new Set<string>([...Object.keys(ITERATION_DEFAULTS), 'logger', 'openTelemetry']);
+  return Object.fromEntries(Object.entries(options).filter(([key]) => !own.has(key))) as O;
 }
 
 /** A copy of `value` without its `undefined` fields, so defaults fill them. */

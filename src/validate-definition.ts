@@ -15,6 +15,7 @@ import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
 import { validateTransactional } from './transactional/validate.js';
+import { validateVersions } from './versions-definition.js';
 
 const EXAMPLE = `Example:
   defineIterationJob({
@@ -71,6 +72,7 @@ export function validateDefinition(definition: unknown): ResolvedThrottle {
   }
   validateCheckpointMode(d.checkpointMode, `iteration job "${name}"`);
   validateLimits(d, `iteration job "${name}"`);
+  validateVersions(d, name);
   validateParallelOptions(d, name);
   itemPolicyOf(d as { name: string; itemErrors?: unknown });
   validateTransactional(d, name);

@@ -28,8 +28,9 @@ import type { IterationWorkerEvents } from './events.js';
 import { buildRegistry } from './job-registry.js';
 import { resolveLogger } from './logger-option.js';
 import type { IterationOptions, ResolvedIterationOptions } from './options.js';
-import { BULLMQ_OVERRIDES, resolveIterationOptions, withoutIterationOptions } from './options.js';
+import { BULLMQ_OVERRIDES, bullmqWorkerOptions, resolveIterationOptions } from './options.js';
 import { ParallelRuntime } from './parallel/runtime.js';
+import { giveBack } from './runtime/give-back.js';
 import { HoldWatch } from './runtime/hold-watch.js';
 import type { RunHost } from './runtime/host.js';
 import { promoteDelayed } from './runtime/host.js';
@@ -42,7 +43,6 @@ import { resolveTelemetryOption } from './telemetry/options.js';
 import { WorkerTelemetry } from './telemetry/worker-telemetry.js';
 import { warmUpThrottle } from './throttle/evaluate.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
-import { giveBackUnknown } from './unknown-job.js';
 
 /** BullMQ's WorkerOptions plus the iteration options. */
 export type IterationWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> &
@@ -100,8 +100,7 @@ export class IterationWorker<
     // Validates the throttle of definitions that did not come from defineIterationJob, and combines
     // each job's with the worker's once, before any job runs.
     const throttles = [...definitions.values()].map((d) => throttleFor(d, iteration.throttle));
-    const { logger, openTelemetry: _openTelemetry, ...rest } = options;
-    const workerOptions = withoutIterationOptions(rest);
+    const workerOptions = bullmqWorkerOptions(options);
     const self: { worker?: IterationWorker<B, C> } = {};
     // Three declared parameters: BullMQ creates the per-job AbortSignal only for such processors.
     const processor = (job: Job, token: string | undefined, signal: AbortSignal | undefined) =>
@@ -112,7 +111,7 @@ export class IterationWorker<
     this.iteration = iteration;
     this.#telemetryOption = telemetryOption;
     this.definitions = definitions;
-    this.logger = resolveLogger(logger).child({ queue: queueName });
+    this.logger = resolveLogger(options.logger).child({ queue: queueName });
     this.#parallel = new ParallelRuntime(this, definitions, () => this.#host());
     this.#warmUp(throttles);
     this.on('closing', () => this.#beginShutdown());
@@ -179,7 +178,9 @@ export class IterationWorker<
     const definition = this.definitions.get(job.name);
     if (definition === undefined) {
       const error = new UnknownJobError(job.name, [...this.definitions.keys()], this.name);
-      return giveBackUnknown(job, token, error, this.iteration.unknownJobGraceMs, this.logger);
+      const graceMs = this.iteration.unknownJobGraceMs;
+      const back = { status: 'unknown-job', error, reason: error.message, graceMs } as const;
+      return giveBack(this.#host(), job, token, back, this.logger);
     }
     if (token === undefined) {
       throw new Error(`BullMQ gave iteration job "${job.name}" (id ${job.id}) no lock token`);
@@ -283,4 +284,4 @@ export class IterationWorker<
   }
 }
 
-export type { UnknownJobProgress } from './unknown-job.js';
+export type { UnknownJobProgress, WaitingForVersionProgress } from './runtime/give-back.js';

@@ -1,6 +1,6 @@
 /** Operating runs from anywhere: their status, and pause, resume and cancel requests. */
 export type { ControlAction, ControlRequest } from '../runtime/control-request.js';
-export type { RestartRecord } from '../runtime/state.js';
+export type { MigrationRecord, RestartRecord } from '../runtime/state.js';
 export type { AuditAction, AuditEntry, AuditOptions, AuditSource } from './audit.js';
 export type { BulkAction, BulkPreview, BulkResult } from './bulk.js';
 export { controlRuns, previewBulk } from './bulk.js';
@@ -25,5 +25,6 @@ export type { IterationRunInfo, ListRunsOptions, RunStatus } from './status.js';
 export { getRun, listRuns } from './status.js';
 export type { RunTags } from './tags.js';
 export type { ControlQueue } from './target.js';
+export type { RunVersionInfo } from './version-info.js';
 export type { FinishedRun, WaitForRunOptions } from './wait.js';
 export { RunFailedError, RunWaitTimeoutError, waitForRun } from './wait.js';

@@ -28,6 +28,12 @@ export interface RestartOptions extends AuditOptions {
    * @defaultValue the beginning
    */
   readonly fromCursor?: JsonValue | null;
+  /**
+   * With `fromCursor`: the version of the job whose cursor format it is in, recorded with the
+   * restart; a worker of a later version migrates it first (see the changing-jobs guide).
+   * @defaultValue the version that wrote the restarted job's state
+   */
+  readonly cursorVersion?: number;
   /** BullMQ options of the new job, over the old job's own. @defaultValue the old job's */
   readonly jobOptions?: JobsOptions;
 }
@@ -43,8 +49,8 @@ const RESTARTABLE = new Set(['completed', 'failed']);
 /**
  * Adds a new job with the name, params and options of job `jobId`, which must be completed (or
  * cancelled) or failed. Without `fromCursor` it starts from the beginning; with it, at that cursor,
- * and its state records the restart (`restart`: the old job's id, cursor and items processed, and
- * the start cursor). `processed` counts the new job's own items only.
+ * and its state records the restart (`restart`: the old job's id, cursor and items processed, the
+ * start cursor and the version whose format it is in). `processed` counts the new job's own items only.
  *
  * Throws `RunControlError` (`not-found`, or `not-finished` for a job still running or waiting)
  * and `CursorError` when `fromCursor` is not plain JSON data.
@@ -92,6 +98,7 @@ export async function restartRun(
             oldCursor: restarted.cursor,
             oldProcessed: restarted.processed,
             at: Date.now(),
+            version: cursorVersion(options, restarted, queue.name),
           },
           data,
         );
@@ -112,6 +119,21 @@ export async function restartRun(
     detail: `restart of run ${jobId} from ${start}`,
   });
   return { job: copy, restarted };
+}
+
+/** The version the start cursor is in: as given, or the restarted job's. */
+function cursorVersion(
+  options: RestartOptions,
+  restarted: IterationRunInfo,
+  queueName: string,
+): number {
+  const version = options.cursorVersion ?? restarted.version ?? 1;
+  if (Number.isSafeInteger(version) && version >= 1) return version;
+  throw new RunControlError(
+    `Cannot restart job "${restarted.jobId}" of queue "${queueName}": cursorVersion must be a ` +
+      `whole number ≥ 1 (the job version whose cursor format fromCursor is in), got ${String(version)}.`,
+    { code: 'invalid', jobId: restarted.jobId, queueName },
+  );
 }
 
 /** A partition's data with the bounds its state says it has now; any other job's data as it is. */

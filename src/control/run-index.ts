@@ -50,6 +50,7 @@ const STATES_OF: Readonly<Record<string, readonly IndexedState[]>> = {
   retrying: ['delayed', ...DEFAULT_STATES],
   recovering: ['delayed', ...DEFAULT_STATES],
   'unknown-job': ['delayed', ...DEFAULT_STATES],
+  'waiting-for-version': ['delayed', ...DEFAULT_STATES],
   completed: ['completed'],
   cancelled: ['completed'],
   failed: ['failed'],

@@ -74,6 +74,7 @@ const WAITING_ORDER = [
   'throttled',
   'interrupted',
   'unknown-job',
+  'waiting-for-version',
 ];
 
 export async function foldPartitions<Info extends FoldableInfo>(

@@ -28,6 +28,9 @@ import type { IterationState } from '../runtime/state.js';
  *   resource answers again (`transientFailures`, `transientMs`).
  * - `unknown-job`: no worker that took it knows its name (a rolling deploy, a new job type); it
  *   was given back to the queue for a worker that does (`unknownSince`, `statusReason`).
+ * - `waiting-for-version`: a newer version of its job wrote its state than the workers that took
+ *   it run (a rolling deploy, a rollback); it was given back for a worker of that version
+ *   (`waitingForVersion`, `statusReason`: `waiting for version 3 …`).
  * - `stale`: BullMQ says active, but its worker stopped reporting: the job's lock is gone, or its
  *   progress is older than `staleAfterMs` (see `staleReason`). BullMQ's stalled check hands it to
  *   another worker, which resumes from the last checkpoint.
@@ -47,6 +50,7 @@ export type RunStatus =
   | 'retrying'
   | 'recovering'
   | 'unknown-job'
+  | 'waiting-for-version'
   | 'stale'
   | 'completed'
   | 'cancelled'
@@ -62,6 +66,8 @@ export interface ProgressNote {
   readonly transientFailures?: number;
   readonly transientMs?: number;
   readonly unknownSince?: number;
+  /** With status `waiting-for-version`: the version that wrote the run's state. */
+  readonly waitingForVersion?: number;
   /** Why the job was given back or held (an `UnknownJobError` message, say). */
   readonly reason?: string;
   /** With status `retry-after`: when the run goes on (epoch ms). */
@@ -128,12 +134,14 @@ export function statusOf(
       if (note?.status === 'throttled') return 'throttled';
       if (note?.status === 'recovering') return 'recovering';
       if (note?.status === 'unknown-job') return 'unknown-job';
+      if (note?.status === 'waiting-for-version') return 'waiting-for-version';
       if (note?.status === 'failed' || job.failedReason) return 'retrying';
       return 'interrupted';
     default:
       if (control?.action === 'cancel') return 'cancelling';
       if (control?.action === 'pause') return 'pausing';
       if (note?.status === 'unknown-job') return 'unknown-job';
+      if (note?.status === 'waiting-for-version') return 'waiting-for-version';
       if (note?.status === 'recovering') return 'recovering';
       return job.attemptsMade > 0 && job.failedReason ? 'retrying' : 'waiting';
   }
@@ -148,6 +156,7 @@ export function statusReason(
 ): string | undefined {
   switch (status) {
     case 'unknown-job':
+    case 'waiting-for-version':
       return note?.reason;
     case 'throttled':
       return note?.throttle?.reason;

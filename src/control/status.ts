@@ -34,10 +34,12 @@ import type { RunTags } from './tags.js';
 import { matchesTags } from './tags.js';
 import type { ControlQueue } from './target.js';
 import { findJob, requireUsableQueue, storeOf } from './target.js';
+import type { RunVersionInfo } from './version-info.js';
+import { versionInfo } from './version-info.js';
 
 export type { RunStatus } from './run-status.js';
 
-export interface IterationRunInfo {
+export interface IterationRunInfo extends RunVersionInfo {
   readonly queueName: string;
   readonly jobId: string;
   readonly jobName: string;
@@ -72,7 +74,7 @@ export interface IterationRunInfo {
   readonly staleReason: string | undefined;
   /**
    * Why the run has its status, where there is more to say: the reason a job was given back as
-   * `unknown-job`, a throttle's reason, a pause or cancel's reason, why it is `stale`.
+   * `unknown-job` or `waiting-for-version`, a throttle's reason, a pause or cancel's reason, why it is `stale`.
    */
   readonly statusReason: string | undefined;
   /** With status `retry-after`: when the run goes on (epoch ms). */
@@ -256,6 +258,7 @@ export async function describeRun(
     transientMs: note?.transientMs ?? 0,
     unknownSince: note?.status === 'unknown-job' ? note.unknownSince : undefined,
     restart: state?.restart,
+    ...versionInfo(state, note),
     ...records,
     // Partitions carry their run's tags in their job options, not in records of their own.
     tags: records.tags ?? runTagsOf(job),

@@ -6,10 +6,10 @@
 import type { JobsOptions, JobState } from 'bullmq';
 import { Job } from 'bullmq';
 
-import type { JsonValue } from '../json.js';
 import type { IterationSummary } from '../runtime/ledger.js';
 import type { IterationProgress } from '../runtime/progress.js';
 import { JOB_OPTIONS_KEY } from '../runtime/run-rate.js';
+import type { ParallelPlan } from '../runtime/state.js';
 import type { PartitionFigures } from './aggregate.js';
 import { figuresOfProgress, figuresOfSummary } from './aggregate.js';
 import type { PartitionData } from './partition-data.js';
@@ -39,17 +39,24 @@ export interface ParentOfRun {
   readonly opts: JobsOptions;
 }
 
-/** Adds partition `index` of the run (a no-op when it exists already). */
+/** Adds partition `index` of the run (a no-op when it exists already), of the plan's version. */
 export async function addPartition(
   queue: FlowQueue,
   parent: ParentOfRun,
-  plan: readonly JsonValue[],
+  { plan, version }: ParallelPlan,
   index: number,
 ): Promise<void> {
+  const data = {
+    run: parent.id,
+    index,
+    count: plan.length,
+    value: plan[index]!,
+    params: parent.data,
+  };
   await addPartitionJob(
     queue,
     parent,
-    { run: parent.id, index, count: plan.length, value: plan[index]!, params: parent.data },
+    { ...data, ...(version === undefined ? {} : { version }) },
     partitionJobId(parent.id, index),
   );
 }

@@ -2,7 +2,9 @@
  * The parent job of a parallel run: what `enqueue` returns. Each time a worker takes it, it does
  * the next step of the run and goes back to sleep in BullMQ's `waiting-children`:
  *
- *   onStart (once) ─► plan: partitions() stored in the fenced state (once) ─► add partitions
+ *   a newer version stored it ─► given back for a worker of that version (see run-version.ts)
+ *   onStart (once) ─► plan: partitions() stored in the fenced state (once), with the job's
+ *     version, which partitions start in ─► add partitions
  *     (deterministic ids; up to maxConcurrentPartitions) ─► wait for children ─► … ─► all done:
  *       any failed ─► the run fails (PartitionFailedError)
  *       any cancelled, or a cancel on the parent ─► outcome cancelled
@@ -18,14 +20,17 @@ import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
 import type { IterationContext, IterationJobDefinition } from '../define-job.js';
-import type { JsonValue } from '../json.js';
 import type { ControlRequest } from '../runtime/control-request.js';
 import { parseControl } from '../runtime/control-request.js';
 import { PARK_DELAY_MS } from '../runtime/endings.js';
+import { giveBack } from '../runtime/give-back.js';
 import type { RunHost } from '../runtime/host.js';
+import { RunLedger } from '../runtime/ledger.js';
 import { parseJobParams } from '../runtime/run-support.js';
-import type { IterationState } from '../runtime/state.js';
-import { initialState, parseState } from '../runtime/state.js';
+import { versionSkewGiveBack } from '../runtime/run-version.js';
+import type { ParallelPlan } from '../runtime/state.js';
+import { parseState } from '../runtime/state.js';
+import { versionOf } from '../versions-definition.js';
 import type { ParallelSummary, RunFigures } from './aggregate.js';
 import { parallelProgress, parallelSummary, sumFigures } from './aggregate.js';
 import { PartitionFailedError } from './errors.js';
@@ -48,7 +53,7 @@ export class ParentRun {
   readonly #ref: JobRef;
   readonly #label: string;
   readonly #logger: Logger;
-  #state: IterationState = initialState(Date.now());
+  readonly #ledger = new RunLedger();
   #figures: RunFigures | undefined;
   #params: unknown;
   readonly #controller = new AbortController();
@@ -63,8 +68,11 @@ export class ParentRun {
   async execute(): Promise<ParallelSummary> {
     const { host, definition, job } = this.#a;
     const stored = await host.store.load(this.#ref);
-    if (stored !== undefined) this.#state = parseState(stored, definition.name, this.#ref.id);
-    const state = this.#state;
+    if (stored !== undefined) this.#ledger.adopt(parseState(stored, definition.name, this.#ref.id));
+    const { state } = this.#ledger;
+    const version = versionOf(definition);
+    if ((state.version ?? 1) > version) return this.#giveBack(state.version!, version);
+    this.#ledger.stampVersion(version);
     let control = await this.#control();
     if (state.parallel === undefined && state.cancelled === undefined) {
       if (control?.action === 'pause') return this.#park();
@@ -73,12 +81,12 @@ export class ParentRun {
     this.#params = parseJobParams(definition, job.data, this.#label);
     if (state.began === false) {
       await definition.onStart?.(this.#context());
-      state.began = true;
+      this.#ledger.markBegun();
       await this.#save();
     }
-    const plan = state.parallel?.plan ?? (await this.#plan());
+    const plan = state.parallel ?? (await this.#plan());
     for (;;) {
-      const partitions = await readPartitions(this.#a.queue, this.#ref.id, plan.length);
+      const partitions = await readPartitions(this.#a.queue, this.#ref.id, plan.plan.length);
       control = await this.#control();
       const cancelling = control?.action === 'cancel';
       const added = cancelling ? 0 : await this.#addPending(plan, partitions);
@@ -96,22 +104,19 @@ export class ParentRun {
     }
   }
 
-  async #plan(): Promise<JsonValue[]> {
+  async #plan(): Promise<ParallelPlan> {
     const { definition, job } = this.#a;
     const planned = await definition.partitions!({ params: this.#params, job } as never);
     const plan = validatePlan(planned, definition.name, this.#label);
     // Stored before any partition is added: a retry plans nothing again and adds the same ids.
-    this.#state.parallel = { plan };
+    this.#ledger.recordPlan(plan, versionOf(definition));
     await this.#save();
     this.#logger.info({ partitions: plan.length }, 'parallel run planned');
-    return plan;
+    return this.#ledger.state.parallel!;
   }
 
   /** Adds missing partitions in plan order, keeping at most maxConcurrentPartitions unfinished. */
-  async #addPending(
-    plan: readonly JsonValue[],
-    partitions: readonly PartitionJob[],
-  ): Promise<number> {
+  async #addPending(plan: ParallelPlan, partitions: readonly PartitionJob[]): Promise<number> {
     const max = this.#a.definition.maxConcurrentPartitions ?? Infinity;
     let active = partitions.filter((p) => p.state !== undefined && !isFinished(p)).length;
     let added = 0;
@@ -158,9 +163,8 @@ export class ParentRun {
     if (control?.action === 'cancel' || summaries.some((s) => s?.outcome === 'cancelled')) {
       return this.#cancelled(summaries, control);
     }
-    const state = this.#state;
-    if (state.phase !== 'completing') {
-      state.phase = 'completing';
+    if (this.#ledger.state.phase !== 'completing') {
+      this.#ledger.markCompleting();
       await this.#save();
     }
     await definition.onComplete?.(this.#context());
@@ -174,7 +178,7 @@ export class ParentRun {
     control: ControlRequest | undefined,
   ): Promise<ParallelSummary> {
     const reason = control?.reason;
-    this.#state.cancelled ??= { at: Date.now(), ...(reason === undefined ? {} : { reason }) };
+    this.#ledger.markCancelled(reason);
     await this.#save();
     this.#figures ??= sumFigures(summaries.map(() => undefined));
     await this.#publish('cancelled');
@@ -188,12 +192,19 @@ export class ParentRun {
     throw new DelayedError('paused by an operator before planning; parked until resumed');
   }
 
+  /** Planned or advanced by a newer version of the job: given back for a worker of that one. */
+  #giveBack(need: number, mine: number): Promise<never> {
+    const { host, job, token, definition } = this.#a;
+    const back = versionSkewGiveBack(this.#label, job, definition.name, need, mine, host.options);
+    return giveBack(host, job, token, back, this.#logger);
+  }
+
   async #control(): Promise<ControlRequest | undefined> {
     return parseControl(await this.#a.host.store.loadControl(this.#ref));
   }
 
   async #save(): Promise<void> {
-    const json = JSON.stringify(this.#state);
+    const json = JSON.stringify(this.#ledger.state);
     if (!(await this.#a.host.store.save(this.#ref, this.#a.token, json))) {
       this.#logger.warn('lost the lock of the parallel run; another worker owns it');
       throw new DelayedError('parallel run stopped: the job lock was lost');

@@ -54,14 +54,17 @@ export async function addRecordedSplits(
   if (own === undefined || state?.splits === undefined) return;
   const parent = parentOfPartition(queue, job, own);
   for (const split of state.splits) {
+    // The split starts in the version (and with the params) of the state that recorded it.
+    const { version, params } = state;
     const data: PartitionData = {
       run: own.run,
       index: own.index,
       count: own.count,
       value: split.partition,
-      params: own.params,
+      params: params ?? own.params,
       splitOf: String(job.id),
       ...(split.step === undefined ? {} : { step: split.step }),
+      ...(version === undefined ? {} : { version }),
     };
     await addPartitionJob(queue, parent, data, split.jobId);
   }

@@ -190,7 +190,7 @@ export class ParallelRuntime {
     if (parseControl(await store.loadControl(parentRef))?.action === 'cancel') return;
     const stored = await store.load(parentRef);
     const plan =
-      stored === undefined ? undefined : parseState(stored, job.name, partition.run).parallel?.plan;
+      stored === undefined ? undefined : parseState(stored, job.name, partition.run).parallel;
     if (plan === undefined) return;
     await addPartition(
       this.#queue,

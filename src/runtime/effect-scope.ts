@@ -52,8 +52,11 @@ export interface EffectScope {
   run(item: unknown, cursor: JsonValue, weight: number): Promise<void>;
   /** Commits the move past a skipped item: `cursor`, and `extras` that record it; no effects. */
   skip(cursor: JsonValue, extras: DurableExtras): Promise<void>;
-  /** Commits a move to the start of a step (`extras.step`, cursor `null`), outside any item. */
-  moveTo(extras: DurableExtras): Promise<void>;
+  /**
+   * Commits a move outside any item: to the start of a step (`extras.step`, at `cursor`: `null`,
+   * or a restart's), or to a state a migration made (`extras.version`, its cursor).
+   */
+  moveTo(extras: DurableExtras, cursor: JsonValue | null): Promise<void>;
   /** Ends what the scope keeps between items (a transaction opened ahead); never rejects. */
   release(): Promise<void>;
   /** Items per unit: above 1, the source groups pairs into `ItemGroup`s. */

@@ -101,6 +101,11 @@ export interface FailedItem {
   readonly partition?: JsonValue;
   /** The rows the item counts for, when not one (a batch): what a replay of it counts. */
   readonly rows?: number;
+  /**
+   * The version of the job whose cursor and step format the record is in; absent: 1. A replay
+   * on a later version migrates the record first (see the changing-jobs guide).
+   */
+  readonly version?: number;
 }
 
 /** A record a replay took, and where it came from (see `retryFailedItems`). */

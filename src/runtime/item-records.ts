@@ -36,18 +36,24 @@ export function applyItem(
 }
 
 /**
- * The record of a skipped item as the state stores it, given the cursor after it. An item of a
- * replay keeps the cursors (and partition) it was recorded with, so it can be replayed again.
+ * The record of a skipped item as the state stores it, given the cursor after it, in the format of
+ * the version the state is in. An item of a replay keeps the cursors, step, partition and version
+ * it was recorded with, so it can be replayed (and migrated) again.
  */
 export function recordOf(ledger: RunLedger, skip: Skip, after: JsonValue): FailedItem {
-  const { replay } = ledger.state;
+  const { replay, version } = ledger.state;
   const origin = replay === undefined ? undefined : replayedRecord(replay, after);
-  if (origin === undefined) return { ...skip.record, after };
-  const { cursor, after: originalAfter, partition } = origin;
+  if (origin === undefined) {
+    return { ...skip.record, after, ...(version === undefined ? {} : { version }) };
+  }
+  const { step: _step, ...record } = skip.record;
+  const { cursor, after: originalAfter, partition, step, version: recorded } = origin;
   return {
-    ...skip.record,
+    ...record,
     cursor,
     after: originalAfter,
+    ...(step === undefined ? {} : { step }),
     ...(partition === undefined ? {} : { partition }),
+    ...(recorded === undefined ? {} : { version: recorded }),
   };
 }

@@ -13,8 +13,14 @@ import type { FailedItem, ReplayState } from './item-policy.js';
 import type { OutageStats } from './outage.js';
 import type { ProgressFigures } from './progress.js';
 import type { RunRate } from './run-rate.js';
-import type { DurableExtras, IterationState, RestartRecord, SplitRecord } from './state.js';
-import { extrasOf, initialState } from './state.js';
+import type {
+  DurableExtras,
+  IterationState,
+  MigrationRecord,
+  RestartRecord,
+  SplitRecord,
+} from './state.js';
+import { EXTRAS, extrasOf, initialState } from './state.js';
 import type { StepState } from './step-state.js';
 
 /** What a completed job returns, and what BullMQ stores as its `returnvalue`. */
@@ -132,6 +138,11 @@ export class RunLedger {
     this.state.cancelled ??= { at: Date.now(), ...(reason === undefined ? {} : { reason }) };
   }
 
+  /** The parent of a parallel run planned its partitions, with the job's version then. */
+  recordPlan(plan: JsonValue[], version: number): void {
+    this.state.parallel = { plan, version };
+  }
+
   /** A rebalancing split: the bounds this partition keeps, and the split recorded with them. */
   recordSplit(shrunk: JsonValue, split: SplitRecord): void {
     this.state.partition = shrunk;
@@ -151,20 +162,42 @@ export class RunLedger {
 
   /** Takes the position an effect scope committed (see `EffectScope.claim`) as the run's own. */
   adoptDurable(position: DurablePosition): void {
-    const { state } = this;
-    state.cursor = position.cursor;
-    state.processed = position.processed;
-    const extras = position.extras;
+    const state = this.state as unknown as Record<string, unknown>;
+    this.state.cursor = position.cursor;
+    this.state.processed = position.processed;
+    const extras = position.extras as Record<string, unknown> | undefined;
     if (extras === undefined) return;
-    // Fields the scope does not hold are absent there: its copy is the newest.
-    delete state.skipped;
-    delete state.failedItems;
-    delete state.failedItemsDropped;
-    if (extras.skipped !== undefined) state.skipped = extras.skipped;
-    if (extras.failedItems !== undefined) state.failedItems = [...extras.failedItems];
-    if (extras.failedItemsDropped !== undefined)
-      state.failedItemsDropped = extras.failedItemsDropped;
-    if (extras.step !== undefined) state.step = extras.step;
+    // Fields the scope does not hold are absent there: its copy is the newest. Extras stored
+    // before the scope kept versions may lack the step, which the queue side then still has.
+    const complete = extras.version !== undefined;
+    for (const key of EXTRAS) {
+      if (key === 'step' && !complete && extras.step === undefined) continue;
+      const value = extras[key];
+      if (value === undefined) delete state[key];
+      else state[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
+    }
+  }
+
+  /** The version of the definition this state is in (see run-version.ts). */
+  stampVersion(version: number): void {
+    this.state.version = version;
+  }
+
+  /**
+   * A migration brought the state to `record.toVersion`: its cursor, and its params and step
+   * when the migration changed them (`null` step: the job has no steps any more).
+   */
+  migrate(
+    to: { readonly cursor: JsonValue | null; readonly params?: JsonValue; step?: StepState | null },
+    record: MigrationRecord,
+  ): void {
+    const { state } = this;
+    state.cursor = to.cursor;
+    if (to.params !== undefined) state.params = to.params;
+    if (to.step === null) delete state.step;
+    else if (to.step !== undefined) state.step = to.step;
+    state.version = record.toVersion;
+    state.migrated = record;
   }
 
   /** Running time over all runs so far, this one included. */

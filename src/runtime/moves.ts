@@ -108,6 +108,13 @@ export async function requeue(
   delayMs: number,
   note?: ProgressNote,
 ): Promise<void> {
+  await closeRun(run);
+  await publish(run, status, note);
+  await moveBack(run, delayMs);
+}
+
+/** Flushes the checkpoint and closes the run with onShutdown; hands off a job no longer ours. */
+export async function closeRun(run: RunEnd): Promise<void> {
   if (run.isLoaded) {
     try {
       await withTimeout(run.writer.commit(), commitTimeoutMs(run), 'checkpoint flush');
@@ -118,8 +125,6 @@ export async function requeue(
   }
   if (!run.ownership.owned) handOff(run);
   await shutdownCallback(run);
-  await publish(run, status, note);
-  await moveBack(run, delayMs);
 }
 
 /**

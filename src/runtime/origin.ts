@@ -50,6 +50,11 @@ export interface PartitionData {
    * withdraws it once served. Kept in the job's data because operators never write there.
    */
   readonly splitRequestedAt?: number;
+  /**
+   * The version of the job that planned the partition (or split it off): the version of a
+   * partition that has no state yet (see run-version.ts). Absent: 1.
+   */
+  readonly version?: number;
 }
 
 /** One recorded item a replay takes: the job that recorded it and its place in that job's list. */
@@ -216,8 +221,8 @@ function withoutParams(replay: ReplayData): Omit<ReplayData, 'params'> {
 }
 
 function restartRecord(restart: RestartData): RestartRecord {
-  const { of, from, oldCursor, oldProcessed, at } = restart;
-  return { of, from, oldCursor, oldProcessed, at };
+  const { of, from, oldCursor, oldProcessed, at, version } = restart;
+  return { of, from, oldCursor, oldProcessed, at, ...(version === undefined ? {} : { version }) };
 }
 
 /**

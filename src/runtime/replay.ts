@@ -5,7 +5,8 @@
  * cannot both take it; the records it took are copied into its own state. It then enumerates them,
  * rebuilding the job's own enumerator (within the record's partition, in the record's step) at
  * each recorded cursor and taking one item, which it processes only when its cursor after is the
- * recorded one (the same item, fixed or not). Its cursor is the number of records done, so it
+ * recorded one (the same item, fixed or not); a record of an older version of the job is migrated
+ * first, in memory. Its cursor is the number of records done, so it
  * resumes like any other job: a record before its cursor is done (it succeeded, or failed again
  * and is in the replay's own list), and the list it came from no longer shows it.
  */
@@ -24,16 +25,18 @@ import { parseState } from './state.js';
 
 /**
  * The records from `from` on, as `[item, recordsDone]` pairs: each one's item as the job's
- * enumerator yields it now at the recorded cursor, skipping records whose item is gone.
+ * enumerator yields it now at the recorded cursor, skipping records whose item is gone. `prepare`
+ * brings a record of an older version of the job to the run's (see migration.ts).
  */
 export async function* replayItems(
   replay: ReplayState,
   from: number,
   build: (cursor: JsonValue | null, record: ReplayedItem) => unknown,
   logger: Logger,
+  prepare: (record: ReplayedItem) => Promise<ReplayedItem> = (record) => Promise.resolve(record),
 ): AsyncGenerator<readonly [unknown, number]> {
   for (let index = from; index < replay.items.length; index++) {
-    const record = replay.items[index]!;
+    const record = await prepare(replay.items[index]!);
     const pair = await firstPair(await build(record.cursor, record));
     if (pair === undefined || !isDeepStrictEqual(pair[1], record.after)) {
       logger.warn(

@@ -17,10 +17,12 @@ import type { BuildEnumeratorArgs } from '../define-job.js';
 import { weightOf } from '../enumerator.js';
 import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
+import type { Versioned } from '../versions-definition.js';
 import type { EffectScope } from './effect-scope.js';
 import type { RunLedger } from './ledger.js';
 import type { LoopEnd, LoopRun } from './loop.js';
 import { runLoop } from './loop.js';
+import { migrateRecord } from './migration.js';
 import type { ProgressReporter } from './progress.js';
 import { replayItems } from './replay.js';
 import { enumeratorSize } from './run-support.js';
@@ -37,6 +39,8 @@ export interface PassRun extends LoopRun<unknown> {
   readonly scope: EffectScope | undefined;
   /** The partition's bounds now (shrunk by splits, or as planned); undefined outside partitions. */
   readonly partitionBounds: JsonValue | undefined;
+  readonly origin: { readonly params: unknown };
+  readonly definition: Versioned;
   emit(event: IterationEventName, extra: object): void;
 }
 
@@ -60,6 +64,8 @@ export async function runPass(run: PassRun, measure: boolean): Promise<LoopEnd |
     // Each record is an item of its own enumerator, rebuilt at its cursor (and never grouped):
     // the loop weighs an item right after pulling it, so the last weigher is that of its source.
     let weigher: ((item: unknown) => number) | undefined;
+    // A record of an older version migrates with the job's own params, before parseParams.
+    const raw = run.ledger.state.params ?? run.origin.params;
     const source = replayItems(
       replay,
       typeof args.cursor === 'number' ? args.cursor : 0,
@@ -70,6 +76,7 @@ export async function runPass(run: PassRun, measure: boolean): Promise<LoopEnd |
         return built;
       },
       run.logger,
+      (record) => migrateRecord(run.definition, record, raw, run.label),
     );
     units = { source, weigh: (item) => (weigher === undefined ? 1 : weigher(item)) };
   }

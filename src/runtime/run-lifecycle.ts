@@ -4,7 +4,8 @@
  * transient failure while the retry in place allows it, and the ending chosen by how the last
  * pass stopped or what it threw:
  *
- *   load ─► ready (params, replay, gate) ─► onStart / onResume ─► passes over the items ─► ending
+ *   load ─► version (migrate, or give back) ─► ready (params, replay, gate) ─► onStart / onResume
+ *     ─► passes over the items ─► ending
  *       pass ends ─┬─ exhausted / stop() ─► complete (or fail: every item skipped)
  *                  ├─ interrupted, paused, cancelled, split ─► stopped (or split off)
  *                  ├─ throttled ─► throttled
@@ -29,13 +30,15 @@ import { isTransient, retryInPlace } from './retry-in-place.js';
 import { RunFailure } from './run-failure.js';
 import type { PassRun } from './run-items.js';
 import { runPass } from './run-items.js';
-import type { Started, StartingRun } from './run-start.js';
+import type { Started } from './run-start.js';
 import { loadRun, openRun, readyRun } from './run-start.js';
+import type { VersioningRun } from './run-version.js';
+import { settleVersion, VersionSkew, waitForVersion } from './run-version.js';
 import { splitOff } from './split-ending.js';
 import { retryLater } from './wait-ending.js';
 
 /** What the lifecycle drives: the run, through its phases, passes and endings. */
-export type LifecycleRun = StartingRun &
+export type LifecycleRun = VersioningRun &
   PassRun &
   RunEnd &
   RecoveringRun & {
@@ -52,6 +55,7 @@ export async function lifecycle(run: LifecycleRun): Promise<IterationSummary> {
     end = await iterate(run);
   } catch (thrown) {
     const failure = RunFailure.of(thrown);
+    if (failure.error instanceof VersionSkew) return await waitForVersion(run, failure.error);
     if (isInterruptError(failure.error, run.signal)) end = 'interrupted';
     else if (isRetryAfter(failure.error)) return await retryLater(run, failure.error);
     else if (isTransient(failure)) return await recover(run, failure.error);
@@ -83,6 +87,7 @@ async function iterate(run: LifecycleRun): Promise<LoopEnd | 'nil'> {
   }
   // A hold over the run's tags (a data move): park before any code of the job runs.
   if (await heldBack(run, true)) return 'interrupted';
+  await settleVersion(run);
   run.started(await readyRun(run));
   await run.control.readSettings();
   // Adaptive concurrency of a parallel run may turn this partition away for now.

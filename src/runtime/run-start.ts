@@ -4,6 +4,8 @@
  *
  *   load   stored state ─► a restart's start cursor ─► the effect scope's claim (its committed
  *          position wins) ─► operators' requests waiting for the job
+ *   (then the version phase, run-version.ts: migrate a state of an older version, or give back
+ *   one of a newer version)
  *   ready  params (parseParams) ─► a replay's records (taken on its first run) ─► a reopened
  *          outage ─► the throttle gate ─► the max runtime
  *   open   onStart (first run; recorded at once) or onResume ─► `completing` goes straight to
@@ -24,6 +26,7 @@ import type { EffectScope } from './effect-scope.js';
 import type { RunHost } from './host.js';
 import type { RunLedger } from './ledger.js';
 import { reachedMaxItems } from './limits.js';
+import { freshVersion } from './migration.js';
 import type { RunOrigin } from './origin.js';
 import { recordOutageResumed } from './outage.js';
 import type { RunOwnership } from './ownership.js';
@@ -63,6 +66,9 @@ export async function loadRun(run: StartingRun): Promise<'cancelled' | RunReques
   const { ledger } = run;
   if (stored !== undefined) {
     ledger.adopt(parseState(stored, run.definition.name, String(run.job.id)));
+  } else {
+    // Before the claim: the effect scope keeps the version its cursor is in.
+    ledger.stampVersion(freshVersion(run.origin, run.definition));
   }
   // A restart from a cursor starts there; recorded before any ending can store the state.
   ledger.startRestart(run.origin.restart);
@@ -95,8 +101,9 @@ export interface Started {
 /** Parses the params, takes a replay's records and sets up the gate. */
 export async function readyRun(run: StartingRun): Promise<Started> {
   const { ledger, origin } = run;
-  const params = parseJobParams(run.definition, origin.params, run.label);
   const { state } = ledger;
+  // Params a migration changed are the run's from then on; the job's data stays as enqueued.
+  const params = parseJobParams(run.definition, state.params ?? origin.params, run.label);
   if (origin.replay !== undefined && state.replay === undefined) {
     ledger.startReplay(
       await takeReplayRecords(

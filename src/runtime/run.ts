@@ -265,9 +265,9 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
     this.#afterItem?.();
   }
 
-  /** Makes the step just entered durable, in the effect scope first, before any of it runs. */
-  async commitStep(): Promise<void> {
-    if (this.scope !== undefined) await this.scope.moveTo(extrasOf(this.ledger.state));
+  /** Makes the position just moved to (a step entered, a migrated state) durable, scope first. */
+  async commitPosition(): Promise<void> {
+    await this.scope?.moveTo(extrasOf(this.ledger.state), this.ledger.state.cursor);
     await this.writer.commit();
   }
 

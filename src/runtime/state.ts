@@ -71,9 +71,10 @@ export interface IterationState {
   step?: StepState;
   /**
    * Set on the parent job of a parallel run once its partitions are planned: the plan, one JSON
-   * value per partition, stored before any partition job is added (see src/parallel/).
+   * value per partition, stored before any partition job is added (see src/parallel/), and the
+   * version of the job it was planned with (absent: 1), which its partitions start in.
    */
-  parallel?: { readonly plan: JsonValue[] };
+  parallel?: ParallelPlan;
   /**
    * Set on the first run of a job made by `restartRun` with `fromCursor`: the job it restarts,
    * where that one stood, and the cursor this one started from.
@@ -89,6 +90,47 @@ export interface IterationState {
    * shrunk bounds, before its job is added: a crash between the two re-adds the same job id.
    */
   splits?: SplitRecord[];
+  /**
+   * The `version` of the job definition that wrote this state (see the changing-jobs guide): a
+   * worker of an older version gives the job back instead of running it, a newer one migrates it.
+   * Absent in states written before versions existed, which read as version 1.
+   */
+  version?: number;
+  /**
+   * Set once a migration changed the job's params: the params the run uses instead of those of
+   * its job's data (which stay as enqueued).
+   */
+  params?: JsonValue;
+  /** Set by the last migration of the state: what it was before, for the operator. */
+  migrated?: MigrationRecord;
+}
+
+/**
+ * A migration of a run's state from one version of its job to another (see `migrate`).
+ *
+ * @example
+ * ```ts
+ * const { migrated } = await getRun(queue, '42');
+ * console.log(`v${migrated?.fromVersion} → v${migrated?.toVersion}, was at`, migrated?.previous.cursor);
+ * ```
+ */
+export interface MigrationRecord {
+  readonly fromVersion: number;
+  readonly toVersion: number;
+  /** The state as version `fromVersion` left it: cursor, params and step name. */
+  readonly previous: {
+    readonly cursor: JsonValue | null;
+    readonly params: JsonValue | null;
+    readonly step: string | null;
+  };
+  /** When (epoch ms). */
+  readonly at: number;
+}
+
+/** The plan of a parallel run, as its parent's state stores it. */
+export interface ParallelPlan {
+  readonly plan: JsonValue[];
+  readonly version?: number;
 }
 
 /** One rebalancing split, as the partition that gave up its tail records it. */
@@ -116,29 +158,42 @@ export interface RestartRecord {
   readonly oldProcessed: number;
   /** When the restart was asked for (epoch ms). */
   readonly at: number;
+  /** The version of the job whose cursor format `from` is in; absent: 1. */
+  readonly version?: number;
 }
 
 /**
  * The parts of the state that a transactional job commits with its cursor in the data database
- * (besides the cursor and `processed`): where its steps are and what it skipped. A resume reads
- * them back from there, so they never lag the effects they go with.
+ * (besides the cursor and `processed`): where its steps are, what it skipped, and the version
+ * its cursor is in (with what a migration changed). A resume reads them back from there, so they
+ * never lag the effects they go with.
  */
 export interface DurableExtras {
   readonly step?: StepState;
   readonly skipped?: number;
   readonly failedItems?: readonly FailedItem[];
   readonly failedItemsDropped?: number;
+  readonly version?: number;
+  readonly params?: JsonValue;
+  readonly migrated?: MigrationRecord;
 }
+
+/** The fields of {@link DurableExtras}, each also a field of the state. */
+export const EXTRAS = [
+  'step',
+  'skipped',
+  'failedItems',
+  'failedItemsDropped',
+  'version',
+  'params',
+  'migrated',
+] as const satisfies readonly (keyof DurableExtras & keyof IterationState)[];
 
 /** The durable extras of a state, as the data database stores them. */
 export function extrasOf(state: Readonly<IterationState>): DurableExtras {
-  const { step, skipped, failedItems, failedItemsDropped } = state;
-  return {
-    ...(step === undefined ? {} : { step }),
-    ...(skipped === undefined ? {} : { skipped }),
-    ...(failedItems === undefined ? {} : { failedItems }),
-    ...(failedItemsDropped === undefined ? {} : { failedItemsDropped }),
-  };
+  const extras: Record<string, unknown> = {};
+  for (const key of EXTRAS) if (state[key] !== undefined) extras[key] = state[key];
+  return extras as DurableExtras;
 }
 
 export function initialState(now: number): IterationState {
@@ -186,6 +241,11 @@ export function parseState(text: string, jobName: string, jobId: string): Iterat
       s[field] = 0;
   }
   if (s.failedItems !== undefined && !Array.isArray(s.failedItems)) s.failedItems = [];
+  const version = s.version;
+  if (version !== undefined && !(Number.isSafeInteger(version) && (version as number) >= 1)) {
+    // Not bookkeeping either: it decides who may run the job and what migrates.
+    throw corrupt(jobName, jobId, value, `"version" is ${JSON.stringify(version)}`);
+  }
   if (s.step !== undefined) {
     // Not bookkeeping: it says which step to run, so a damaged one is refused like the cursor.
     const step = readStepState(s.step);

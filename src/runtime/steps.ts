@@ -32,7 +32,7 @@ export interface StepsRun {
     enterStep(step: StepState, starting: boolean): void;
   };
   /** Makes the step just entered durable, before any of it runs. */
-  commitStep(): Promise<void>;
+  commitPosition(): Promise<void>;
   readonly context: IterationContext<unknown, unknown>;
   readonly signal: AbortSignal;
   /** True once `ctx.stop()` was called (or `maxItems` reached): no further step starts. */
@@ -180,7 +180,7 @@ class StepSequence {
   async #start(index: number): Promise<void> {
     const run = this.#run;
     this.#record(index, true);
-    await run.commitStep();
+    await run.commitPosition();
     // A lost lock or a shutdown during the write: leave before the step does anything.
     if (run.signal.aborted) throw run.signal.reason;
     run.emit('iteration.stepStarted', this.#figures(index));
@@ -237,8 +237,9 @@ function stepGone(
   return new CheckpointError(
     `${run.label} is stored in step "${name}", which no longer exists (${now}). A run in flight ` +
       'cannot continue in a step that was removed or renamed, and starting over could repeat ' +
-      `finished steps. Deploy a definition that has step "${name}" until its runs are done, or ` +
-      'cancel this run and enqueue a new one.',
+      `finished steps. Raise the job's \`version\` and map step "${name}" to one of its steps in ` +
+      '`migrate` (`step` in the returned state), deploy a definition that has the step until its ' +
+      'runs are done, or cancel this run and enqueue a new one.',
     { jobName: run.definition.name, stored: run.ledger.state },
   );
 }

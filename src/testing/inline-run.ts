@@ -1,9 +1,8 @@
 /**
  * `runInline`: one iteration job "in a queue" of its own, run by the real runtime (`IterationRun`)
- * with an in-memory host instead of a worker and a server. Each `iterate()` is one run, as when a
- * worker takes the job: completed, requeued (interrupted or throttled) or failed, then what BullMQ
- * would do (count the attempt, retry, record the requeue). It logs nothing unless a test passes
- * `worker: { logger }`.
+ * with an in-memory host, no worker or server. Each `iterate()` is one run, as when a worker takes
+ * it: completed, requeued (interrupted or throttled) or failed, then what BullMQ would do after.
+ * It logs nothing unless a test passes `worker: { logger }`.
  */
 import type { Job } from 'bullmq';
 import { pino } from 'pino';

@@ -9,7 +9,7 @@
  *              └─► ROLLBACK (40001 / 40P01: again, with backoff)                  out: ROLLBACK, stop
  *
  * A skip commits a transaction of its own that moves the cursor past the item and records it
- * (with no effects); a step change commits the move to the new step. At the start of a run,
+ * (with no effects); a step change (or a migration) commits the move to the new position. At the start of a run,
  * `claim` takes the job in the data database and returns its committed position, which becomes
  * the run's, so the queue-side checkpoint only ever lags it.
  */
@@ -70,8 +70,8 @@ export class TransactionScope implements EffectScope {
     return this.#retrying(() => this.#only(this.#fence.advance(cursor, 0, extras)));
   }
 
-  moveTo(extras: DurableExtras): Promise<void> {
-    return this.#retrying(() => this.#only(this.#fence.advance(null, 0, extras)));
+  moveTo(extras: DurableExtras, cursor: JsonValue | null): Promise<void> {
+    return this.#retrying(() => this.#only(this.#fence.advance(cursor, 0, extras)));
   }
 
   /** Ends the transaction opened ahead, if any: the run's loop is over. */

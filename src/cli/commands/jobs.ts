@@ -20,7 +20,9 @@ export const jobsCommand: Command = {
 
 Loads the module as \`worker\` would and lists its iteration jobs: name, whether it has
 parseParams and which lifecycle callbacks, its throttle conditions, maxRuntimeMs,
-checkpointMode and defaultJobOptions. Connects to nothing.
+checkpointMode and defaultJobOptions, then its version and the migrations it has from older
+versions (\`migrate 1→2 2→3\`; a run stored by a version with no way up fails). Connects to
+nothing.
 
 Options:
   -m, --module <path>       the job module (required)
@@ -50,6 +52,11 @@ ${EXIT_CODES_HELP}`,
         ),
         throttle: jobThrottle(job.definition).map((c) => c.name),
         ...options,
+        version: (d.version as number | undefined) ?? 1,
+        migrations: Object.keys((d.migrate as object | undefined) ?? {})
+          .map(Number)
+          .sort((a, b) => a - b)
+          .map((from) => `${from}→${from + 1}`),
       };
     });
     if (values.json) {
@@ -57,12 +64,14 @@ ${EXIT_CODES_HELP}`,
       return ExitCode.ok;
     }
     for (const job of described) {
-      const { name, parseParams, callbacks, throttle, ...options } = job;
+      const { name, parseParams, callbacks, throttle, version, migrations, ...options } = job;
       const parts = [
         parseParams ? 'parseParams' : undefined,
         callbacks.length > 0 ? `callbacks ${callbacks.join(',')}` : undefined,
         throttle.length > 0 ? `throttle ${throttle.join(',')}` : undefined,
         ...Object.entries(options).map(([key, value]) => `${key} ${JSON.stringify(value)}`),
+        `version ${version}`,
+        migrations.length > 0 ? `migrate ${migrations.join(' ')}` : undefined,
       ].filter((part) => part !== undefined);
       line(io.stdout, `${name}${parts.length > 0 ? `  ${parts.join('  ')}` : ''}`);
     }

@@ -5,7 +5,7 @@
  * (`status <old id> --json`); each job's log names the other.
  */
 import type { JsonValue } from '../../json.js';
-import { parseCommandArgs } from '../args.js';
+import { optionalInteger, parseCommandArgs } from '../args.js';
 import { cliAudit } from '../audit-actor.js';
 import type { Command } from '../command.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
@@ -17,6 +17,7 @@ import { withQueue } from '../with-queue.js';
 const OPTIONS = {
   ...TARGET_OPTIONS,
   'from-cursor': { type: 'string' },
+  'cursor-version': { type: 'string' },
 } as const;
 
 export const restartCommand: Command = {
@@ -35,6 +36,9 @@ that should continue where it stopped wants \`retry <id>\` instead.
 Options:
   --from-cursor <json>      start at this cursor, in the enumerator's format (as
                             \`status <id> --json\` shows it): 4822, '{"id":"4822"}'
+  --cursor-version <n>      the job version whose format that cursor is in, recorded with
+                            it (default: the version that wrote job <id>'s state); a worker
+                            of a later version migrates it before it starts
 
 ${TARGET_HELP}
 
@@ -53,11 +57,13 @@ ${EXIT_CODES_HELP}`,
     const id = positionals[0]!;
     const text = values['from-cursor'];
     const fromCursor = text === undefined ? undefined : startCursor(id, text);
+    const cursorVersion = optionalInteger('--cursor-version', values['cursor-version'], { min: 1 });
     const { job, restarted } = await withQueue(target, io, 'restart', async (queue) => {
       const { restartRun } = await import('../../control/restart.js');
       return restartRun(queue, id, {
         ...cliAudit(),
         ...(fromCursor === undefined ? {} : { fromCursor }),
+        ...(cursorVersion === undefined ? {} : { cursorVersion }),
       });
     });
     line(io.stdout, job.id!);

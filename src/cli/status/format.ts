@@ -62,6 +62,7 @@ export function toneOf(status: RunStatus): Tone {
     case 'retry-after':
     case 'shed':
     case 'held':
+    case 'waiting-for-version':
       return 'held';
     case 'failed':
     case 'retrying':

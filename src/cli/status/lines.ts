@@ -46,6 +46,8 @@ export function plainLine(run: IterationRunInfo, detail = false): string {
       ['status_reason', run.statusReason],
       ['unknown_since', run.unknownSince],
       ['step', run.step === undefined ? undefined : stepLabel(run.step)],
+      ['version', run.version],
+      ['waiting_for_version', run.waitingForVersion],
     );
   }
   return fields.map(([key, value]) => `${key}=${logfmtValue(value)}`).join(' ');
@@ -90,6 +92,7 @@ export function detailLines(
         ]
       : []),
     ...(run.step === undefined ? [] : [`  step         ${stepLabel(run.step)}`]),
+    ...(run.version === undefined ? [] : [`  version      ${versionLabel(run)}`]),
     `  running time ${formatDuration(run.totalTimeMs)}`,
     `  attempts     ${run.attemptsMade} failed`,
     `  cursor       ${JSON.stringify(run.cursor)}`,
@@ -115,10 +118,22 @@ export function detailLines(
     );
     if (run.statusReason !== undefined) lines.push(`  reason       ${run.statusReason}`);
   }
+  if (run.waitingForVersion !== undefined) {
+    lines.push(
+      `  waiting      for version ${run.waitingForVersion}: workers of an older version give it back; deploy version ${run.waitingForVersion} or later`,
+    );
+  }
   if (run.updatedAt !== undefined) {
     lines.push(`  updated      ${formatDuration(Math.max(0, now - run.updatedAt))} ago`);
   }
   return lines;
+}
+
+/** `2 (migrated from 1; its cursor was {"id":4})`. */
+function versionLabel(run: IterationRunInfo): string {
+  const m = run.migrated;
+  if (m === undefined) return String(run.version);
+  return `${run.version} (migrated from ${m.fromVersion}; its cursor was ${JSON.stringify(m.previous.cursor)})`;
 }
 
 function times(n: number): string {

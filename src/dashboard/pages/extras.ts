@@ -6,6 +6,7 @@
 import type { IterationRunInfo } from '../../control/status.js';
 import type { Html } from '../html.js';
 import { html } from '../html.js';
+import { VERSION_FIELDS } from './version.js';
 import { badge, count, duration, progressBar, shortJson, time } from './widgets.js';
 
 /** The fields the run page already lays out itself. */
@@ -37,6 +38,7 @@ const KNOWN = new Set<string>([
   'hold',
   'rate',
   'concurrency',
+  ...VERSION_FIELDS,
 ]);
 
 /** Fields with a section of their own below the figures. */

@@ -15,6 +15,8 @@ interface Definition {
   readonly itemErrors?: unknown;
   readonly defaultJobOptions?: unknown;
   readonly csvUpload?: { readonly param?: unknown };
+  readonly version?: number;
+  readonly migrate?: object;
 }
 
 export interface JobSettings {
@@ -46,6 +48,7 @@ export function jobSettings(job: AnyIterationJob): JobSettings {
     ['throttle', throttle],
   ];
   if (d.steps) all.push(['steps', d.steps.map((step) => String(step.name)).join(' → ')]);
+  if (d.version !== undefined || d.migrate !== undefined) all.push(['version', versionOf(d)]);
   if (d.partitions) all.push(['parallel', 'yes: planned into partitions']);
   if (d.maxItemsPerRun !== undefined) all.push(['max items per run', String(d.maxItemsPerRun)]);
   if (d.maxItems !== undefined) all.push(['max items', String(d.maxItems)]);
@@ -55,4 +58,14 @@ export function jobSettings(job: AnyIterationJob): JobSettings {
   }
   if (d.csvUpload !== undefined) all.push(['CSV upload', `param ${String(d.csvUpload.param)}`]);
   return { checkpoints, maxRuntime, throttle, params, all };
+}
+
+/** `2 (migrates 1→2)`: the job's version and the links of its migration chain. */
+function versionOf(d: Definition): string {
+  const links = Object.keys(d.migrate ?? {})
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((from) => `${from}→${from + 1}`);
+  const version = String(d.version ?? 1);
+  return links.length === 0 ? version : `${version} (migrates ${links.join(' ')})`;
 }

@@ -13,6 +13,7 @@ import { processedChart } from './chart.js';
 import { controlButtons } from './controls.js';
 import { extraFigures, extraSections } from './extras.js';
 import { flowFigures, rateButtons, statusNote } from './flow.js';
+import { beforeMigration, versionFigures } from './version.js';
 import { badge, count, duration, jsonBlock, progressBar, rate, tagChips, time } from './widgets.js';
 
 export interface RunView {
@@ -37,6 +38,7 @@ export function runView({ detail, samples, changes, readOnly }: RunView): Html {
     ['BullMQ state', String(run.bullState)],
     ['progress published', time(run.updatedAt)],
     ...flowFigures(run),
+    ...versionFigures(run),
     ...extraFigures(run),
   ];
   return html`<section class="run-head">
@@ -83,7 +85,7 @@ export function runView({ detail, samples, changes, readOnly }: RunView): Html {
     <div class="columns">
       <section class="card">
         <h2>Cursor</h2>
-        ${jsonBlock(run.cursor)}
+        ${jsonBlock(run.cursor)} ${beforeMigration(run)}
       </section>
       <section class="card">
         <h2>Params</h2>

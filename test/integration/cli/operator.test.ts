@@ -1,7 +1,7 @@
 // The operator commands as subprocesses against a CLI worker on Redis: retry resumes a failed run
 // at its cursor, restart runs a job again from the beginning or from a chosen cursor keeping the
-// old one as a record, enqueue takes --attempts/--backoff over the job's defaultJobOptions, jobs -m
-// lists a module.
+// old one as a record (with the version of the cursor's format), enqueue takes --attempts and
+// --backoff over the job's defaultJobOptions, jobs -m lists a module.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -97,8 +97,20 @@ describe('operator commands', () => {
     const detail = await run('status', skipper, '--json');
     expect(JSON.parse(detail.stdout)).toMatchObject({
       processed: 2,
-      restart: { of: copy, from: 4, oldCursor: 6, oldProcessed: 6 },
+      restart: { of: copy, from: 4, oldCursor: 6, oldProcessed: 6, version: 1 },
     });
+    // --cursor-version records a newer format with the cursor: this version-1 worker gives the
+    // new job back, waiting for a worker of version 2, instead of reading a cursor it may not know.
+    const newer = await run('restart', copy, '--from-cursor', '4', '--cursor-version', '2');
+    expect(newer.code).toBe(0);
+    expect(await reaches(queue, newer.stdout.trim(), 'waiting-for-version')).toMatchObject({
+      waitingForVersion: 2,
+      statusReason: 'waiting for version 2 (this worker runs version 1)',
+      processed: 0,
+    });
+    const zero = await run('restart', copy, '--from-cursor', '4', '--cursor-version', '0');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--cursor-version');
 
     const badCursor = await run('restart', copy, '--from-cursor', '{id:4}');
     expect(badCursor.code).toBe(2);
@@ -150,9 +162,9 @@ describe('operator commands', () => {
       cli(['jobs', '-m', JOBS, '--json']),
     ]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain('flaky-once  parseParams\n');
+    expect(text.stdout).toContain('flaky-once  parseParams  version 1\n');
     expect(text.stdout).toContain(
-      'with-defaults  maxRuntimeMs 60000  defaultJobOptions {"attempts":4,"backoff":{"type":"fixed","delay":50}}',
+      'with-defaults  maxRuntimeMs 60000  defaultJobOptions {"attempts":4,"backoff":{"type":"fixed","delay":50}}  version 1',
     );
     const listed = JSON.parse(json.stdout) as { name: string }[];
     expect(listed.map((job) => job.name)).toEqual(['flaky-once', 'with-defaults']);

@@ -14,6 +14,8 @@ export const DIMENSIONS = {
   policy: ['fail', 'retry', 'skip'],
   /** Requeues along the way: every few items; when interruptWhen says so. */
   limit: ['maxItemsPerRun', 'interruptWhen'],
+  /** The deploy a third of the way: the same code, or version 2 with a migration (a rolling deploy). */
+  version: ['unchanged', 'bumped'],
   backend: ['redis', 'redis-cluster', 'postgres', 'pglite'],
 } as const;
 
@@ -69,5 +71,5 @@ function pairsOf(combo: Combo): string[] {
 }
 
 export function describeCombo(c: Combo): string {
-  return `${c.shape} · ${c.run} · ${c.effects} · ${c.policy} · ${c.limit}`;
+  return `${c.shape} · ${c.run} · ${c.effects} · ${c.policy} · ${c.limit} · ${c.version}`;
 }

@@ -1,7 +1,8 @@
 // The job of one combination of the matrix: items 0..47, written in the way the combination says,
 // its effects counted per (step, item) in memory (at least once) or in an effects table of the
-// data database (transactional), with two items that fail as the policy says.
-import type { BuildEnumeratorArgs, RangePartition } from '../../../src/index.js';
+// data database (transactional), with two items that fail as the policy says. Its version 2 has
+// another cursor format (`{ next }` around version 1's), with the migration from version 1.
+import type { BuildEnumeratorArgs, MigrationState, RangePartition } from '../../../src/index.js';
 import {
   batches,
   defineIterationJob,
@@ -19,6 +20,8 @@ const GROUP = 3;
 
 export interface MatrixWorld {
   readonly job: ReturnType<typeof defineIterationJob>;
+  /** What the deploy a third of the way starts: the same job, or its version 2. */
+  readonly deployed: ReturnType<typeof defineIterationJob>;
   /** The steps whose items count (one `main` for a job without steps). */
   readonly steps: readonly string[];
   /** Effects per `step:item`, as the database (or the in-memory record) holds them. */
@@ -66,15 +69,29 @@ export async function matrixWorld(combo: Combo): Promise<MatrixWorld> {
     done += ids.length;
     await sleep(2);
   };
-  const enumerate = ({
-    cursor,
-    partition,
-  }: BuildEnumeratorArgs<object, number, RangePartition>) => {
-    const bounds = partition ?? { from: 0, to: TOTAL };
-    const numbers = range({ from: bounds.from, to: bounds.to, cursor });
-    return combo.effects === 'tx-batch' ? batches(numbers, BATCH) : numbers;
+  const define = (version: 1 | 2) => {
+    const enumerate = ({
+      cursor,
+      partition,
+    }: BuildEnumeratorArgs<object, unknown, RangePartition>) => {
+      const bounds = partition ?? { from: 0, to: TOTAL };
+      const at = version === 1 ? cursor : unwrap(cursor);
+      const numbers = range({ from: bounds.from, to: bounds.to, cursor: at });
+      const source = combo.effects === 'tx-batch' ? batches(numbers, BATCH) : numbers;
+      return version === 1 ? source : wrapCursors(source);
+    };
+    return defineIterationJob({
+      name: 'matrix',
+      version,
+      ...(version === 1
+        ? {}
+        : { migrate: { 1: ({ cursor }: MigrationState) => ({ cursor: wrap(cursor) }) } }),
+      ...shapeOf(enumerate),
+      ...parallelOf(version),
+      ...common,
+    } as never) as ReturnType<typeof defineIterationJob>;
   };
-  const shape =
+  const shapeOf = (enumerate: unknown) =>
     combo.shape === 'steps'
       ? {
           steps: [
@@ -85,7 +102,7 @@ export async function matrixWorld(combo: Combo): Promise<MatrixWorld> {
         }
       : { buildEnumerator: enumerate, eachIteration: each('main') };
   const ahead = combo.effects === 'tx-batch' ? BATCH : combo.effects === 'tx-group' ? GROUP : 1;
-  const parallel =
+  const parallelOf = (version: 1 | 2) =>
     combo.run === 'single'
       ? {}
       : {
@@ -105,14 +122,15 @@ export async function matrixWorld(combo: Combo): Promise<MatrixWorld> {
                 }: {
                   partition: RangePartition;
                   cursor: unknown;
-                }) => splitRange(partition, cursor, { minItems: 4, ahead }),
+                }) =>
+                  splitRange(partition, version === 1 ? cursor : unwrap(cursor), {
+                    minItems: 4,
+                    ahead,
+                  }),
               }
             : {}),
         };
-  const job = defineIterationJob({
-    name: 'matrix',
-    ...shape,
-    ...parallel,
+  const common = {
     ...(db === undefined
       ? {}
       : {
@@ -127,10 +145,12 @@ export async function matrixWorld(combo: Combo): Promise<MatrixWorld> {
       ? { maxItemsPerRun: 5 }
       : { interruptWhen: () => ++boundaries % 6 === 0 }),
     defaultJobOptions: { attempts: 8 },
-  } as never) as ReturnType<typeof defineIterationJob>;
+  };
+  const job = define(1);
   const steps = combo.shape === 'steps' ? ['a', 'b'] : ['main'];
   return {
     job,
+    deployed: combo.version === 'bumped' ? define(2) : job,
     steps,
     async effects() {
       if (db === undefined) return new Map(memory);
@@ -142,4 +162,20 @@ export async function matrixWorld(combo: Combo): Promise<MatrixWorld> {
     done: () => done,
     fix: () => broken.clear(),
   };
+}
+
+/** Version 2's cursor: version 1's (`range`'s, or that of a batch) inside `{ next }`. */
+const wrap = (cursor: unknown) => (cursor === null ? null : { next: cursor });
+const unwrap = (cursor: unknown) => (cursor === null ? null : (cursor as { next: unknown }).next);
+
+/** `source` with version 2's cursors, keeping how it weighs its items and counts them. */
+function wrapCursors(source: AsyncIterable<readonly [unknown, unknown]>) {
+  const inner = source as { itemWeight?: (item: unknown) => number; size?: () => unknown };
+  const pairs = (async function* () {
+    for await (const [item, cursor] of source) yield [item, wrap(cursor)] as const;
+  })();
+  return Object.assign(pairs, {
+    ...(inner.itemWeight === undefined ? {} : { itemWeight: inner.itemWeight.bind(source) }),
+    ...(inner.size === undefined ? {} : { size: inner.size.bind(source) }),
+  });
 }

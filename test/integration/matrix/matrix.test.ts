@@ -1,5 +1,6 @@
 // The composition matrix (see combos.ts): each combination runs its job on two workers, one of them
-// closed mid-run as a deploy would, and checks what every combination must keep: each item's
+// closed mid-run as a deploy would (the worker that replaces it may run version 2 of the job, with
+// a migration, beside the old one), and checks what every combination must keep: each item's
 // effects exactly once per step, the counts and status the run reports, and, where items are
 // skipped, a list with each broken item once that a replay (after the fix) commits and empties.
 // CI runs a sample covering every pair of values; `npm run test:matrix` runs them all.
@@ -46,14 +47,15 @@ describe.each(DIMENSIONS.backend)('composition matrix on %s', (name) => {
     const queue = b.queue(queueName);
     const world = await matrixWorld(combo);
     const expected = TOTAL * world.steps.length;
-    const start = () => iterationWorker(b, queueName, [world.job], fast);
+    const start = (job = world.job) => iterationWorker(b, queueName, [job], fast);
     const workers = [start(), start()];
     try {
       const job = await world.job.enqueue(queue as never, {});
-      // A deploy a third of the way: one worker closes (its runs requeue), another starts.
+      // A deploy a third of the way: one worker closes (its runs requeue), another starts, with
+      // the same code or version 2 (the old worker gives back what version 2 advanced).
       await eventually(() => (world.done() >= expected / 3 ? true : undefined), 'a third');
       await workers[0]!.close();
-      workers.push(start());
+      workers.push(start(world.deployed));
       const summary = await finished(queue, job.id!);
       const effects = await world.effects();
 

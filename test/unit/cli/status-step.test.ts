@@ -7,9 +7,11 @@ import { run } from './runs.js';
 describe('status of a job made of steps', () => {
   const inStep = run({ step: { name: 'cleanup', index: 2, count: 3 } });
 
-  it('plain detail lines end with the step', () => {
-    expect(plainLine(inStep, true)).toMatch(/ step="cleanup \(3\/3\)"$/);
-    expect(plainLine(run(), true)).toMatch(/ step=-$/);
+  it('plain detail lines have the step, then the version keys', () => {
+    expect(plainLine(inStep, true)).toMatch(
+      / step="cleanup \(3\/3\)" version=1 waiting_for_version=-$/,
+    );
+    expect(plainLine(run(), true)).toMatch(/ step=- version=1 /);
   });
 
   it('the detail view has a step line, only for jobs with steps', () => {

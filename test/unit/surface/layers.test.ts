@@ -15,7 +15,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src');
 const LAYERS: readonly [number, RegExp][] = [
   [
     0,
-    /^(json|errors|enumerator|logger|statement-name|events|steps-definition|enqueue-params|redis-url|signals|version|retry-after)\.ts$/,
+    /^(json|errors|enumerator|logger|statement-name|events|steps-definition|versions-definition|enqueue-params|redis-url|signals|version|retry-after)\.ts$/,
   ],
   [1, /^(backends|enumerators|partitions|throttle)\/|^options\.ts$/],
   [2, /^runtime\//],
