@@ -12,6 +12,7 @@
  */
 import type { JsonValue } from '../json.js';
 import type { EffectScope } from './effect-scope.js';
+import { scopeOf } from './effect-scope.js';
 import type { GuardedRun, ItemStep } from './item-guard.js';
 import { ItemGuard } from './item-guard.js';
 import type { ResolvedItemPolicy } from './item-policy.js';
@@ -53,4 +54,29 @@ export function itemChain(
     scope === undefined ? head : (item, cursor, weight) => scope.run(item, cursor, weight);
   const step = policy === undefined ? scoped : new ItemGuard(policy, run, scoped, scope).step;
   return { hand, scope, step };
+}
+
+/** What a run's chain reads of the run. */
+export interface ChainedRun extends GuardedRun {
+  readonly plan: { each(item: unknown): unknown };
+  loseLock(detail: string): void;
+}
+
+/**
+ * The chain of `run`: its plan's step at the head, the effect scope of the definition's
+ * `transactional` adapter around it, and the resolved item policy outside.
+ */
+export function runChain(
+  run: ChainedRun,
+  definition: { readonly name: string; readonly transactional?: unknown },
+  policy: ResolvedItemPolicy | undefined,
+): ItemChain {
+  const { job, label, signal, logger } = run;
+  const loseLock = (detail: string) => run.loseLock(detail);
+  return itemChain(
+    (item) => run.plan.each(item),
+    policy,
+    run,
+    (each) => scopeOf(definition, { job, label, signal, logger, definition, each, loseLock }),
+  );
 }

@@ -8,11 +8,13 @@ import type { Logger } from 'pino';
 
 import type { JobRef } from '../backends/store.js';
 import type { ThrottleDecision } from '../throttle/evaluate.js';
+import type { CheckpointPace } from './checkpoint-pace.js';
+import { fixedPace, storePace } from './checkpoint-pace.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import type { RunRequest } from './control-request.js';
 import { ControlWatch } from './control-watch.js';
 import type { EffectScope } from './effect-scope.js';
-import { queueCheckpointIntervalMs } from './effect-scope.js';
+import { SCOPED_CHECKPOINT_INTERVAL_MS } from './effect-scope.js';
 import type { RunHost } from './host.js';
 import type { RunLedger } from './ledger.js';
 import { ProgressReporter } from './progress.js';
@@ -27,6 +29,10 @@ export interface WiredRun {
   readonly logger: Logger;
   readonly ledger: RunLedger;
   readonly scope: EffectScope | undefined;
+  /** `checkpointIntervalMs` of the job, else of the worker; undefined: the store's pace. */
+  readonly checkpointIntervalMs: number | undefined;
+  /** Partitions of the parallel run the run belongs to (1 outside parallel runs). */
+  readonly partitions: number;
   /** The throttle decision that ended the run, if one did (for progress). */
   readonly decision: () => ThrottleDecision | undefined;
   readonly loseLock: (detail: string) => void;
@@ -51,7 +57,7 @@ export function wireRun(run: WiredRun): RunWiring {
         { err: error, attempt, delayMs },
         `checkpoint write failed (${describeError(error)}); retrying with the newest state`,
       ),
-    minIntervalMs: queueCheckpointIntervalMs(run.scope, options.checkpointIntervalMs),
+    pace: paceOf(run),
     retryWindowMs: options.transientRetryMs,
     maxLagItems: options.maxCheckpointLagItems,
     maxLagMs: options.maxCheckpointLagMs,
@@ -69,4 +75,17 @@ export function wireRun(run: WiredRun): RunWiring {
     onError: (error) => logger.warn({ err: error }, 'could not read control requests'),
   });
   return { writer, progress, control };
+}
+
+/**
+ * The pace of the run's queue-side checkpoints: the one set for the job or the worker, else the
+ * store's (see checkpoint-pace.ts). With an effect scope the cursor is committed with every item in
+ * the scope's store, which a resume reads; the queue-side copy only feeds progress and status, so
+ * it is written at most every SCOPED_CHECKPOINT_INTERVAL_MS.
+ */
+function paceOf(run: WiredRun): CheckpointPace {
+  const set = run.checkpointIntervalMs;
+  if (run.scope !== undefined) return fixedPace(Math.max(set ?? 0, SCOPED_CHECKPOINT_INTERVAL_MS));
+  if (set !== undefined) return fixedPace(set);
+  return storePace(run.host.store, run.partitions, run.host.options.maxCheckpointLagMs);
 }
