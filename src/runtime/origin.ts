@@ -50,6 +50,14 @@ export interface PartitionData {
    * withdraws it once served. Kept in the job's data because operators never write there.
    */
   readonly splitRequestedAt?: number;
+  /** With `splitRequestedAt`: how many more pieces the run asks for (1 when absent). */
+  readonly splitWays?: number;
+  /**
+   * The run's slots as the process that asked for a split saw them (the most of its partitions
+   * running at once), handed down to the pieces: a piece that starts in another process then knows
+   * them too, and asks for a piece per slot still idle.
+   */
+  readonly runSlots?: number;
 }
 
 /** One recorded item a replay takes: the job that recorded it and its place in that job's list. */

@@ -278,8 +278,9 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   /** @internal A request: an operator's, or the parallel run's split; stop at the next boundary. */
   obey(request: RunRequest): void {
     if (request.action === 'split') {
-      // Served once the run knows its params (see run-lifecycle.ts); a split is best effort.
-      if (this.#started !== undefined) {
+      // Served once the run knows its params (see run-lifecycle.ts) and has finished an item (a
+      // partition that has not started is never split); a split is best effort.
+      if (this.#started !== undefined && this.ledger.state.cursor !== null) {
         this.interrupt('split', 'rebalancing: the run asked this partition to split');
       }
       return;
