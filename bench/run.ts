@@ -1,6 +1,6 @@
 // `npm run bench`: starts private Redis, PostgreSQL and PGlite servers (as the test setup does),
 // measures everything side by side in one run, prints it and writes docs/benchmarks.md.
-//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance] [--items N]
+//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance|console] [--items N]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -14,6 +14,8 @@ import { redisOptionsFromUrl } from '../src/index.js';
 import { startPglite } from '../test/setup/pglite-server.js';
 import { startPostgres } from '../test/setup/postgres-server.js';
 import { startRedis } from '../test/setup/redis-server.js';
+import type { ConsoleResult } from './console.js';
+import { benchmarkConsole, CONSOLE_HEADING, renderConsole } from './console.js';
 import type { Result } from './enumerators/index.js';
 import { runEnumeratorBenchmarks } from './enumerators/index.js';
 import type { ParallelResult, ParallelTarget } from './parallel.js';
@@ -40,7 +42,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
-const SECTIONS = ['exactly-once', 'parallel', 'rebalance'];
+const SECTIONS = ['exactly-once', 'parallel', 'rebalance', 'console'];
 if (values.only !== undefined && !SECTIONS.includes(values.only)) {
   throw new TypeError(
     `Expected \`--only\` to be one of ${SECTIONS.join(', ')}, got \`${values.only}\``,
@@ -97,43 +99,48 @@ try {
       exactlyOnceRounds,
       progress,
     );
+  // 20,000 runs: the size the console is held to (a page under 300 ms).
+  const consoleRuns = quick ? 2_000 : 20_000;
+  const consolePages = async () => {
+    const results: ConsoleResult[] = [];
+    for (const [target] of targets) {
+      results.push(...(await benchmarkConsole(target, consoleRuns, progress)));
+    }
+    return renderConsole(results);
+  };
   const rebalance = () =>
     benchmarkRebalance(targets[0]![0], quick ? 5_000 : 50_000, progress).then(renderRebalance);
-  if (values.only === 'exactly-once') {
+  // One section measured alone replaces only its own part of docs/benchmarks.md.
+  const alone: Record<
+    string,
+    { heading: string; rounds: number; measure: () => Promise<string[]> }
+  > = {
+    'exactly-once': {
+      heading: '## Exactly-once',
+      rounds: exactlyOnceRounds,
+      measure: async () => renderTransactional(await exactlyOnce()),
+    },
+    rebalance: { heading: '## Rebalancing', rounds: 1, measure: rebalance },
+    console: { heading: CONSOLE_HEADING, rounds: 1, measure: consolePages },
+    parallel: {
+      heading: PARALLEL_HEADING,
+      rounds: 1,
+      measure: async () => renderParallel(await parallelRuns()),
+    },
+  };
+  const only = values.only === undefined ? undefined : alone[values.only];
+  if (only !== undefined) {
     const section = [
-      ...renderTransactional(await exactlyOnce()),
-      ...sectionMachine(machine, exactlyOnceRounds, 'exactly-once'),
+      ...(await only.measure()),
+      ...sectionMachine(machine, only.rounds, values.only!),
     ];
     progress('done');
     process.stderr.write('\n');
     console.log(section.join('\n'));
     if (!values['no-write']) {
       const file = new URL('../docs/benchmarks.md', import.meta.url);
-      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), '## Exactly-once', section));
-      console.log('\nwritten to docs/benchmarks.md (its exactly-once section)');
-    }
-  } else if (values.only === 'rebalance') {
-    const section = [...(await rebalance()), ...sectionMachine(machine, 1, 'rebalance')];
-    progress('done');
-    process.stderr.write('\n');
-    console.log(section.join('\n'));
-    if (!values['no-write']) {
-      const file = new URL('../docs/benchmarks.md', import.meta.url);
-      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), '## Rebalancing', section));
-      console.log('\nwritten to docs/benchmarks.md (its rebalance section)');
-    }
-  } else if (values.only === 'parallel') {
-    const section = [
-      ...renderParallel(await parallelRuns()),
-      ...sectionMachine(machine, 1, 'parallel'),
-    ];
-    progress('done');
-    process.stderr.write('\n');
-    console.log(section.join('\n'));
-    if (!values['no-write']) {
-      const file = new URL('../docs/benchmarks.md', import.meta.url);
-      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), PARALLEL_HEADING, section));
-      console.log('\nwritten to docs/benchmarks.md (its parallel section)');
+      writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), only.heading, section));
+      console.log(`\nwritten to docs/benchmarks.md (its ${values.only!} section)`);
     }
   } else {
     const runtime: RuntimeResult[] = [];
@@ -158,12 +165,14 @@ try {
     });
     const transactional = await exactlyOnce();
     const parallel = await parallelRuns();
+    const consoleSection = await consolePages();
     progress('done');
     process.stderr.write('\n');
     const report = [
       render(machine, runtime, telemetry, enumerators, transactional),
       ...renderParallel(parallel),
       ...(await rebalance()),
+      ...consoleSection,
     ].join('\n');
     console.log(report);
     if (!values['no-write']) {

@@ -58,12 +58,7 @@ export function chooseBackend(
       return { kind: 'postgres', url: databaseUrl, from: 'DATABASE_URL' };
     }
   }
-  const ignored = generic
-    ? []
-    : [
-        redisUrl === undefined ? [] : ['REDIS_URL'],
-        databaseUrl === undefined ? [] : ['DATABASE_URL'],
-      ].flat();
+  const ignored = generic ? [] : ignoredGenericUrls(env);
   return {
     kind: 'embedded',
     from:
@@ -72,6 +67,17 @@ export function chooseBackend(
         ? ''
         : `; ${ignored.join(' and ')} ignored unless ${BACKEND_ENV.useGenericUrls}=1`),
   };
+}
+
+/**
+ * The generic variables (`REDIS_URL`, `DATABASE_URL`) set in `env` that the choice ignores
+ * because `BULLMQ_ITERATION_USE_GENERIC_URLS` is not set: for tools to say so.
+ */
+export function ignoredGenericUrls(env: Readonly<Record<string, string | undefined>>): string[] {
+  if (isTrue(env[BACKEND_ENV.useGenericUrls])) return [];
+  return (['REDIS_URL', 'DATABASE_URL'] as const).filter(
+    (name) => nonEmpty(env[name]) !== undefined,
+  );
 }
 
 function pick(

@@ -5,6 +5,7 @@
  */
 import { Cluster } from 'ioredis';
 
+import { probeRedisClient } from './connect-probe.js';
 import type { RedisClusterUrlOptions } from './redis-url.js';
 
 /**
@@ -33,28 +34,14 @@ export async function pingCluster(
       maxRetriesPerRequest: 0,
     },
   });
-  let reason: unknown;
-  client.on('error', (error) => (reason ??= error));
-  let timer: NodeJS.Timeout | undefined;
-  const silent = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  const info = await probeRedisClient(client, 'the Redis Cluster', where, timeoutMs, async () => {
+    await client.connect();
+    return client.cluster('INFO') as Promise<string>;
   });
-  try {
-    const info = await Promise.race([
-      client.connect().then(() => client.cluster('INFO') as Promise<string>),
-      silent,
-    ]);
-    const state = /cluster_state:(\w+)/.exec(info)?.[1];
-    if (state !== 'ok') throw new Error(`cluster_state is ${state ?? 'missing'}, not ok`);
-  } catch (error) {
-    const cause = reason ?? error;
-    throw new Error(`Cannot reach the Redis Cluster at ${where}: ${text(cause)}`, { cause });
-  } finally {
-    clearTimeout(timer);
-    client.disconnect();
+  const state = /cluster_state:(\w+)/.exec(info)?.[1];
+  if (state !== 'ok') {
+    throw new Error(
+      `Cannot reach the Redis Cluster at ${where}: cluster_state is ${state ?? 'missing'}, not ok`,
+    );
   }
-}
-
-function text(error: unknown): string {
-  return error instanceof Error ? error.message || error.name : String(error);
 }

@@ -7,15 +7,14 @@
  * BullMQ's PostgreSQL migrations unless told not to, and hands out Queues and IterationWorkers
  * already bound to it.
  */
-import type { QueueOptions } from 'bullmq';
-import { createPostgresBackend, Queue, runMigrations } from 'bullmq';
+import type { QueueEventsOptions, QueueOptions } from 'bullmq';
+import { createPostgresBackend, Queue, QueueEvents } from 'bullmq';
 import type { Cluster } from 'ioredis';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 
 import { chooseBackend } from './backend-choice.js';
 import { CLUSTER_PREFIX, requireClusterPrefix } from './backends/redis-cluster.js';
 import { clusterConnection, pingCluster } from './connect-cluster.js';
+import { pingRedis, reachPostgres } from './connect-probe.js';
 import type { AnyIterationJob } from './define-job.js';
 import { createEmbeddedBackend, startEmbeddedPostgres } from './embedded/pglite-server.js';
 import type { RedisUrlOptions } from './redis-url.js';
@@ -58,8 +57,13 @@ export interface ConnectOptions {
   readonly connectTimeoutMs?: number;
 }
 
-/** Redis options, a PostgreSQL URL, or the shared ioredis `Cluster` of a cluster URL list. */
-type QueueConnection = RedisUrlOptions | string | Cluster;
+/**
+ * What BullMQ's classes take as `connection` for this backend: Redis options, the shared ioredis
+ * `Cluster` of a cluster, or a PostgreSQL pool config (`{ connectionString }`). It type-checks
+ * where BullMQ's own classes expect a connection (`new QueueEvents(name, { connection })`); on
+ * PostgreSQL pass `backendFactory` too, or use `queue()`, `worker()` and `queueEvents()`.
+ */
+export type QueueConnection = RedisUrlOptions | Cluster | { readonly connectionString: string };
 
 export interface Connection {
   readonly kind: BackendKind;
@@ -73,6 +77,8 @@ export interface Connection {
   readonly backendFactory: typeof createPostgresBackend | undefined;
   /** A BullMQ Queue on this backend. */
   queue(name: string, options?: Omit<QueueOptions, 'connection'>): Queue;
+  /** BullMQ QueueEvents on this backend (to follow jobs by events; `waitForRun` waits for a run). */
+  queueEvents(name: string, options?: Omit<QueueEventsOptions, 'connection'>): QueueEvents;
   /** An IterationWorker on this backend. */
   worker(
     name: string,
@@ -107,21 +113,24 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     },
     env,
   );
-  if (choice.kind === 'redis' && isRedisClusterUrl(choice.url)) {
+  if (choice.kind === 'redis' && !isRedisClusterUrl(choice.url)) {
+    const connection = redisOptionsFromUrl(choice.url, choice.from);
+    const description = redactUrl(choice.url);
+    const { cluster } = await pingRedis(connection, description, timeoutMs);
+    // One node of a cluster (what managed clusters often hand out): connect as a cluster, from
+    // that node, rather than as a single server whose multi-key scripts would fail with CROSSSLOT.
+    if (!cluster)
+      return bind('redis', description, choice.from, connection, undefined, undefined, noop);
+  }
+  if (choice.kind === 'redis') {
     const options = redisClusterOptionsFromUrl(choice.url, choice.from);
-    const description = `Redis Cluster ${redactUrl(choice.url)}`;
+    const description = `Redis Cluster ${redactUrl(choice.url)}${isRedisClusterUrl(choice.url) ? '' : ' (a cluster node: its cluster is used)'}`;
     await pingCluster(options, description, timeoutMs);
     const cluster = clusterConnection(options);
     const close = async () => {
       await cluster.quit().catch(() => cluster.disconnect());
     };
     return bind('redis', description, choice.from, cluster, undefined, undefined, close);
-  }
-  if (choice.kind === 'redis') {
-    const connection = redisOptionsFromUrl(choice.url, choice.from);
-    const description = redactUrl(choice.url);
-    await pingRedis(connection, description, timeoutMs);
-    return bind('redis', description, choice.from, connection, undefined, undefined, noop);
   }
   if (choice.kind === 'postgres') {
     const description = redactUrl(choice.url);
@@ -130,7 +139,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
       'postgres',
       description,
       choice.from,
-      choice.url,
+      { connectionString: choice.url },
       createPostgresBackend,
       choice.url,
       noop,
@@ -143,7 +152,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     'embedded',
     `embedded PGlite at ${redactUrl(embedded.url)}`,
     choice.from,
-    embedded.url,
+    { connectionString: embedded.url },
     createEmbeddedBackend,
     embedded.url,
     () => embedded.close(),
@@ -152,14 +161,13 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
 
 const noop = async (): Promise<void> => {};
 
-/** The `code` of the error `connect({ migrate: false })` throws when BullMQ's tables are missing. */
-export const NO_SCHEMA = 'BULLMQ_ITERATION_NO_SCHEMA';
-
 /**
  * PGlite does not deliver NOTIFY to the connection that LISTENs, so an idle worker there finds a
  * new job only when its long poll (`drainDelay`, 5 s by default) runs out; poll more often.
  */
 const EMBEDDED_WORKER_DEFAULTS = { drainDelay: 0.5 } as const;
+/** The same for QueueEvents, which wait for events in a long poll too. */
+const EMBEDDED_EVENTS_DEFAULTS = { blockingTimeout: 500 } as const;
 
 function bind(
   kind: BackendKind,
@@ -199,86 +207,18 @@ function bind(
         } as IterationWorkerOptions,
         backendFactory as never,
       ),
+    queueEvents: (name, eventsOptions = {}) => {
+      const options = {
+        ...(kind === 'embedded' ? EMBEDDED_EVENTS_DEFAULTS : {}),
+        ...defaults,
+        ...eventsOptions,
+        connection,
+      };
+      requireClusterPrefix(connection, options.prefix, name, `QueueEvents "${name}"`);
+      return new QueueEvents(name, options as QueueEventsOptions, backendFactory as never);
+    },
     close,
   };
 }
 
-async function pingRedis(
-  options: RedisUrlOptions,
-  where: string,
-  timeoutMs: number,
-): Promise<void> {
-  const client = new Redis({
-    ...options,
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // ioredis rejects connect() with a bare "Connection is closed."; the reason is in the event.
-  let reason: unknown;
-  client.on('error', (error) => (reason ??= error));
-  // ioredis's connectTimeout ends once TCP connects: a peer that accepts and never answers (a
-  // stuck server, a proxy, another protocol) would leave the ready check waiting forever.
-  let timer: NodeJS.Timeout | undefined;
-  const silent = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([client.connect().then(() => client.ping()), silent]);
-  } catch (error) {
-    const cause = reason ?? error;
-    throw new Error(`Cannot reach Redis at ${where}: ${errorText(cause)}`, { cause });
-  } finally {
-    clearTimeout(timer);
-    client.disconnect();
-  }
-}
-
-async function reachPostgres(
-  url: string,
-  where: string,
-  timeoutMs: number,
-  migrate: boolean,
-): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new Error(`Cannot reach PostgreSQL at ${where}: ${errorText(error)}`, { cause: error });
-  }
-  try {
-    // Idempotent and advisory-locked: safe from every process at every start.
-    if (migrate) await runMigrations(client);
-    else await requireSchema(client, where);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * Without migrations, a database that never saw a worker has no queue tables; say so instead of
- * letting the first query fail with `relation "bullmq.job" does not exist`.
- */
-async function requireSchema(client: pg.Client, where: string): Promise<void> {
-  const { rows } = await client.query<{ table: string | null }>(
-    "SELECT to_regclass('bullmq.job')::text AS table",
-  );
-  if (rows[0]?.table == null) {
-    throw Object.assign(
-      new Error(
-        `PostgreSQL at ${where} has no BullMQ schema yet, and this command does not create one. ` +
-          'Start a worker on it, or run `bullmq-iteration migrate` (connect() migrates by default).',
-      ),
-      { code: NO_SCHEMA },
-    );
-  }
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return error.errors.map((e: unknown) => errorText(e)).join('; ');
-  }
-  return error instanceof Error ? error.message || error.name : String(error);
-}
+export { NO_SCHEMA } from './connect-probe.js';

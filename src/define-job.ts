@@ -4,10 +4,8 @@
  * module loads rather than in production at 3 a.m. The types it takes and returns are in
  * job-context.ts and job-definition.ts, re-exported here.
  */
-import type { Job, JobsOptions } from 'bullmq';
-
-import type { ParamsParser } from './enqueue-params.js';
-import { enqueuedParams } from './enqueue-params.js';
+import type { EnqueueOptions } from './enqueue.js';
+import { enqueueRun } from './enqueue.js';
 import type {
   EnqueueTarget,
   IterationJob,
@@ -15,6 +13,7 @@ import type {
   StepsJobDefinition,
 } from './job-definition.js';
 import type { ChosenCursor, DefinitionInput, JsonChecked } from './job-typing.js';
+import { withParamsSchema } from './params-schema.js';
 import { setJobThrottle } from './throttle/job-throttle.js';
 import { validateDefinition } from './validate-definition.js';
 
@@ -40,6 +39,11 @@ export { jobThrottle } from './throttle/job-throttle.js';
  * });
  * ```
  */
+// The steps overload comes first: a compiler reports the last overload's error when none
+// matches, and the error a mistyped enumerator job needs is the JSON check's, not `steps`'s.
+export function defineIterationJob<Params = Record<string, unknown>, Tx = undefined>(
+  definition: StepsJobDefinition<Params, Tx> & JsonChecked<Params, null>,
+): IterationStepsJob<Params, Tx>;
 export function defineIterationJob<
   Params = Record<string, unknown>,
   Item = unknown,
@@ -52,28 +56,18 @@ export function defineIterationJob<
   definition: DefinitionInput<Params, Item, Cursor, ArgCursor, Tx, Partition> &
     JsonChecked<Params, ChosenCursor<ArgCursor, Cursor>>,
 ): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>;
-export function defineIterationJob<Params = Record<string, unknown>, Tx = undefined>(
-  definition: StepsJobDefinition<Params, Tx> & JsonChecked<Params, null>,
-): IterationStepsJob<Params, Tx>;
 export function defineIterationJob<Params, Item, Cursor, ArgCursor, Tx, Partition>(
   definition:
     | DefinitionInput<Params, Item, Cursor, ArgCursor, Tx, Partition>
     | StepsJobDefinition<Params, Tx>,
 ): IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx> | IterationStepsJob<Params, Tx> {
   const throttle = validateDefinition(definition);
-  const frozen = Object.freeze({ ...definition });
+  const frozen = Object.freeze(withParamsSchema({ ...definition }));
   setJobThrottle(frozen, throttle);
   return Object.freeze({
     name: frozen.name,
     definition: frozen,
-    async enqueue(
-      queue: EnqueueTarget<Params>,
-      params: Params,
-      options?: JobsOptions,
-    ): Promise<Job<Params>> {
-      const data = enqueuedParams(frozen as ParamsParser<Params>, params);
-      const jobOptions = { ...frozen.defaultJobOptions, ...options };
-      return (await queue.add(frozen.name, data, jobOptions)) as unknown as Job<Params>;
-    },
+    enqueue: (queue: EnqueueTarget<Params>, params: Params, options?: EnqueueOptions) =>
+      enqueueRun(frozen as Parameters<typeof enqueueRun<Params>>[0], queue, params, options),
   }) as unknown as IterationJob<Params, Item, ChosenCursor<ArgCursor, Cursor>, Tx>;
 }

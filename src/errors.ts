@@ -9,7 +9,7 @@ import { UnrecoverableError } from 'bullmq';
 
 /** A job definition or worker option is invalid. Thrown synchronously, at definition time. */
 export class IterationDefinitionError extends TypeError {
-  override readonly name = 'IterationDefinitionError';
+  override readonly name: string = 'IterationDefinitionError';
   /** Name of the job definition at fault, when there is one. */
   readonly jobName: string | undefined;
 
@@ -110,8 +110,13 @@ export class ParamsError extends UnrecoverableError {
  */
 export class RunControlError extends Error {
   override readonly name = 'RunControlError';
-  /** `not-finished`: a restart of a job still running or waiting. `invalid`: a request the job cannot take (a parallel run restarted from a cursor). */
-  readonly code: 'not-found' | 'finished' | 'not-paused' | 'not-finished' | 'invalid';
+  /**
+   * `not-finished`: a restart of a job still running or waiting; `not-failed`: a retry of a job
+   * that did not fail; `invalid`: a request the job cannot take (a parallel run restarted from a
+   * cursor).
+   */
+  readonly code:
+    'not-found' | 'finished' | 'not-paused' | 'not-finished' | 'not-failed' | 'invalid';
   readonly jobId: string;
   readonly queueName: string;
 

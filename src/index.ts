@@ -5,33 +5,57 @@
 export type { BackendChoice } from './backend-choice.js';
 export { BACKEND_ENV } from './backend-choice.js';
 export { CLUSTER_PREFIX } from './backends/redis-cluster.js';
-export type { BackendKind, Connection, ConnectOptions } from './connect.js';
+export type { BackendKind, Connection, ConnectOptions, QueueConnection } from './connect.js';
 export { connect } from './connect.js';
+export { BackendAuthError } from './connect-errors.js';
 export type {
+  AuditAction,
+  AuditEntry,
+  AuditOptions,
+  AuditSource,
+  BulkAction,
+  BulkPreview,
+  BulkResult,
   ControlAction,
   ControlOptions,
   ControlQueue,
   ControlRequest,
   FailedItemEntry,
   FailedItems,
+  FinishedRun,
   IterationRunInfo,
   ListRunsOptions,
+  ReplayOptions,
   ReplayQueue,
   RestartedRun,
   RestartOptions,
   RestartRecord,
+  RetryOptions,
+  RunPage,
+  RunPageOptions,
+  RunQuery,
   RunStatus,
+  RunTags,
+  WaitForRunOptions,
 } from './control/index.js';
 export {
   cancelRun,
+  controlRuns,
   getFailedItems,
   getRun,
   listRuns,
+  pageRuns,
   pauseRun,
+  previewBulk,
   restartRun,
   resumeRun,
   retryFailedItems,
+  retryRun,
+  RunFailedError,
+  RunWaitTimeoutError,
+  waitForRun,
 } from './control/index.js';
+export type { CsvUploadOption } from './csv-upload-option.js';
 export {
   createDashboardHandler,
   type DashboardAccess,
@@ -39,6 +63,8 @@ export {
   type DashboardHandler,
   type DashboardOptions,
   type DashboardQueue,
+  type DashboardUploads,
+  type DashboardVerdict,
 } from './dashboard/index.js';
 export type {
   AnyIterationJob,
@@ -66,6 +92,7 @@ export type {
   EmbeddedPostgresOptions,
 } from './embedded/pglite-server.js';
 export { startEmbeddedPostgres } from './embedded/pglite-server.js';
+export type { EnqueueOptions } from './enqueue.js';
 export type {
   EnumeratorPair,
   EnumeratorSource,
@@ -130,9 +157,18 @@ export type {
   IterationWorkerEvents,
 } from './events.js';
 export type { JsonCompatible, JsonObject, JsonPrimitive, JsonValue } from './json.js';
+export type { LoggerLevel, LoggerOption } from './logger-option.js';
 export type { CheckpointMode, IterationOptions } from './options.js';
 export { BULLMQ_OVERRIDES, ITERATION_DEFAULTS } from './options.js';
 export * from './parallel/index.js';
+export type {
+  ParamsIssue,
+  StandardIssue,
+  StandardResult,
+  StandardSchema,
+  StandardSchemaProps,
+} from './params-schema.js';
+export { ParamsValidationError } from './params-schema.js';
 export type {
   ArrayPartitionsOptions,
   CsvPartition,

@@ -13,7 +13,7 @@ export type MaybePromise<T> = T | Promise<T>;
 /** What `buildEnumerator` receives. */
 // `any` by default so that `partition.from` reads without annotations; `partitions` infers it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface BuildEnumeratorArgs<Params, Cursor, Partition = any> {
+export interface BuildEnumeratorArgs<Params, Cursor = unknown, Partition = any> {
   /** The job's params: its BullMQ data, as given to `enqueue` (after `parseParams`, if any). */
   readonly params: Params;
   /** `null` on the first run; afterwards the cursor of the last finished item. */

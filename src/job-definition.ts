@@ -6,6 +6,8 @@
  */
 import type { Job, JobsOptions } from 'bullmq';
 
+import type { CsvUploadOption } from './csv-upload-option.js';
+import type { EnqueueOptions } from './enqueue.js';
 import type {
   BuildEnumeratorArgs,
   BuiltEnumerator,
@@ -18,6 +20,7 @@ import type {
 } from './job-context.js';
 import type { CheckpointMode } from './options.js';
 import type { PartitionFailurePolicy } from './parallel/plan.js';
+import type { StandardSchema } from './params-schema.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
 import type { CallStep, EnumeratedStep } from './steps-definition.js';
 import type { ThrottleOption } from './throttle/condition.js';
@@ -104,6 +107,23 @@ export interface IterationJobDefinition<Params, Item, Cursor, Tx = undefined, Pa
    * it: the job then fails without retry, with your message.
    */
   readonly parseParams?: (data: unknown) => Params;
+  /**
+   * The params' schema: any Standard Schema validator (zod, valibot, arktype). It types
+   * `ctx.params` and `enqueue`, checks the params at enqueue and when a run starts (with the
+   * schema's own messages), and gives the console its "New run" form. Runs before `parseParams`.
+   * @defaultValue none
+   *
+   * @example
+   * ```ts
+   * params: z.object({ segment: z.enum(['trial', 'paid']), since: z.string().date() }),
+   * ```
+   */
+  readonly params?: StandardSchema<unknown, Params>;
+  /**
+   * Lets the console start runs of this job from an uploaded CSV file: the param that receives
+   * the file's path, and checks of its content. @defaultValue none
+   */
+  readonly csvUpload?: CsvUploadOption;
   /**
    * Once in the life of the job, before its first item. Not called on resumes or retries. In a
    * parallel run, once per run, before any partition is planned.
@@ -258,7 +278,7 @@ export interface IterationJob<Params, Item, Cursor, Tx = undefined> {
   enqueue(
     queue: EnqueueTarget<Params>,
     params: Params,
-    options?: JobsOptions,
+    options?: EnqueueOptions,
   ): Promise<Job<Params>>;
 }
 

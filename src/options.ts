@@ -2,9 +2,8 @@
  * Options of iteration workers: documented where typed, defaulted in one object, validated once
  * into a resolved form so the runtime never checks them again.
  */
-import type { Logger } from 'pino';
-
 import { IterationDefinitionError } from './errors.js';
+import type { LoggerOption } from './logger-option.js';
 import type { ThrottleOption } from './throttle/condition.js';
 import type { ResolvedThrottle } from './throttle/resolve.js';
 import { resolveThrottle } from './throttle/resolve.js';
@@ -13,8 +12,12 @@ import { resolveThrottle } from './throttle/resolve.js';
 export type CheckpointMode = 'coalesced' | 'strict';
 
 export interface IterationOptions {
-  /** Pino logger; each job gets a child bound to queue, job name and id. @defaultValue pino at `LOG_LEVEL` or `info` */
-  readonly logger?: Logger;
+  /**
+   * Pino logger, each job getting a child bound to queue, job name and id; `false` for no logs;
+   * or a level (`'warn'`) for the library's own logger at that level.
+   * @defaultValue the library's pino logger on stdout, at `LOG_LEVEL` or `info`
+   */
+  readonly logger?: LoggerOption;
   /**
    * Installs SIGTERM/SIGINT handlers: the first signal closes the worker gracefully (every running
    * job finishes its item, checkpoints and requeues itself), a second one exits at once.

@@ -25,7 +25,7 @@ import type { AnyIterationJob, IterationJobDefinition } from './define-job.js';
 import { UnknownJobError } from './errors.js';
 import type { IterationWorkerEvents } from './events.js';
 import { buildRegistry } from './job-registry.js';
-import { defaultLogger } from './logger.js';
+import { resolveLogger } from './logger-option.js';
 import type { IterationOptions, ResolvedIterationOptions } from './options.js';
 import { BULLMQ_OVERRIDES, resolveIterationOptions } from './options.js';
 import { ParallelRuntime } from './parallel/runtime.js';
@@ -126,7 +126,7 @@ export class IterationWorker<
     this.iteration = iteration;
     this.#telemetryOption = telemetryOption;
     this.definitions = definitions;
-    this.logger = (logger ?? defaultLogger()).child({ queue: queueName });
+    this.logger = resolveLogger(logger).child({ queue: queueName });
     this.#parallel = new ParallelRuntime(this, definitions, () => this.#host());
     this.#warmUp(throttles);
     this.on('closing', () => this.#beginShutdown());

@@ -140,24 +140,36 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   async #prepare(): Promise<{ pool: PgPool; statements: Statements }> {
-    const connection = this.#backend.connection;
-    await connection.waitUntilReady();
-    const pool = connection.pool;
-    let bySchema = ready.get(pool);
-    if (bySchema === undefined) {
-      bySchema = new Map();
-      ready.set(pool, bySchema);
-    }
-    let statements = bySchema.get(connection.schema);
-    if (statements === undefined) {
-      statements = ensureStateTable(pool, connection.schema);
-      bySchema.set(connection.schema, statements);
-      // A failed creation (server down at startup) must not poison later attempts.
-      statements.catch(() => bySchema.delete(connection.schema));
-    }
-    this.#ready = { pool, statements: await statements };
+    this.#ready = await preparedOnce(this.#backend, ready, ensureStateTable);
     return this.#ready;
   }
+}
+
+/**
+ * The pool of `backend` once ready, and what `create` made for its pool and schema: made once per
+ * pair and shared by every store on it, made again after a failure.
+ */
+export async function preparedOnce<T>(
+  backend: PostgresQueueBackend,
+  cache: WeakMap<PgPool, Map<string, Promise<T>>>,
+  create: (pool: PgPool, schema: string) => Promise<T>,
+): Promise<{ pool: PgPool; statements: T }> {
+  const connection = backend.connection;
+  await connection.waitUntilReady();
+  const pool = connection.pool;
+  let bySchema = cache.get(pool);
+  if (bySchema === undefined) {
+    bySchema = new Map();
+    cache.set(pool, bySchema);
+  }
+  let statements = bySchema.get(connection.schema);
+  if (statements === undefined) {
+    statements = create(pool, connection.schema);
+    bySchema.set(connection.schema, statements);
+    // A failed creation (server down at startup) must not poison later attempts.
+    statements.catch(() => bySchema.delete(connection.schema));
+  }
+  return { pool, statements: await statements };
 }
 
 /**
@@ -169,38 +181,10 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
   const table = `${s}.${POSTGRES_STATE_TABLE}`;
   const control = `${s}.${POSTGRES_CONTROL_TABLE}`;
   const claims = `${s}.${POSTGRES_CLAIMS_TABLE}`;
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${table} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       state jsonb NOT NULL,
-       updated_at_ms bigint NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${control} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       control jsonb NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
+  await createJobTable(pool, s, table, 'state jsonb NOT NULL, updated_at_ms bigint NOT NULL');
+  await createJobTable(pool, s, control, 'control jsonb NOT NULL');
   // Text, not jsonb: a claim swaps only when the stored text is the one read, byte for byte.
-  await createTable(
-    pool,
-    `CREATE TABLE IF NOT EXISTS ${claims} (
-       queue text NOT NULL,
-       job_id text NOT NULL,
-       claims text NOT NULL,
-       PRIMARY KEY (queue, job_id),
-       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
-     )`,
-  );
+  await createJobTable(pool, s, claims, 'claims text NOT NULL');
   return named({
     loadClaims: `SELECT claims FROM ${claims} WHERE queue = $1 AND job_id = $2`,
     insertClaims: `INSERT INTO ${claims} (queue, job_id, claims)
@@ -232,6 +216,30 @@ function named(texts: Record<keyof Statements, string>): Statements {
   return Object.fromEntries(entries) as unknown as Statements;
 }
 
+/**
+ * Creates `table` (qualified) when missing: rows of one job each, keyed `(queue, job_id)` plus
+ * `extraKey`, removed with the job row of BullMQ's schema `s` (quoted) by a cascading foreign key.
+ */
+export async function createJobTable(
+  pool: PgPool,
+  s: string,
+  table: string,
+  columns: string,
+  extraKey = '',
+): Promise<void> {
+  await createTable(
+    pool,
+    `CREATE TABLE IF NOT EXISTS ${table} (
+       queue text NOT NULL,
+       job_id text NOT NULL,
+       ${columns},
+       PRIMARY KEY (queue, job_id${extraKey}),
+       FOREIGN KEY (queue, job_id) REFERENCES ${s}.job (queue, id) ON DELETE CASCADE
+     )`,
+  );
+}
+
+/** Runs a `CREATE … IF NOT EXISTS`, taking a concurrent creation's duplicate error for success. */
 async function createTable(pool: PgPool, ddl: string): Promise<void> {
   try {
     await pool.query(ddl);

@@ -13,6 +13,8 @@ export const ExitCode = {
   unreachable: 3,
   /** A control request was refused: no such job, already finished, not paused. */
   refused: 4,
+  /** The server answered and refused the credentials (a wrong user or password in the URL). */
+  authentication: 5,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -23,7 +25,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  runtime failure (the job module threw, the worker failed, …)
   2  usage error: bad arguments, invalid JSON, unknown job, module without iteration jobs
   3  server unreachable or not answering (the address tried is printed)
-  4  control request refused: no such job, already finished, not paused`;
+  4  control request refused: no such job, already finished, not paused
+  5  the server refused the credentials: check the user and password in the URL`;
 
 export class CliError extends Error {
   override readonly name = 'CliError';

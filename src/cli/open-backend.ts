@@ -27,9 +27,14 @@ export async function openBackend(
       ...(source.kind === 'redis' ? { redisUrl: source.url } : { databaseUrl: source.url }),
     });
   } catch (error) {
-    // A server that answered without BullMQ's tables is reachable: that is a failure, not an outage.
+    // A server that answered without BullMQ's tables, or refused the credentials, is reachable:
+    // that is a failure or a wrong password, not an outage.
     const code =
-      (error as { code?: unknown }).code === NO_SCHEMA ? ExitCode.failure : ExitCode.unreachable;
+      (error as { code?: unknown }).code === NO_SCHEMA
+        ? ExitCode.failure
+        : (error as Error).name === 'BackendAuthError'
+          ? ExitCode.authentication
+          : ExitCode.unreachable;
     throw new CliError((error as Error).message, code, { cause: error });
   }
   return fromConnection(connection, connection.description, () => connection.close());

@@ -125,12 +125,14 @@ function resolveSource(
 
 /** The `--verbose` line: backend, the setting that chose it, and the queue. */
 export function describeTarget(target: Target): string {
-  const { source } = target;
-  const where =
-    source.kind === 'embedded'
-      ? `embedded database in ${source.dataDir}`
-      : `${source.kind === 'redis' ? 'Redis' : 'PostgreSQL'} at ${maskPassword(source.url)}`;
-  return `backend: ${where} (from ${source.from}); queue "${target.queueName}"`;
+  return `backend: ${describeSource(target.source)} (from ${target.source.from}); queue "${target.queueName}"`;
+}
+
+/** Where a backend is, without credentials: `Redis at redis://cache:6379`. */
+export function describeSource(source: BackendSource): string {
+  return source.kind === 'embedded'
+    ? `embedded database in ${source.dataDir}`
+    : `${source.kind === 'redis' ? 'Redis' : 'PostgreSQL'} at ${maskPassword(source.url)}`;
 }
 
 const REDIS_PROTOCOLS = ['redis:', 'rediss:'];

@@ -10,15 +10,17 @@ import { RunControlError } from '../errors.js';
 import type { ControlAction } from '../runtime/control-request.js';
 import { parseControl, serializeControl } from '../runtime/control-request.js';
 import { PARK_DELAY_MS } from '../runtime/run.js';
+import type { AuditOptions } from './audit.js';
+import { recordAudit } from './audit.js';
 import { moveDelayedPartitions } from './partition-moves.js';
 import type { IterationRunInfo } from './status.js';
 import { getRun } from './status.js';
 import type { ControlQueue } from './target.js';
 import { findJob, storeOf } from './target.js';
 
-export interface ControlOptions {
-  /** Why, for the status and the logs: `"incident 4711: replica lag"`. */
-  readonly reason?: string;
+export interface ControlOptions extends AuditOptions {
+  /** Why, for the status, the logs and the audit trail: `"incident 4711: replica lag"`. */
+  readonly reason?: string | undefined;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function pauseRun(
   if ((await job.getState()) === 'delayed') await quietly(job.changeDelay(PARK_DELAY_MS));
   // A parallel run: its partitions obey the parent's request; delayed ones are parked now.
   await moveDelayedPartitions(queue, jobId, (child) => child.changeDelay(PARK_DELAY_MS));
+  await recordAudit(queue, jobId, 'pause', options);
   return getRun(queue, jobId);
 }
 
@@ -48,7 +51,11 @@ export async function pauseRun(
  * Resumes a paused run (or withdraws a pause not yet served): it continues from its cursor as
  * soon as a worker is free; on a parallel run's parent, every partition parked by its pause does. Throws `RunControlError` (`not-paused`) when no pause is in force.
  */
-export async function resumeRun(queue: ControlQueue, jobId: string): Promise<IterationRunInfo> {
+export async function resumeRun(
+  queue: ControlQueue,
+  jobId: string,
+  options: ControlOptions = {},
+): Promise<IterationRunInfo> {
   const job = await findJob(queue, jobId);
   await refuseFinished(queue, job, 'resume');
   const store = storeOf(queue);
@@ -64,6 +71,7 @@ export async function resumeRun(queue: ControlQueue, jobId: string): Promise<Ite
   if ((await job.getState()) === 'delayed') await quietly(job.promote());
   // Parked partitions of a parallel run wake up; one paused on its own parks again.
   await moveDelayedPartitions(queue, jobId, (child) => child.promote());
+  await recordAudit(queue, jobId, 'resume', options);
   return getRun(queue, jobId);
 }
 
@@ -82,6 +90,7 @@ export async function cancelRun(
   const job = await request(queue, jobId, 'cancel', options);
   if ((await job.getState()) === 'delayed') await quietly(job.promote());
   await moveDelayedPartitions(queue, jobId, (child) => child.promote());
+  await recordAudit(queue, jobId, 'cancel', options);
   return getRun(queue, jobId);
 }
 

@@ -1,14 +1,25 @@
 /** Operating runs from anywhere: their status, and pause, resume and cancel requests. */
 export type { ControlAction, ControlRequest } from '../runtime/control-request.js';
 export type { RestartRecord } from '../runtime/state.js';
+export type { AuditAction, AuditEntry, AuditOptions, AuditSource } from './audit.js';
+export type { BulkAction, BulkPreview, BulkResult } from './bulk.js';
+export { controlRuns, previewBulk } from './bulk.js';
 export type { ControlOptions } from './commands.js';
 export { cancelRun, pauseRun, resumeRun } from './commands.js';
 export type { FailedItemEntry, FailedItems } from './failed-items.js';
 export { getFailedItems } from './failed-items.js';
 export type { RestartedRun, RestartOptions } from './restart.js';
 export { restartRun } from './restart.js';
-export type { ReplayQueue } from './retry-failed.js';
+export type { RetryOptions } from './retry.js';
+export { retryRun } from './retry.js';
+export type { ReplayOptions, ReplayQueue } from './retry-failed.js';
 export { retryFailedItems } from './retry-failed.js';
+export type { RunQuery } from './run-index.js';
+export type { RunPage, RunPageOptions } from './run-page.js';
+export { pageRuns } from './run-page.js';
 export type { IterationRunInfo, ListRunsOptions, RunStatus } from './status.js';
 export { getRun, listRuns } from './status.js';
+export type { RunTags } from './tags.js';
 export type { ControlQueue } from './target.js';
+export type { FinishedRun, WaitForRunOptions } from './wait.js';
+export { RunFailedError, RunWaitTimeoutError, waitForRun } from './wait.js';

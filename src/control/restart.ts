@@ -10,13 +10,17 @@ import { CursorError, RunControlError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { describeNonJson, preview } from '../json.js';
 import { partitionData, partitionOf, restartData, unwrapRestart } from '../runtime/origin.js';
+import type { AuditOptions } from './audit.js';
+import { recordAudit } from './audit.js';
 import type { ReplayQueue } from './retry-failed.js';
 import { readStoredState } from './run-status.js';
 import type { IterationRunInfo } from './status.js';
 import { getRun } from './status.js';
 import { findJob, storeOf } from './target.js';
 
-export interface RestartOptions {
+export interface RestartOptions extends AuditOptions {
+  /** Why, for the audit trail of both runs. */
+  readonly reason?: string | undefined;
   /**
    * Start the new job at this cursor instead of the beginning: the position after the last item
    * to leave out, in the enumerator's own cursor format (as `status <id> --json` shows cursors).
@@ -99,6 +103,14 @@ export async function restartRun(
   const stood = `cursor ${JSON.stringify(restarted.cursor)} after ${restarted.processed} items`;
   await copy.log(`restart of job ${jobId} from ${start}; job ${jobId} stood at ${stood}`);
   await job.log(`restarted as job ${copy.id!} from ${start}; this job stood at ${stood}`);
+  await recordAudit(queue, jobId, 'restart', {
+    ...options,
+    detail: `restarted as run ${copy.id!} from ${start}`,
+  });
+  await recordAudit(queue, copy.id!, 'start', {
+    ...options,
+    detail: `restart of run ${jobId} from ${start}`,
+  });
   return { job: copy, restarted };
 }
 

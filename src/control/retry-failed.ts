@@ -7,6 +7,8 @@ import type { Job, JobsOptions } from 'bullmq';
 
 import { RunControlError } from '../errors.js';
 import { replayData } from '../runtime/origin.js';
+import type { AuditOptions } from './audit.js';
+import { recordAudit } from './audit.js';
 import { collectFailed } from './failed-items.js';
 import type { ControlQueue } from './target.js';
 import { findJob } from './target.js';
@@ -15,6 +17,9 @@ import { findJob } from './target.js';
 export type ReplayQueue = ControlQueue & {
   add(name: string, data: unknown, options?: JobsOptions): Promise<Job>;
 };
+
+/** BullMQ options of the replay job, and who asks (for the audit trail of both runs). */
+export type ReplayOptions = JobsOptions & AuditOptions & { readonly reason?: string | undefined };
 
 /**
  * Enqueues a new job of the same name that replays the items job `jobId` skipped and that are
@@ -40,8 +45,10 @@ export type ReplayQueue = ControlQueue & {
 export async function retryFailedItems(
   queue: ReplayQueue,
   jobId: string,
-  options: JobsOptions = {},
+  options: ReplayOptions = {},
 ): Promise<Job> {
+  const { actor, via, reason, ...jobOptions } = options;
+  const audit = { actor, via, reason };
   const job = await findJob(queue, jobId);
   const found = await collectFailed(queue, job.id!);
   const free = found.entries.filter(({ entry }) => entry.replaying === undefined);
@@ -56,7 +63,7 @@ export async function retryFailedItems(
     );
   }
   const { attempts, backoff } = job.opts;
-  return queue.add(
+  const replay = await queue.add(
     job.name,
     replayData(
       job.id!,
@@ -66,7 +73,17 @@ export async function retryFailedItems(
     {
       ...(attempts === undefined ? {} : { attempts }),
       ...(backoff === undefined ? {} : { backoff }),
-      ...options,
+      ...jobOptions,
     },
   );
+  const items = `${free.length} skipped item${free.length === 1 ? '' : 's'}`;
+  await recordAudit(queue, jobId, 'replay', {
+    ...audit,
+    detail: `${items} replayed by run ${replay.id!}`,
+  });
+  await recordAudit(queue, replay.id!, 'start', {
+    ...audit,
+    detail: `replay of ${items} of run ${jobId}`,
+  });
+  return replay;
 }

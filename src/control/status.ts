@@ -14,7 +14,9 @@ import { percentage } from '../runtime/progress.js';
 import type { RestartRecord } from '../runtime/state.js';
 import type { StepState } from '../runtime/step-state.js';
 import { formatDuration } from '../throttle/duration.js';
+import type { AuditEntry } from './audit.js';
 import { isLockHeld } from './job-lock.js';
+import { readRunRecords } from './records.js';
 import type { PartitionRunInfo } from './run-partitions.js';
 import { foldPartitions } from './run-partitions.js';
 import type { RunStatus } from './run-status.js';
@@ -25,6 +27,8 @@ import {
   statusOf,
   statusReason,
 } from './run-status.js';
+import type { RunTags } from './tags.js';
+import { matchesTags } from './tags.js';
 import type { ControlQueue } from './target.js';
 import { findJob, requireUsableQueue, storeOf } from './target.js';
 
@@ -81,6 +85,10 @@ export interface IterationRunInfo {
   readonly partitions?: readonly PartitionRunInfo<RunStatus>[];
   /** For a job restarted from a cursor (`restartRun`), once it ran: what it restarts, from where. */
   readonly restart: RestartRecord | undefined;
+  /** The run's tags, given at enqueue (`enqueue(queue, params, { tags })`). */
+  readonly tags: RunTags | undefined;
+  /** Who did what to the run and why, oldest first: pauses, cancels, retries, restarts. */
+  readonly audit: readonly AuditEntry[];
 }
 
 /**
@@ -119,6 +127,8 @@ export interface ListRunsOptions {
   readonly limit?: number;
   /** Progress older than this marks a running job `stale`. @defaultValue {@link STALE_AFTER_MS} */
   readonly staleAfterMs?: number;
+  /** Only runs carrying every one of these tags (`{ shard: 'db-3' }`). @defaultValue all runs */
+  readonly tags?: RunTags;
 }
 
 const LISTED_STATES: JobState[] = [
@@ -153,6 +163,7 @@ export async function listRuns(
       if (job?.id === undefined || seen.has(job.id) || partitionOf(job.data)) continue;
       seen.add(job.id);
       const info = await describeRun(queue, job, state, options.staleAfterMs);
+      if (!matchesTags(info.tags, options.tags)) continue;
       if (state !== 'completed' || isIteration(info, job) || names.has(job.name)) runs.push(info);
     }
   }
@@ -173,10 +184,11 @@ export async function describeRun(
 ): Promise<IterationRunInfo> {
   const store = storeOf(queue);
   const ref = { queueName: queue.name, id: job.id! };
-  const [bullState, stateText, controlText] = await Promise.all([
+  const [bullState, stateText, controlText, records] = await Promise.all([
     knownState ?? (job.getState() as Promise<JobState | 'unknown'>),
     store.load(ref),
     store.loadControl(ref),
+    readRunRecords(queue, ref.id),
   ]);
   const state = readStoredState(stateText);
   const progress = readProgress(job);
@@ -226,6 +238,7 @@ export async function describeRun(
     transientMs: note?.transientMs ?? 0,
     unknownSince: note?.status === 'unknown-job' ? note.unknownSince : undefined,
     restart: state?.restart,
+    ...records,
   };
   const plan = state?.parallel?.plan;
   if (plan === undefined) return info;
@@ -251,4 +264,4 @@ async function whyStale(
   return undefined;
 }
 
-export { readProgress, readStoredState } from './run-status.js';
+export { readProgress, readStoredState, statusOf } from './run-status.js';

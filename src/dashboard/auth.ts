@@ -15,7 +15,7 @@ export function generateToken(): string {
 }
 
 export type Verdict =
-  | { readonly ok: true }
+  | { readonly ok: true; readonly principal?: string }
   | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
 
 const ALLOWED: Verdict = { ok: true };
@@ -34,9 +34,11 @@ export async function authorizeRequest(
     };
   }
   if (options.authorize !== undefined) {
-    return (await options.authorize(req, access))
-      ? ALLOWED
-      : { ok: false, status: 403, message: 'Not allowed by the application.' };
+    const answer = await options.authorize(req, access);
+    if (!answer) return { ok: false, status: 403, message: 'Not allowed by the application.' };
+    const principal =
+      typeof answer === 'string' ? answer : (answer as { principal?: unknown }).principal;
+    return typeof principal === 'string' && principal !== '' ? { ok: true, principal } : ALLOWED;
   }
   if (access === 'read') return ALLOWED;
   const presented = bearerToken(req);
@@ -51,6 +53,17 @@ export async function authorizeRequest(
     return { ok: false, status: 401, message: 'The access token is not valid.' };
   }
   return ALLOWED;
+}
+
+/**
+ * Who acts, for the audit trail: the hook's principal; else, behind a hook, `console user`; else
+ * the holder of the access token, with the client's address (the token itself is never written).
+ */
+export function actorOf(req: IncomingMessage, verdict: Verdict, hooked: boolean): string {
+  if (verdict.ok && verdict.principal !== undefined) return verdict.principal.slice(0, 200);
+  if (hooked) return 'console user';
+  const address = req.socket?.remoteAddress;
+  return `access token holder${address ? ` (${address})` : ''}`;
 }
 
 function bearerToken(req: IncomingMessage): string | undefined {

@@ -10,9 +10,12 @@ import { line } from '../cli/io.js';
 import { StatusSession } from '../cli/status/session.js';
 import { listenForStop } from '../cli/stop-signal.js';
 import type { Target } from '../cli/target.js';
+import { describeSource } from '../cli/target.js';
 import type { AnyIterationJob } from '../define-job.js';
 import { serialized } from './access.js';
 import { generateToken } from './auth.js';
+import type { QueueSelection } from './cli-access.js';
+import { cliAccess } from './cli-access.js';
 import { handlerFor } from './handler.js';
 import { resolveDashboardOptions } from './options.js';
 import { isLoopbackAddress, listenDashboard } from './server.js';
@@ -27,6 +30,12 @@ export interface ServeOptions {
   readonly jobs: readonly AnyIterationJob[];
   /** From the environment; generated when absent. */
   readonly token: string | undefined;
+  /** The queues to show; the target's queue is the default. */
+  readonly queues: QueueSelection;
+  /** Where uploaded CSV files go, and how large they may be; none turns uploads off. */
+  readonly uploads: { readonly dir: string; readonly maxBytes: number } | undefined;
+  /** `REDIS_URL`, `DATABASE_URL` set but not read (without BULLMQ_ITERATION_USE_GENERIC_URLS). */
+  readonly ignored: readonly string[];
 }
 
 const BACKEND_LABELS = { redis: 'Redis', postgres: 'PostgreSQL', embedded: 'embedded database' };
@@ -36,14 +45,13 @@ export async function serveDashboard(options: ServeOptions): Promise<number> {
   const session = new StatusSession(target, (message) => line(io.stderr, message));
   const stop = listenForStop();
   let server: Awaited<ReturnType<typeof listenDashboard>> | undefined;
+  const queues = cliAccess(session, options.queues);
   try {
     // One read first: a dead server or a bad URL fails here, before a page is promised.
     await session.read((queue) => queue.getJobCounts('active'));
     const token = options.readOnly ? undefined : (options.token ?? generateToken());
-    const access = serialized({
-      queueName: target.queueName,
-      use: (work) => session.read(work),
-    });
+    const access = serialized(queues);
+    const shown = await access.use(async (set) => set.names);
     const resolved = resolveDashboardOptions(
       {
         jobs: options.jobs,
@@ -51,6 +59,7 @@ export async function serveDashboard(options: ServeOptions): Promise<number> {
         limit: options.limit,
         backendLabel: BACKEND_LABELS[target.source.kind],
         ...(token === undefined ? {} : { token }),
+        ...(options.uploads === undefined ? {} : { uploads: options.uploads }),
       },
       target.queueName,
     );
@@ -60,17 +69,33 @@ export async function serveDashboard(options: ServeOptions): Promise<number> {
     }).catch((error: NodeJS.ErrnoException) => {
       throw listenFailed(error, options.host, options.port);
     });
+    const named = shown.map((name) => `"${name}"`).join(', ');
     line(
       io.stdout,
-      `bullmq-iteration dashboard: queue "${target.queueName}" on ${resolved.backendLabel}`,
+      `bullmq-iteration dashboard: ${shown.length === 1 ? 'queue' : options.queues.all ? 'every queue:' : 'queues'} ${named} on ` +
+        `${describeSource(target.source)} (from ${target.source.from})`,
     );
+    for (const name of options.ignored) {
+      // The one mistake a new user makes here: an app's REDIS_URL exported, the queues elsewhere.
+      line(
+        io.stderr,
+        `note: $${name} is set but not read: the dashboard uses BULLMQ_ITERATION_REDIS_URL or ` +
+          `BULLMQ_ITERATION_DATABASE_URL (or BULLMQ_ITERATION_USE_GENERIC_URLS=1 to read $${name}).`,
+      );
+    }
+    if (options.uploads !== undefined) {
+      line(
+        io.stdout,
+        `Uploads go to ${options.uploads.dir} (at most ${options.uploads.maxBytes} bytes a file).`,
+      );
+    }
     if (token === undefined) {
       line(io.stdout, `Open ${server.url}/  (read-only: no controls)`);
     } else if (options.token === undefined) {
       line(io.stdout, `Open ${server.url}/#token=${token}`);
       line(
         io.stdout,
-        'The link holds the access token for pause, resume and cancel; it is not shown again. ' +
+        'The link holds the access token for starting and controlling runs; it is not shown again. ' +
           `Set $BULLMQ_ITERATION_DASHBOARD_TOKEN to choose it.`,
       );
     } else {
@@ -89,6 +114,7 @@ export async function serveDashboard(options: ServeOptions): Promise<number> {
   } finally {
     stop.dispose();
     await server?.close();
+    await queues.close();
     await session.close();
   }
 }

@@ -1,26 +1,23 @@
 /**
  * The dashboard as a plain `node:http` request handler, `(req, res, next?)`: mount it in any Node
  * server (node:http, Express, Fastify, Hono's node server) or let `bullmq-iteration dashboard`
- * serve it. It routes pages, fragments, assets and the JSON API; paths not its own go to `next`
- * when there is one, else answer 404.
+ * serve it. It routes pages, fragments, assets and the JSON API (see routes.ts); paths not its
+ * own go to `next` when there is one, else answer 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { RunControlError } from '../errors.js';
 import type { QueueAccess } from './access.js';
 import { directAccess } from './access.js';
-import { controlApi, jobsApi, listRunsApi, runApi } from './api.js';
-import { DASHBOARD_SCRIPT } from './assets/script.js';
-import { DASHBOARD_STYLES } from './assets/styles.js';
-import { authorizeRequest } from './auth.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext, Where } from './context.js';
 import { createCsrfToken } from './csrf.js';
 import { RunHistory } from './history.js';
+import { HttpError } from './http-error.js';
 import type { DashboardOptions, ResolvedDashboardOptions } from './options.js';
-import { checkQueue, resolveDashboardOptions } from './options.js';
-import { sendAsset, sendError, sendHtml } from './respond.js';
-import type { ControlVerb, RunFilters } from './runs.js';
-import { jobsPage, runFragment, runPage, runsFragment, runsPage } from './views.js';
+import { checkQueues, resolveDashboardOptions } from './options.js';
+import { sendError, sendJson } from './respond.js';
+import { route } from './routes.js';
+import { UploadStore } from './uploads/store.js';
 
 /** A `node:http` request handler; `next` is Express's, called for paths that are not the dashboard's. */
 export type DashboardHandler = (
@@ -30,8 +27,9 @@ export type DashboardHandler = (
 ) => void;
 
 /**
- * The dashboard of one queue as a request handler: pages of its runs (live, about once a second),
- * a page per run, the Jobs page (with `jobs`) and the JSON API with pause, resume and cancel.
+ * The console of one or more queues as a request handler: pages of their runs (live, about once
+ * a second, a page at a time), a page per run and per job, new runs from a job's form, repairs,
+ * bulk actions and the JSON API, every action recorded in the run's audit trail.
  *
  * @example
  * ```ts
@@ -42,14 +40,15 @@ export type DashboardHandler = (
  * const app = express();
  * app.use('/iterations', createDashboardHandler({
  *   queue: backend.queue('maintenance'),
- *   authorize: (req, access) => access === 'read' || isAdmin(req),
+ *   jobs: [backfillUsers],
+ *   authorize: (req, access) => (access === 'read' || isAdmin(req) ? userOf(req) : false),
  * }));
  * app.listen(3000, '127.0.0.1');
  * ```
  */
 export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
-  const queue = checkQueue(options.queue);
-  return handlerFor(directAccess(queue), resolveDashboardOptions(options, queue.name));
+  const queues = checkQueues(options);
+  return handlerFor(directAccess(queues), resolveDashboardOptions(options, queues[0]!.name));
 }
 
 /** The handler over any queue access (the CLI's reopens its backend as needed). */
@@ -62,7 +61,11 @@ export function handlerFor(
     access,
     history: new RunHistory(),
     csrfToken: createCsrfToken(),
-    listOptions: { limit: options.limit, names: options.jobs.map((job) => job.name) },
+    names: options.jobs.map((job) => job.name),
+    uploads:
+      options.uploads === undefined
+        ? undefined
+        : new UploadStore(options.uploads.dir, options.uploads.maxBytes),
   };
   return (req, res, next) => {
     const where = locate(req, options.basePath);
@@ -74,14 +77,6 @@ export function handlerFor(
       (error: unknown) => failed(res, error, where.path.startsWith('/api/')),
     );
   };
-}
-
-interface Where {
-  /** Prefix for links: where the handler is mounted. */
-  readonly base: string;
-  /** The path below it. */
-  readonly path: string;
-  readonly query: URLSearchParams;
 }
 
 function locate(req: IncomingMessage, basePath: string): Where | undefined {
@@ -100,78 +95,6 @@ function locate(req: IncomingMessage, basePath: string): Where | undefined {
   };
 }
 
-const RUN = /^\/runs\/([^/]+)$/;
-const RUN_FRAGMENT = /^\/fragments\/runs\/([^/]+)$/;
-const RUN_API = /^\/api\/runs\/([^/]+)$/;
-const CONTROL_API = /^\/api\/runs\/([^/]+)\/(pause|resume|cancel)$/;
-
-/** Resolves false for a path that is not the dashboard's. */
-async function route(
-  ctx: RequestContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  { base, path, query }: Where,
-): Promise<boolean> {
-  const method = req.method ?? 'GET';
-  const api = path.startsWith('/api/');
-  const control = CONTROL_API.exec(path);
-  if (control) {
-    if (method !== 'POST') return methodNotAllowed(res, 'POST');
-    await controlApi(ctx, req, res, decodeURIComponent(control[1]!), control[2] as ControlVerb);
-    return true;
-  }
-  if (path === '/assets/dashboard.js') return asset(res, 'text/javascript', DASHBOARD_SCRIPT);
-  if (path === '/assets/dashboard.css') return asset(res, 'text/css', DASHBOARD_STYLES);
-  if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-  const filters: RunFilters = {
-    status: query.get('status') || undefined,
-    name: query.get('name') || undefined,
-  };
-  const match = (pattern: RegExp) => {
-    const m = pattern.exec(path);
-    return m ? decodeURIComponent(m[1]!) : undefined;
-  };
-  const runId = match(RUN);
-  const fragmentId = match(RUN_FRAGMENT);
-  const apiId = match(RUN_API);
-  const known =
-    path === '/' ||
-    path === '/jobs' ||
-    path === '/fragments/runs' ||
-    path === '/api/runs' ||
-    path === '/api/jobs' ||
-    runId !== undefined ||
-    fragmentId !== undefined ||
-    apiId !== undefined;
-  if (!known) return false;
-  const allowed = await authorizeRequest(req, 'read', ctx.options);
-  if (!allowed.ok) {
-    sendError(res, allowed.status, allowed.message, api);
-    return true;
-  }
-  if (path === '/') sendHtml(res, 200, (await runsPage(ctx, base, filters)).text);
-  else if (path === '/jobs') sendHtml(res, 200, (await jobsPage(ctx, base)).text);
-  else if (path === '/fragments/runs')
-    sendHtml(res, 200, (await runsFragment(ctx, base, filters)).text);
-  else if (runId !== undefined) sendHtml(res, 200, (await runPage(ctx, base, runId)).text);
-  else if (fragmentId !== undefined) sendHtml(res, 200, (await runFragment(ctx, fragmentId)).text);
-  else if (path === '/api/runs') await listRunsApi(ctx, res, filters);
-  else if (path === '/api/jobs') await jobsApi(ctx, res);
-  else await runApi(ctx, res, apiId!);
-  return true;
-}
-
-function asset(res: ServerResponse, type: string, body: string): true {
-  sendAsset(res, type, body);
-  return true;
-}
-
-function methodNotAllowed(res: ServerResponse, allow: string): true {
-  res.setHeader('Allow', allow);
-  sendError(res, 405, `Method not allowed; use ${allow}.`, true);
-  return true;
-}
-
 function notOurs(res: ServerResponse, next: ((error?: unknown) => void) | undefined): void {
   if (next) return next();
   sendError(res, 404, 'Not found.', false);
@@ -184,6 +107,10 @@ function failed(res: ServerResponse, error: unknown, api: boolean): void {
   }
   if (error instanceof URIError)
     return sendError(res, 400, 'Malformed %-encoding in the path.', api);
+  if (error instanceof HttpError) {
+    if (api) return sendJson(res, error.status, { error: error.message, ...error.details });
+    return sendError(res, error.status, error.message, false);
+  }
   // By name as well: a job module may bring its own copy of this package.
   if (
     error instanceof RunControlError ||
@@ -191,6 +118,9 @@ function failed(res: ServerResponse, error: unknown, api: boolean): void {
   ) {
     const code = (error as RunControlError).code;
     return sendError(res, code === 'not-found' ? 404 : 409, (error as Error).message, api);
+  }
+  if ((error as Error | undefined)?.name === 'CursorError') {
+    return sendError(res, 422, (error as Error).message, api);
   }
   // Messages can come from a driver; never echo a password that one might hold.
   const message = (error instanceof Error ? error.message : String(error)).replace(

@@ -35,12 +35,13 @@ export class RunHistory {
 
   /** Records what a read saw of `run`, at `at`. */
   observe(run: IterationRunInfo, at = Date.now()): void {
-    let entry = this.#runs.get(run.jobId);
+    const key = keyOf(run.queueName, run.jobId);
+    let entry = this.#runs.get(key);
     if (entry === undefined) {
       entry = { samples: [], changes: [] };
       if (this.#runs.size >= MAX_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
-    } else this.#runs.delete(run.jobId);
-    this.#runs.set(run.jobId, entry); // re-inserted: the map's order is least recently seen first
+    } else this.#runs.delete(key);
+    this.#runs.set(key, entry); // re-inserted: the map's order is least recently seen first
     const last = entry.samples.at(-1);
     if (last === undefined || last.processed !== run.processed || at - last.at >= IDLE_SAMPLE_MS) {
       entry.samples.push({ at, processed: run.processed });
@@ -53,13 +54,18 @@ export class RunHistory {
     }
   }
 
-  samples(jobId: string): readonly Sample[] {
-    return this.#runs.get(jobId)?.samples ?? [];
+  samples(queueName: string, jobId: string): readonly Sample[] {
+    return this.#runs.get(keyOf(queueName, jobId))?.samples ?? [];
   }
 
-  changes(jobId: string): readonly SeenChange[] {
-    return this.#runs.get(jobId)?.changes ?? [];
+  changes(queueName: string, jobId: string): readonly SeenChange[] {
+    return this.#runs.get(keyOf(queueName, jobId))?.changes ?? [];
   }
+}
+
+/** Runs of two queues may share an id. */
+function keyOf(queueName: string, jobId: string): string {
+  return `${queueName}\u0000${jobId}`;
 }
 
 /** Every other sample, keeping the first and the last: the chart's shape at half the points. */

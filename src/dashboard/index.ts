@@ -6,4 +6,6 @@ export type {
   DashboardAuthorize,
   DashboardOptions,
   DashboardQueue,
+  DashboardUploads,
+  DashboardVerdict,
 } from './options.js';

@@ -4,23 +4,30 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-import type { ControlQueue } from '../control/target.js';
+import type { ReplayQueue } from '../control/retry-failed.js';
 import type { AnyIterationJob } from '../define-job.js';
 
-/** What a request wants: to look at runs, or to pause, resume or cancel one. */
+/** What a request wants: to look at runs, or to act on them (start, pause, retry, …). */
 export type DashboardAccess = 'read' | 'control';
 
 /**
+ * What an `authorize` hook answers: `false` refuses; `true` allows; a string (or
+ * `{ principal }`) allows and names who is acting, for the runs' audit trail.
+ */
+export type DashboardVerdict = boolean | string | { readonly principal: string };
+
+/**
  * Decides whether a request may proceed, for a handler mounted behind the application's own
- * authentication (a session cookie, a proxy header). Return `true` to allow it.
+ * authentication (a session cookie, a proxy header). Return `true` to allow it, or the user's
+ * name (`'ada@example.com'`) to allow it and record that name in the audit trail of what it does.
  */
 export type DashboardAuthorize = (
   req: IncomingMessage,
   access: DashboardAccess,
-) => boolean | Promise<boolean>;
+) => DashboardVerdict | Promise<DashboardVerdict>;
 
 /** What the dashboard needs of a queue: BullMQ's `Queue`, on any backend, fits. */
-export type DashboardQueue = ControlQueue & {
+export type DashboardQueue = ReplayQueue & {
   getJobLogs(
     jobId: string,
     start?: number,
@@ -29,9 +36,28 @@ export type DashboardQueue = ControlQueue & {
   ): Promise<{ logs: string[]; count: number }>;
 };
 
+/** Where the console keeps CSV files uploaded to start runs (see a job's `csvUpload`). */
+export interface DashboardUploads {
+  /**
+   * A directory the dashboard may write to, and that the workers can read (the same machine or
+   * a shared volume): each upload is a file of a name the dashboard chooses, kept until its run
+   * ends.
+   */
+  readonly dir: string;
+  /** Largest file accepted, in bytes. @defaultValue 10 MiB */
+  readonly maxBytes?: number;
+}
+
 export interface DashboardOptions {
-  /** The queue whose iteration runs the dashboard shows and controls. */
-  readonly queue: DashboardQueue;
+  /** The queue whose iteration runs the dashboard shows and controls (or give `queues`). */
+  readonly queue?: DashboardQueue;
+  /**
+   * Several queues in one console, the first being the default for new runs; the runs page
+   * lists them together with the queue as a filter. @defaultValue `[queue]`
+   */
+  readonly queues?: readonly DashboardQueue[];
+  /** Lets operators upload CSV files to start runs of jobs with `csvUpload`. @defaultValue off */
+  readonly uploads?: DashboardUploads;
   /**
    * The jobs a worker module defines: listed on the Jobs page, and their runs are shown before
    * they first start. @defaultValue none
@@ -56,14 +82,16 @@ export interface DashboardOptions {
   readonly basePath?: string;
   /** How often an open page refreshes, in milliseconds. @defaultValue 1_000 */
   readonly refreshMs?: number;
-  /** At most this many jobs per BullMQ state on the runs page, newest first. @defaultValue 100 */
+  /** Runs per page on the runs page (the rest are on the next pages). @defaultValue 50 */
   readonly limit?: number;
   /** Shown in the header to say where the runs live (`Redis`); never a URL. @defaultValue none */
   readonly backendLabel?: string;
 }
 
 export interface ResolvedDashboardOptions {
+  /** The default queue (the first). */
   readonly queueName: string;
+  readonly uploads: { readonly dir: string; readonly maxBytes: number } | undefined;
   readonly jobs: readonly AnyIterationJob[];
   readonly token: string | undefined;
   readonly authorize: DashboardAuthorize | undefined;
@@ -78,12 +106,13 @@ export const DASHBOARD_DEFAULTS = {
   readOnly: false,
   basePath: '',
   refreshMs: 1_000,
-  limit: 100,
-} as const satisfies Partial<DashboardOptions>;
+  limit: 50,
+  uploadMaxBytes: 10 * 1024 * 1024,
+} as const;
 
 /** Checks and defaults the options once; errors name the option, the value and the fix. */
 export function resolveDashboardOptions(
-  options: Omit<DashboardOptions, 'queue'>,
+  options: Omit<DashboardOptions, 'queue' | 'queues'>,
   queueName: string,
 ): ResolvedDashboardOptions {
   const { token, authorize } = options;
@@ -110,11 +139,14 @@ export function resolveDashboardOptions(
     );
   }
   const limit = options.limit ?? DASHBOARD_DEFAULTS.limit;
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new TypeError(`Expected \`limit\` to be a whole number ≥ 1, got ${describe(limit)}.`);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1_000) {
+    throw new TypeError(
+      `Expected \`limit\` (runs per page) to be a whole number from 1 to 1000, got ${describe(limit)}.`,
+    );
   }
   return {
     queueName,
+    uploads: resolveUploads(options.uploads),
     jobs: options.jobs ?? [],
     token,
     authorize,
@@ -124,6 +156,24 @@ export function resolveDashboardOptions(
     limit,
     backendLabel: options.backendLabel,
   };
+}
+
+function resolveUploads(
+  uploads: DashboardUploads | undefined,
+): ResolvedDashboardOptions['uploads'] {
+  if (uploads === undefined) return undefined;
+  if (typeof uploads.dir !== 'string' || uploads.dir.trim() === '') {
+    throw new TypeError(
+      `Expected \`uploads.dir\` to be a directory path, got ${describe(uploads.dir)}. E.g. uploads: { dir: '/var/lib/iteration-uploads' }`,
+    );
+  }
+  const maxBytes = uploads.maxBytes ?? DASHBOARD_DEFAULTS.uploadMaxBytes;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new TypeError(
+      `Expected \`uploads.maxBytes\` to be a whole number of bytes ≥ 1, got ${describe(maxBytes)}.`,
+    );
+  }
+  return { dir: uploads.dir, maxBytes };
 }
 
 function normalizeBasePath(path: string): string {
@@ -139,6 +189,26 @@ function describe(value: unknown): string {
   return typeof value === 'string'
     ? `a string of ${value.length} characters`
     : `\`${String(value)}\` (${typeof value})`;
+}
+
+/** The `queue` and `queues` options as one list, the default queue first; names must differ. */
+export function checkQueues(options: Pick<DashboardOptions, 'queue' | 'queues'>): DashboardQueue[] {
+  const given = [
+    ...(options.queue === undefined ? [] : [options.queue]),
+    ...(options.queues ?? []),
+  ];
+  if (given.length === 0) checkQueue(undefined);
+  const queues = given.map(checkQueue);
+  const names = new Set<string>();
+  for (const queue of queues) {
+    if (names.has(queue.name)) {
+      throw new TypeError(
+        `createDashboardHandler got queue "${queue.name}" twice: give each queue once, in \`queue\` or \`queues\`.`,
+      );
+    }
+    names.add(queue.name);
+  }
+  return queues;
 }
 
 /** The queue option, checked before anything else reads it. */

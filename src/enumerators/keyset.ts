@@ -7,6 +7,7 @@
 import type { IterationEnumerator } from '../enumerator.js';
 import type { SizeFunction } from './enumerable.js';
 import { enumerable } from './enumerable.js';
+import { boundedSize } from './sql/keyset-count.js';
 import type { KeysetOptions } from './sql/keyset-options.js';
 import { keysetStart, resolveKeysetOptions } from './sql/keyset-options.js';
 import { keysetPages } from './sql/keyset-pages.js';
@@ -106,7 +107,8 @@ function buildKeyset<Item>(
       ? undefined
       : async () => {
           const ready = await plan();
-          if (mode !== 'exact') return ready.estimate;
+          // Without statistics (never analyzed, or a filter they cannot see), a bounded count.
+          if (mode !== 'exact') return ready.estimate ?? boundedSize(spec.query, ready, source);
           const counted = await checked(
             spec.query,
             ready.count,

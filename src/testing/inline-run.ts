@@ -1,13 +1,15 @@
 /**
  * `runInline`: one iteration job "in a queue" of its own, run by the real runtime (`IterationRun`)
- * with an in-memory host instead of a worker and a server. Each call to `iterate()` is one run, as
- * when a worker takes the job: it ends completed, requeued (interrupted or throttled) or failed,
- * and the inline run then does what BullMQ would (count the attempt, retry, record the requeue).
+ * with an in-memory host instead of a worker and a server. Each `iterate()` is one run, as when a
+ * worker takes the job: completed, requeued (interrupted or throttled) or failed, then what BullMQ
+ * would do (count the attempt, retry, record the requeue). It logs nothing unless a test passes
+ * `worker: { logger }`.
  */
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 
 import type { IterationJob, IterationJobDefinition, IterationStepsJob } from '../define-job.js';
+import { resolveLogger } from '../logger-option.js';
 import type { IterationOptions } from '../options.js';
 import { resolveIterationOptions } from '../options.js';
 import type { RunHost } from '../runtime/host.js';
@@ -73,8 +75,9 @@ export class InlineRun<Params, Cursor> {
     this.#settings = options.worker;
     this.#host = {
       store: this.#store,
-      // A test prints nothing unless it asks to: pass `worker: { logger }` to see the logs.
-      logger: (worker.logger ?? pino({ level: 'silent' })).child({ queue: queueName }),
+      logger: resolveLogger(worker.logger, () => pino({ level: 'silent' })).child({
+        queue: queueName,
+      }),
       options: resolveIterationOptions(worker, `runInline("${job.name}") worker options`),
       emit: captureEvents(this.#events),
       publishProgress: (target, progress) => target.updateProgress(progress),

@@ -4,6 +4,7 @@ import { afterEach, expect, it } from 'vitest';
 
 import type { Connection } from '../../src/connect.js';
 import { connect } from '../../src/connect.js';
+import { counter } from '../support/jobs.js';
 import { uniqueQueueName } from '../support/names.js';
 import { postgresUrl, redisUrl } from '../support/servers.js';
 
@@ -33,6 +34,30 @@ it('connects to Redis over IPv6 with redis://[::1]:port', async () => {
     const job = await queue.add('probe', { over: 'ipv6' });
     expect((await queue.getJob(job.id!))?.data).toEqual({ over: 'ipv6' });
   } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+});
+
+it('hands out QueueEvents on PostgreSQL that BullMQ waits for a run with', async () => {
+  const backend = await connect({ databaseUrl: postgresUrl() });
+  opened.push(backend);
+  expect(backend.connection).toEqual({ connectionString: postgresUrl() });
+  const name = uniqueQueueName('events');
+  const queue = backend.queue(name);
+  const events = backend.queueEvents(name);
+  const c = counter({ total: 2 });
+  const worker = backend.worker(name, [c.job], { handleSignals: false, logger: false });
+  try {
+    await events.waitUntilReady();
+    const job = await c.job.enqueue(queue, {});
+    expect(await job.waitUntilFinished(events, 30_000)).toMatchObject({
+      outcome: 'completed',
+      processed: 2,
+    });
+  } finally {
+    await worker.close();
+    await events.close();
     await queue.obliterate({ force: true });
     await queue.close();
   }

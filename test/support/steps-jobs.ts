@@ -5,6 +5,7 @@ import type {
   BuildEnumeratorArgs,
   IterationContext,
   IterationStep,
+  IterationStepsJob,
   StepsJobDefinition,
 } from '../../src/index.js';
 import { defineIterationJob } from '../../src/index.js';
@@ -25,7 +26,7 @@ export interface StepsJobOptions extends Partial<Omit<StepsJobDefinition<Params>
 }
 
 export interface StepsJob {
-  readonly job: ReturnType<typeof defineIterationJob<Params>>;
+  readonly job: IterationStepsJob<Params>;
   /** `export:3`, `notify`, `cleanup:0`, … in order, across runs. */
   readonly seen: string[];
   /** `export@null`, `cleanup@4`: each enumerator built, with its cursor. */

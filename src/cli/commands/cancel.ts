@@ -1,4 +1,5 @@
 /** `bullmq-iteration cancel <id>`: ends a run at its next item boundary with outcome cancelled. */
+import { cliAudit } from '../audit-actor.js';
 import { controlCommand } from './control.js';
 
 export const cancelCommand = controlCommand({
@@ -15,6 +16,6 @@ stays stored for inspection.`,
   takesReason: true,
   act: async (queue, id, reason) => {
     const { cancelRun } = await import('../../control/commands.js');
-    return cancelRun(queue, id, reason === undefined ? {} : { reason });
+    return cancelRun(queue, id, { ...cliAudit(), reason });
   },
 });

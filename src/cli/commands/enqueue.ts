@@ -1,9 +1,12 @@
 /** `bullmq-iteration enqueue <job>`: adds a run of an iteration job to the queue; prints its id. */
 import type { JobsOptions } from 'bullmq';
 
+import type { RunTags } from '../../control/tags.js';
 import type { AnyIterationJob } from '../../define-job.js';
+import type { EnqueueOptions } from '../../enqueue.js';
 import type { ParamsParser } from '../../enqueue-params.js';
 import { optionalInteger, parseCommandArgs, parseInteger } from '../args.js';
+import { cliAudit } from '../audit-actor.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES_HELP, usageError } from '../exit-codes.js';
 import { line } from '../io.js';
@@ -21,6 +24,7 @@ const OPTIONS = {
   'job-id': { type: 'string' },
   attempts: { type: 'string' },
   backoff: { type: 'string' },
+  tags: { type: 'string' },
 } as const;
 
 /** BullMQ's highest priority number (lower numbers run first). */
@@ -47,6 +51,8 @@ Options:
                             job's defaultJobOptions, else BullMQ's 1); an interruption or a
                             throttle never counts as an attempt
   --backoff <spec>          wait between attempts: <ms> or fixed:<ms> or exponential:<ms>
+  --tags <name=value,…>     tags of the run, e.g. shard=db-3,region=eu: \`status\`, the
+                            dashboard and bulk actions pick runs by them
 
 ${TARGET_HELP}
 
@@ -55,6 +61,7 @@ Examples:
   bullmq-iteration enqueue backfill-users -m ./jobs.ts -p '{"plan":"trial"}' --priority 5
   id=$(bullmq-iteration enqueue nightly-cleanup --job-id "cleanup-$(date +%F)")
   bullmq-iteration enqueue backfill-users -m ./jobs.ts --attempts 5 --backoff exponential:10000
+  bullmq-iteration enqueue reindex -m ./jobs.ts --tags shard=db-3
 
 ${EXIT_CODES_HELP}`,
 
@@ -69,6 +76,7 @@ ${EXIT_CODES_HELP}`,
     const jobId = checkJobId(values['job-id']);
     const attempts = optionalInteger('--attempts', values.attempts, { min: 1, max: 1_000 });
     const backoff = parseBackoff(values.backoff);
+    const tags = await parseTags(values.tags);
     const options: JobsOptions = {
       ...(attempts === undefined ? {} : { attempts }),
       ...(backoff === undefined ? {} : { backoff }),
@@ -83,13 +91,21 @@ ${EXIT_CODES_HELP}`,
         ? undefined
         : findJob(await loadJobModule(values.module, io.cwd), name, values.module);
     if (job !== undefined) await checkParams(job, params);
+    // Who enqueued it goes to the run's audit trail, as for every action of the CLI.
+    const enqueueOptions: EnqueueOptions = {
+      ...options,
+      ...(tags === undefined ? {} : { tags }),
+      startedBy: cliAudit(),
+    };
     const added = await withQueue(target, io, 'enqueue', async (queue) => {
       const existing = options.jobId === undefined ? undefined : await queue.getJob(options.jobId);
+      if (existing) return { id: existing.id!, existed: true };
+      const { enqueueRun } = await import('../../enqueue.js');
       const result =
         job === undefined
-          ? await queue.add(name, params, options)
-          : await (job as unknown as EnqueueableJob).enqueue(queue, params, options);
-      return { id: result.id!, existed: existing !== undefined && existing !== null };
+          ? await enqueueRun({ name }, queue, params, enqueueOptions)
+          : await (job as unknown as EnqueueableJob).enqueue(queue, params, enqueueOptions);
+      return { id: result.id!, existed: false };
     });
     line(io.stdout, added.id);
     if (added.existed) {
@@ -105,20 +121,31 @@ ${EXIT_CODES_HELP}`,
 };
 
 interface EnqueueableJob {
-  enqueue(queue: unknown, params: unknown, options: JobsOptions): Promise<{ id?: string }>;
+  enqueue(queue: unknown, params: unknown, options: EnqueueOptions): Promise<{ id?: string }>;
 }
 
 /**
- * Prepares the params here as `enqueue` will (parseParams, the JSON check), so a refusal is a
- * usage error and nothing reaches the queue.
+ * Prepares the params here as `enqueue` will (the params schema, parseParams, the JSON check),
+ * so a refusal is a usage error and nothing reaches the queue.
  */
 async function checkParams(job: AnyIterationJob, params: unknown): Promise<void> {
   // Loaded here: it brings BullMQ (through the error classes), which help and usage errors skip.
-  const { enqueuedParams } = await import('../../enqueue-params.js');
+  const { checkedParams } = await import('../../enqueue.js');
   try {
-    enqueuedParams(job.definition as ParamsParser<unknown>, params);
+    await checkedParams(job.definition as ParamsParser<unknown>, params);
   } catch (error) {
     throw usageError((error as Error).message);
+  }
+}
+
+/** `--tags shard=db-3,region=eu`, checked as enqueue checks tags. */
+async function parseTags(text: string | undefined): Promise<RunTags | undefined> {
+  if (text === undefined) return undefined;
+  const { parseTagFilter } = await import('../../control/tags.js');
+  try {
+    return parseTagFilter(text);
+  } catch (error) {
+    throw usageError(`--tags: ${(error as Error).message}`);
   }
 }
 

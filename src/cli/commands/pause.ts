@@ -1,4 +1,5 @@
 /** `bullmq-iteration pause <id>`: parks a run at its next item boundary until it is resumed. */
+import { cliAudit } from '../audit-actor.js';
 import { controlCommand } from './control.js';
 
 export const pauseCommand = controlCommand({
@@ -14,6 +15,6 @@ job parks before it starts again. Pausing twice is harmless. \`resume <id>\` con
   takesReason: true,
   act: async (queue, id, reason) => {
     const { pauseRun } = await import('../../control/commands.js');
-    return pauseRun(queue, id, reason === undefined ? {} : { reason });
+    return pauseRun(queue, id, { ...cliAudit(), reason });
   },
 });

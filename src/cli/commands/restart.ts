@@ -6,6 +6,7 @@
  */
 import type { JsonValue } from '../../json.js';
 import { parseCommandArgs } from '../args.js';
+import { cliAudit } from '../audit-actor.js';
 import type { Command } from '../command.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
 import { line } from '../io.js';
@@ -54,7 +55,10 @@ ${EXIT_CODES_HELP}`,
     const fromCursor = text === undefined ? undefined : startCursor(id, text);
     const { job, restarted } = await withQueue(target, io, 'restart', async (queue) => {
       const { restartRun } = await import('../../control/restart.js');
-      return restartRun(queue, id, fromCursor === undefined ? {} : { fromCursor });
+      return restartRun(queue, id, {
+        ...cliAudit(),
+        ...(fromCursor === undefined ? {} : { fromCursor }),
+      });
     });
     line(io.stdout, job.id!);
     // On stderr, so `id=$(bullmq-iteration restart 42)` still captures the id alone.

@@ -1,4 +1,5 @@
 /** `bullmq-iteration resume <id>`: continues a paused run from its cursor. */
+import { cliAudit } from '../audit-actor.js';
 import { controlCommand } from './control.js';
 
 export const resumeCommand = controlCommand({
@@ -13,6 +14,6 @@ as soon as a worker is free. A run that is not paused is refused (exit code 4).`
   takesReason: false,
   act: async (queue, id) => {
     const { resumeRun } = await import('../../control/commands.js');
-    return resumeRun(queue, id);
+    return resumeRun(queue, id, cliAudit());
   },
 });

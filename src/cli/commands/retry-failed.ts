@@ -1,5 +1,6 @@
 /** `bullmq-iteration retry-failed <id>`: enqueue a replay of the items a run skipped. */
 import { parseCommandArgs } from '../args.js';
+import { cliAudit } from '../audit-actor.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { line } from '../io.js';
@@ -38,7 +39,7 @@ ${EXIT_CODES_HELP}`,
     const id = positionals[0]!;
     const job = await withQueue(target, io, 'retry-failed', async (queue) => {
       const { retryFailedItems } = await import('../../control/retry-failed.js');
-      return retryFailedItems(queue as never, id);
+      return retryFailedItems(queue as never, id, cliAudit());
     });
     if (values.json) line(io.stdout, JSON.stringify({ id: job.id, name: job.name, replays: id }));
     else line(io.stdout, job.id!);

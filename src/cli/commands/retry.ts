@@ -2,11 +2,10 @@
  * `bullmq-iteration retry <id>`: a failed run goes back to the queue and resumes at its cursor
  * (the iteration state stays beside the job; only BullMQ's failed state is cleared).
  */
-import type { Job } from 'bullmq';
-
 import { parseCommandArgs } from '../args.js';
+import { cliAudit } from '../audit-actor.js';
 import type { Command } from '../command.js';
-import { CliError, EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
+import { EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
 import { line } from '../io.js';
 import { resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target.js';
 import { withQueue } from '../with-queue.js';
@@ -42,19 +41,11 @@ ${EXIT_CODES_HELP}`,
     const target = resolveTarget(values, io.env, io.cwd);
     const id = positionals[0]!;
     const result = await withQueue(target, io, 'retry', async (queue) => {
-      const job = await existingJob(queue, id);
-      const state = await job.getState();
-      if (state !== 'failed') {
-        throw new CliError(
-          `Job ${id} of queue "${target.queueName}" is ${state}, not failed: nothing to retry.` +
-            (state === 'completed' ? ` \`bullmq-iteration restart ${id}\` runs it again.` : ''),
-          ExitCode.refused,
-        );
-      }
-      const { getRun } = await import('../../control/status.js');
-      const before = await getRun(queue, id);
-      await job.retry('failed', { resetAttemptsMade: values['reset-attempts'] === true });
-      return before;
+      const { retryRun } = await import('../../control/retry.js');
+      return retryRun(queue, id, {
+        ...cliAudit(),
+        resetAttempts: values['reset-attempts'] === true,
+      });
     });
     line(
       io.stdout,
@@ -64,18 +55,3 @@ ${EXIT_CODES_HELP}`,
     return ExitCode.ok;
   },
 };
-
-/** The job, or a refusal naming the queue (exit code 4). */
-export async function existingJob(
-  queue: { name: string; getJob(id: string): Promise<Job | undefined> },
-  id: string,
-): Promise<Job> {
-  const job = await queue.getJob(id);
-  if (job === undefined || job === null) {
-    throw new CliError(
-      `No job with id "${id}" in queue "${queue.name}". \`bullmq-iteration status\` lists the runs.`,
-      ExitCode.refused,
-    );
-  }
-  return job;
-}

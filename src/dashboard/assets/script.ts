@@ -1,8 +1,16 @@
 /**
  * The page script, served as /assets/dashboard.js: plain browser JavaScript, no build step and no
  * framework. It refreshes the live region from server-rendered (escaped) fragments about once a
- * second, and runs the confirmation dialog of control actions. It never builds markup from data
- * itself: text from the server goes into `textContent`.
+ * second, runs the confirmation dialog of every action (a run's buttons, bulk actions), and sends
+ * a job's "New run" form (uploading its CSV file first). It never builds markup from data itself:
+ * text from the server goes into `textContent`.
+ */
+import { ACTIONS_SCRIPT } from './script-actions.js';
+import { FORM_SCRIPT } from './script-form.js';
+
+/**
+ * The whole script: one function, so the three parts share the page's settings, `post` and the
+ * dialog. Read-only pages have no dialog and no form: the script ends after the core part.
  */
 export const DASHBOARD_SCRIPT = String.raw`(() => {
   'use strict';
@@ -81,76 +89,28 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     toastTimer = setTimeout(() => { toastBox.hidden = true; }, 6000);
   }
 
-  const dialog = $('confirm');
-  if (!dialog) return;
-  const VERBS = { pause: 'Pause', resume: 'Resume', cancel: 'Cancel' };
-  const WHAT = {
-    pause: 'It stops at its next item, saves its cursor and parks without holding a worker slot until it is resumed.',
-    resume: 'It continues from its cursor as soon as a worker is free.',
-    cancel: 'It stops at its next item and ends as cancelled: not a failure, never retried. Its cursor stays stored.',
-  };
-  const form = $('confirm-form');
-  const reasonField = $('reason-field');
-  const reason = $('confirm-reason');
-  const tokenField = $('token-field');
-  const tokenInput = $('confirm-token');
-  const errorBox = $('confirm-error');
-  const go = $('confirm-go');
-  let pending;
-
-  document.addEventListener('click', (event) => {
-    const button = event.target.closest('button[data-action]');
-    if (!button) return;
-    const action = button.dataset.action;
-    pending = { action, job: button.dataset.job, name: button.dataset.name };
-    $('confirm-title').textContent = VERBS[action] + ' run #' + pending.job + '?';
-    $('confirm-text').textContent = '“' + pending.name + '” #' + pending.job + ': ' + WHAT[action];
-    reasonField.hidden = action === 'resume';
-    reason.value = '';
-    if (tokenField) {
-      tokenField.hidden = config.tokenRequired && storedToken() !== '';
-      tokenInput.value = '';
+  /** A refusal of the server: its status and message, and the issues of a form. */
+  class Refused extends Error {
+    constructor(status, answer) {
+      super('Refused (' + status + '): ' + (answer.error || 'no reason given'));
+      this.status = status;
+      this.issues = answer.issues || [];
     }
-    errorBox.hidden = true;
-    go.textContent = VERBS[action] + ' run';
-    go.className = 'button ' + (action === 'cancel' ? 'danger' : 'primary');
-    dialog.showModal();
-    (action === 'resume' ? go : reason).focus();
-  });
-  $('confirm-back').addEventListener('click', () => dialog.close());
+  }
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    if (!pending) return;
-    const typed = tokenField && !tokenField.hidden ? tokenInput.value.trim() : '';
-    const token = typed || storedToken();
-    const headers = { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf };
-    if (token) headers.authorization = 'Bearer ' + token;
-    const body = pending.action !== 'resume' && reason.value.trim() ? { reason: reason.value.trim() } : {};
-    go.disabled = true;
-    try {
-      const url = config.base + '/api/runs/' + encodeURIComponent(pending.job) + '/' + pending.action;
-      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' });
-      const answer = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        if (response.status === 401) {
-          remember('');
-          if (tokenField) tokenField.hidden = false;
-        }
-        errorBox.textContent = 'Refused (' + response.status + '): ' + (answer.error || response.statusText);
-        errorBox.hidden = false;
-        return;
-      }
-      if (typed) remember(typed);
-      dialog.close();
-      toast(VERBS[pending.action] + ' requested: run #' + pending.job + ' is now ' + answer.run.status + '.');
-      refresh();
-    } catch (error) {
-      errorBox.textContent = 'The request failed: ' + error.message;
-      errorBox.hidden = false;
-    } finally {
-      go.disabled = false;
+  /** POSTs with the CSRF token and the access token; resolves with the JSON answer. */
+  async function post(url, body, type, token, extra) {
+    const headers = Object.assign({ 'content-type': type || 'application/json', accept: 'application/json', 'x-csrf-token': csrf }, extra || {});
+    const secret = token || storedToken();
+    if (secret) headers.authorization = 'Bearer ' + secret;
+    const response = await fetch(url, { method: 'POST', headers, body, credentials: 'same-origin' });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      if (response.status === 401) remember('');
+      throw new Refused(response.status, answer);
     }
-  });
-})();
-`;
+    if (token) remember(token);
+    return answer;
+  }
+
+`.concat(ACTIONS_SCRIPT, FORM_SCRIPT, '})();\n');

@@ -50,15 +50,41 @@ select, input { font: inherit; color: var(--text); background: var(--card); bord
 table { width: 100%; border-collapse: collapse; }
 th { text-align: left; font-size: 12px; font-weight: 600; color: var(--muted); text-transform: uppercase;
   letter-spacing: .04em; padding: 0 8px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-td { padding: 10px 8px; border-bottom: 1px solid var(--line); vertical-align: middle; }
+td { padding: 10px 6px; border-bottom: 1px solid var(--line); vertical-align: middle; }
 tr:last-child td { border-bottom: 0; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-th.wide, td.wide { min-width: 150px; width: 18%; }
+th.wide, td.wide { min-width: 130px; width: 16%; }
 .job-name { font-weight: 600; color: var(--text); white-space: nowrap; }
 .run-link { white-space: nowrap; }
 .run-link:hover .job-name { color: var(--accent); }
-.error-cell { color: var(--muted); max-width: 240px; }
-.error-cell span { color: var(--bad); }
+.error-cell { color: var(--muted); min-width: 140px; max-width: 240px; overflow-wrap: anywhere;
+  font-size: 12.5px; line-height: 1.35; }
+.error-cell span { color: var(--bad); display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical;
+  overflow: hidden; }
+.cursor-cell code { display: inline-block; max-width: 150px; overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; vertical-align: bottom; }
+.tags { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 4px; }
+.tag { font-size: 11.5px; padding: 1px 7px; border-radius: 999px; background: var(--accent-soft); color: var(--accent);
+  white-space: nowrap; max-width: 170px; overflow: hidden; text-overflow: ellipsis; }
+table.runs td:first-child { max-width: 230px; overflow-wrap: anywhere; }
+.bulk { display: flex; gap: 8px; align-items: center; margin: -4px 0 12px; flex-wrap: wrap; }
+.pager { display: flex; gap: 10px; align-items: center; margin: -6px 0 0 4px; }
+.pager a.button { color: var(--text); }
+dl.settings { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; margin: 0 0 16px; }
+dl.settings dt { color: var(--muted); }
+dl.settings dd { margin: 0; overflow-wrap: anywhere; }
+.new-run .field select, .new-run .field textarea, .field textarea { display: block; width: 100%; margin-top: 6px;
+  font-weight: 400; }
+textarea { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; color: var(--text);
+  background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; }
+.field.check { display: flex; gap: 10px; align-items: center; }
+.field.check input { width: auto; margin: 0; }
+.field .hint { display: block; font-weight: 400; color: var(--muted); font-size: 12px; }
+.issue { display: block; color: var(--bad); font-weight: 400; font-size: 12.5px; }
+.issue:empty { display: none; }
+form.submitted :invalid { border-color: var(--bad); }
+table.audit td, table.history td { padding: 6px 8px; }
+ul.sample { margin: -8px 0 14px; font-size: 12.5px; color: var(--muted); }
 .badge { display: inline-block; padding: 2px 9px; border-radius: 999px; font-size: 12px; font-weight: 600;
   white-space: nowrap; }
 .badge.tone-good { background: var(--good-soft); color: var(--good); }
@@ -77,7 +103,7 @@ th.wide, td.wide { min-width: 150px; width: 18%; }
 .bar-label { font-variant-numeric: tabular-nums; font-size: 12px; color: var(--muted); min-width: 44px;
   text-align: right; }
 .bar.unknown .bar-label { min-width: 0; }
-.controls { display: flex; gap: 6px; justify-content: flex-end; white-space: nowrap; }
+.controls { display: flex; gap: 6px; justify-content: flex-end; white-space: nowrap; flex-wrap: wrap; }
 .button { font: inherit; font-weight: 600; border: 1px solid var(--line); background: var(--card);
   color: var(--text); border-radius: 6px; padding: 6px 14px; cursor: pointer; }
 .button:hover { border-color: var(--muted); }

@@ -6,7 +6,7 @@
 import type { IterationRunInfo } from '../../control/status.js';
 import type { Html } from '../html.js';
 import { html } from '../html.js';
-import { badge, count, duration, progressBar, shortJson } from './widgets.js';
+import { badge, count, duration, progressBar, shortJson, time } from './widgets.js';
 
 /** The fields the run page already lays out itself. */
 const KNOWN = new Set<string>([
@@ -29,6 +29,8 @@ const KNOWN = new Set<string>([
   'lastError',
   'control',
   'updatedAt',
+  'tags',
+  'audit',
 ]);
 
 /** Fields with a section of their own below the figures. */
@@ -113,6 +115,7 @@ function section(title: string, id: string, rows: readonly unknown[]): Html {
 function cell(column: string, value: unknown): Html | string {
   if (value === undefined || value === null) return '–';
   if (column === 'status' && typeof value === 'string') return badge(value);
+  if (column === 'at' && typeof value === 'number') return time(value);
   if (typeof value === 'number') return /Ms$/.test(column) ? duration(value) : count(value);
   if (typeof value === 'string') return value;
   return shortJson(value, 50);

@@ -9,9 +9,10 @@ import { html, jsonForScript } from '../html.js';
 export interface PageFrame {
   readonly title: string;
   readonly base: string;
-  readonly queueName: string;
+  /** The queues the console shows, the default first. */
+  readonly queueNames: readonly string[];
   readonly backendLabel: string | undefined;
-  readonly nav: 'runs' | 'jobs' | 'run';
+  readonly nav: 'runs' | 'jobs' | 'run' | 'job';
   /** Whether the Jobs page exists (a worker module was given). */
   readonly hasJobs: boolean;
   readonly readOnly: boolean;
@@ -43,6 +44,7 @@ export function page(frame: PageFrame, live: Html, fixed?: Html): Html {
         <meta name="csrf-token" content="${frame.csrfToken}" />
         <meta name="referrer" content="no-referrer" />
         <title>${frame.title} · bullmq-iteration</title>
+        <link rel="icon" type="image/svg+xml" href="${base}/assets/favicon.svg" />
         <link rel="stylesheet" href="${base}/assets/dashboard.css" />
         <script type="application/json" id="dashboard-config">
           ${jsonForScript(config)}
@@ -53,11 +55,11 @@ export function page(frame: PageFrame, live: Html, fixed?: Html): Html {
         <header class="top">
           <div class="brand"><span class="logo" aria-hidden="true">⟳</span> bullmq-iteration</div>
           <nav>
-            ${link('runs', `${base}/`, 'Runs')}${frame.hasJobs ? link('jobs', `${base}/jobs`, 'Jobs') : ''}
+            ${link('runs', `${base}/`, 'Runs')}${frame.hasJobs ? link(frame.nav === 'job' ? 'job' : 'jobs', `${base}/jobs`, 'Jobs') : ''}
           </nav>
           <div class="where">
-            queue
-            <strong>${frame.queueName}</strong
+            ${frame.queueNames.length === 1 ? 'queue' : 'queues'}
+            <strong>${frame.queueNames.join(', ')}</strong
             >${frame.backendLabel ? html` · ${frame.backendLabel}` : ''}${frame.readOnly ? html` · <span class="badge tone-quiet">read-only</span>` : ''}
           </div>
           <div class="live-state" id="live-state" aria-live="polite"></div>
@@ -77,8 +79,13 @@ function confirmDialog(tokenRequired: boolean): Html {
     <form id="confirm-form" method="dialog">
       <h2 id="confirm-title">Confirm</h2>
       <p id="confirm-text"></p>
+      <ul class="plain sample" id="confirm-sample" hidden></ul>
+      <label class="field" id="cursor-field" hidden
+        >Start at cursor <span class="muted">(JSON: the position after the last item to skip)</span>
+        <textarea id="confirm-cursor" rows="3" spellcheck="false"></textarea>
+      </label>
       <label class="field" id="reason-field"
-        >Reason <span class="muted">(shown in status and the worker's log)</span>
+        >Reason <span class="muted">(shown in status, the worker's log and the audit trail)</span>
         <input
           name="reason"
           id="confirm-reason"

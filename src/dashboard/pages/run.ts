@@ -8,10 +8,11 @@ import type { Sample } from '../history.js';
 import type { Html } from '../html.js';
 import { html } from '../html.js';
 import type { RunDetail } from '../runs.js';
+import { auditTrail } from './audit.js';
 import { processedChart } from './chart.js';
 import { controlButtons } from './controls.js';
 import { extraFigures, extraSections } from './extras.js';
-import { badge, count, duration, jsonBlock, progressBar, rate, time } from './widgets.js';
+import { badge, count, duration, jsonBlock, progressBar, rate, tagChips, time } from './widgets.js';
 
 export interface RunView {
   readonly detail: RunDetail;
@@ -41,11 +42,13 @@ export function runView({ detail, samples, changes, readOnly }: RunView): Html {
         <h1>
           <span class="job-name">${run.jobName}</span> <span class="muted">#${run.jobId}</span>
         </h1>
+        <div class="muted small">queue ${run.queueName}</div>
+        ${tagChips(run.tags)}
         <div class="head-line">
           ${badge(run.status)}${run.control ? html` <span class="muted">${run.control.action} requested ${time(run.control.requestedAt)}${run.control.reason ? html`: “${run.control.reason}”` : ''}</span>` : ''}
         </div>
       </div>
-      ${controlButtons(run, readOnly)}
+      ${controlButtons(run, readOnly, { repairs: true, recordedFailures: detail.recordedFailures })}
     </section>
     <section class="card">
       ${progressBar(run.percentage, run.processed, run.status)}
@@ -82,6 +85,10 @@ export function runView({ detail, samples, changes, readOnly }: RunView): Html {
       </section>
     </div>
     ${extraSections(run, detail.skippedItems)}
+    <section class="card" id="audit">
+      <h2>Audit trail <span class="muted">${count(run.audit.length)}</span></h2>
+      ${auditTrail(run.audit)}
+    </section>
     <section class="card">
       <h2>Events</h2>
       ${events(detail, changes)}

@@ -1,10 +1,25 @@
-/** The runs page: every run of the queue in a table, with filters by status and job name. */
+/**
+ * The runs page: the runs of the console's queues in a table, a page at a time, filtered on the
+ * server by queue, status, job name and tags; and the bulk actions over what the filters match.
+ */
 import type { IterationRunInfo } from '../../control/status.js';
+import type { RunTags } from '../../control/tags.js';
+import { errorGist } from '../error-gist.js';
 import type { Html } from '../html.js';
 import { html, segment } from '../html.js';
 import type { RunFilters, RunList } from '../runs.js';
 import { controlButtons } from './controls.js';
-import { badge, count, duration, progressBar, rate, shortJson, shortText } from './widgets.js';
+import { pager } from './pager.js';
+import {
+  badge,
+  count,
+  duration,
+  progressBar,
+  rate,
+  shortJson,
+  shortText,
+  tagChips,
+} from './widgets.js';
 
 /** Offered in the status filter even before a run has them. */
 const STATUSES = [
@@ -28,23 +43,52 @@ export function runFilters(base: string, list: RunList, filters: RunFilters): Ht
   const names = [...new Set([...list.names, filters.name ?? ''])].filter(Boolean);
   const option = (value: string, selected: string | undefined) =>
     html`<option value="${value}" ${value === selected ? html` selected` : ''}>${value}</option>`;
+  const select = (label: string, name: string, values: readonly string[], selected?: string) =>
+    html`<label
+      >${label}
+      <select name="${name}">
+        <option value="">all</option>
+        ${values.map((value) => option(value, selected))}
+      </select></label
+    >`;
   return html`<form class="filters" method="get" action="${base}/" id="filters">
+    ${list.queues.length > 1 ? select('Queue', 'queue', list.queues, filters.queue) : ''}
+    ${select('Status', 'status', statuses, filters.status)}
+    ${select('Job', 'name', names, filters.name)}
     <label
-      >Status
-      <select name="status">
-        <option value="">all</option>
-        ${statuses.map((s) => option(s, filters.status))}
-      </select></label
-    >
-    <label
-      >Job
-      <select name="name">
-        <option value="">all</option>
-        ${names.map((n) => option(n, filters.name))}
-      </select></label
-    >
+      >Tags
+      <input
+        name="tags"
+        value="${tagText(filters.tags)}"
+        placeholder="shard=db-3"
+        size="16"
+        spellcheck="false"
+    /></label>
     <noscript><button class="button small" type="submit">Filter</button></noscript>
   </form>`;
+}
+
+/** The bar above the table: bulk actions over every run the filters match. */
+export function bulkBar(filters: RunFilters, readOnly: boolean): Html | string {
+  if (readOnly) return '';
+  const narrowed = Boolean(filters.status || filters.name || filters.tags);
+  const button = (action: string, text: string, kind: string) =>
+    html`<button
+      type="button"
+      class="button small ${kind}"
+      data-bulk="${action}"
+      ${narrowed ? '' : html` disabled title="Filter by job, status or tags first"`}
+    >
+      ${text}
+    </button>`;
+  return html`<div class="bulk" id="bulk">
+    <span class="muted">All runs matching the filters:</span>
+    ${button('pause', 'Pause…', '')}${button('resume', 'Resume…', '')}${button(
+      'cancel',
+      'Cancel…',
+      'danger',
+    )}
+  </div>`;
 }
 
 export function runsTable(
@@ -54,13 +98,15 @@ export function runsTable(
   readOnly: boolean,
 ): Html {
   if (list.runs.length === 0) {
+    const filtered = filters.status || filters.name || filters.tags || filters.queue;
     return html`<div class="card empty">
       <p>
         No iteration
-        runs${filters.status || filters.name ? ' match these filters' : ' in this queue yet'}.
+        runs${filtered ? ' match these filters' : ` in ${list.queues.length > 1 ? 'these queues' : 'this queue'} yet`}.
       </p>
     </div>`;
   }
+  const many = list.queues.length > 1;
   return html`<div class="card">
       <div class="table-wrap">
         <table class="runs">
@@ -73,27 +119,27 @@ export function runsTable(
               <th class="num">Rate</th>
               <th class="num">ETA</th>
               <th>Cursor</th>
-              <th class="num" title="times interrupted">Interr.</th>
-              <th class="num" title="times throttled">Thrott.</th>
+              <th class="num" title="times interrupted / times throttled">Int. / Thr.</th>
               <th>Last error</th>
               ${readOnly ? '' : html`<th></th>`}
             </tr>
           </thead>
           <tbody>
-            ${list.runs.map((run) => row(base, run, readOnly))}
+            ${list.runs.map((run) => row(base, run, readOnly, many))}
           </tbody>
         </table>
       </div>
     </div>
-    <p class="muted count">${count(list.runs.length)} run${list.runs.length === 1 ? '' : 's'}</p>`;
+    ${pager(base, list, filters)}`;
 }
 
-function row(base: string, run: IterationRunInfo, readOnly: boolean): Html {
-  return html`<tr data-job="${run.jobId}" data-status="${run.status}">
+function row(base: string, run: IterationRunInfo, readOnly: boolean, many: boolean): Html {
+  const link = `${base}/runs/${segment(run.jobId)}${many ? `?queue=${encodeURIComponent(run.queueName)}` : ''}`;
+  return html`<tr data-job="${run.jobId}" data-queue="${run.queueName}" data-status="${run.status}">
     <td>
-      <a class="run-link" href="${base}/runs/${segment(run.jobId)}"
+      <a class="run-link" href="${link}"
         ><span class="job-name">${run.jobName}</span> <span class="muted">#${run.jobId}</span></a
-      >${run.control?.reason ? html`<div class="muted small">${run.control.action}: ${shortText(run.control.reason, 40)}</div>` : ''}
+      >${many ? html`<div class="muted small">${run.queueName}</div>` : ''}${tagChips(run.tags)}${run.control?.reason ? html`<div class="muted small">${run.control.action}: ${shortText(run.control.reason, 40)}</div>` : ''}
     </td>
     <td>${badge(run.status)}</td>
     <td class="wide">${progressBar(run.percentage, run.processed, run.status)}</td>
@@ -102,10 +148,20 @@ function row(base: string, run: IterationRunInfo, readOnly: boolean): Html {
     </td>
     <td class="num">${rate(run.itemsPerSecond)}</td>
     <td class="num">${duration(run.etaMs)}</td>
-    <td>${shortJson(run.cursor, 28)}</td>
-    <td class="num">${count(run.timesInterrupted)}</td>
-    <td class="num">${count(run.timesThrottled)}</td>
-    <td class="error-cell">${shortText(run.lastError, 40)}</td>
+    <td class="cursor-cell">${shortJson(run.cursor, 20)}</td>
+    <td class="num">${count(run.timesInterrupted)} / ${count(run.timesThrottled)}</td>
+    <td class="error-cell">
+      ${run.lastError ? html`<span title="${run.lastError}">${errorGist(run.lastError)}</span>` : '–'}
+    </td>
     ${readOnly ? '' : html`<td>${controlButtons(run, readOnly)}</td>`}
   </tr>`;
+}
+
+/** Tags as the filter field writes them: `shard=db-3,region=eu`. */
+export function tagText(tags: RunTags | undefined): string {
+  return tags === undefined
+    ? ''
+    : Object.entries(tags)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(',');
 }

@@ -5,6 +5,7 @@
  */
 import { formatCount, formatRate, toneOf, truncate } from '../../cli/status/format.js';
 import type { RunStatus } from '../../control/status.js';
+import type { RunTags } from '../../control/tags.js';
 import { formatDuration } from '../../throttle/duration.js';
 import type { Html } from '../html.js';
 import { html } from '../html.js';
@@ -98,4 +99,14 @@ export function jsonBlock(value: unknown): Html {
 export function shortText(text: string | undefined, width = 60): Html {
   if (text === undefined || text === '') return html`–`;
   return html`<span title="${text}">${truncate(text.replace(/\s+/g, ' '), width)}</span>`;
+}
+
+/** A run's tags as small chips (`shard=db-3`); nothing when it has none. */
+export function tagChips(tags: RunTags | undefined): Html | string {
+  if (tags === undefined) return '';
+  return html`<div class="tags">
+    ${Object.entries(tags).map(
+      ([name, value]) => html`<span class="tag" title="${name}=${value}">${name}=${value}</span>`,
+    )}
+  </div>`;
 }

@@ -49,7 +49,8 @@ export interface KeysetOptions {
   readonly trustOrder?: boolean;
   /**
    * What `size()` reports: `'estimate'` the planner's row estimate of a table without `where`
-   * (free, may be off by a few percent, `undefined` before the first ANALYZE), `'exact'` a
+   * (free, may be off by a few percent); without statistics (a table never analyzed, a `where`,
+   * bounds or `sql`) a count that stops at 100,000 rows, past which EXPLAIN's estimate; `'exact'` a
    * `count(*)` when `size()` is called (a full scan of what matches), `'none'` no size.
    * @defaultValue 'estimate'
    */

@@ -40,6 +40,10 @@ export interface KeysetPlan {
   readonly count: string;
   /** Parameters of `count`. */
   readonly countValues: readonly unknown[];
+  /** `count` stopped after as many rows as its last parameter says (after `countValues`). */
+  readonly countUpTo: string;
+  /** The planner's row estimate of what `count` counts: EXPLAIN's JSON, `countValues` bound. */
+  readonly explainCount: string;
   readonly estimate: number | undefined;
   /** The statistics' row count of the table, filter and bounds aside; for planners. */
   readonly tableRows: number | undefined;
@@ -127,13 +131,15 @@ export async function planKeyset(spec: KeysetSpec): Promise<KeysetPlan> {
     if (bound !== null) checkBound(bound, name, keyColumns, spec.source);
   }
 
+  const counted = where(spec.after === null ? conditions : [...conditions, after]);
+  const countValues = [...bounded, ...keysOf(spec.after)];
   return {
     firstPage: `${select}${where(conditions)}${orderBy}${limit(0)}`,
     nextPage: `${select}${where([...conditions, after])}${orderBy}${limit(keys.length)}`,
-    count: `SELECT count(*)::float8 AS n FROM ${from}${where(
-      spec.after === null ? conditions : [...conditions, after],
-    )}`,
-    countValues: [...bounded, ...keysOf(spec.after)],
+    count: `SELECT count(*)::float8 AS n FROM ${from}${counted}`,
+    countValues,
+    countUpTo: `SELECT count(*)::float8 AS n FROM (SELECT 1 FROM ${from}${counted} LIMIT $${countValues.length + 1}) bounded`,
+    explainCount: `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from}${counted}`,
     estimate:
       spec.where === undefined && spec.after === null && spec.until === null
         ? shape.estimate

@@ -2,6 +2,8 @@
 // the link with a generated token once (or none when the token comes from the environment),
 // renders no connection secret, serves the Jobs page of its module, obeys control requests with
 // the token, refuses them in read-only mode, and stops on Ctrl-C.
+import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { listenDashboard } from '../../../src/dashboard/server.js';
@@ -92,14 +94,21 @@ describe('bullmq-iteration dashboard', () => {
 
   it('on the embedded database: takes the token from the environment and never prints it', async () => {
     const cwd = tempDir('dashboard');
-    const env = { BULLMQ_ITERATION_DASHBOARD_TOKEN: TOKEN };
+    // An app's REDIS_URL is exported, as in a new user's shell: the dashboard says it ignored it.
+    const env = { BULLMQ_ITERATION_DASHBOARD_TOKEN: TOKEN, REDIS_URL: 'redis://127.0.0.1:1' };
     const enqueued = await cli(['enqueue', 'count-to', '-m', JOBS, '-p', '{"total":3}'], { cwd });
     expect(enqueued.code).toBe(0);
     const id = enqueued.stdout.trim().split(/\s+/).at(-1)!;
     const dashboard = startCli(['dashboard', '--port', '0', '-m', JOBS], { cwd, env });
     await dashboard.waitFor(LINK);
     expect(dashboard.stdout()).toContain('(access token from $BULLMQ_ITERATION_DASHBOARD_TOKEN)');
-    expect(dashboard.stdout()).toContain('on embedded database');
+    expect(dashboard.stdout()).toContain(
+      `on embedded database in ${join(cwd, '.bullmq-iteration')}`,
+    );
+    expect(dashboard.stdout()).toContain(
+      'REDIS_URL ignored unless BULLMQ_ITERATION_USE_GENERIC_URLS=1',
+    );
+    expect(dashboard.stderr()).toMatch(/note: \$REDIS_URL is set but not read/);
     const [, base] = LINK.exec(dashboard.stdout())!;
     const page = await (await fetch(`${base}/`)).text();
     expect(page).toContain(`data-job="${id}"`);

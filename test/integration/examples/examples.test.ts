@@ -54,6 +54,16 @@ describe('examples', () => {
     expect(code).toBe(0);
   });
 
+  it.each([
+    ['redis', () => ({ BULLMQ_ITERATION_REDIS_URL: redisUrl() })],
+    ['postgres', () => ({ BULLMQ_ITERATION_DATABASE_URL: postgresUrl() })],
+  ] as const)('typed params run on %s', async (kind, env) => {
+    const { code, output } = await runExample('typed-params.ts', env());
+    expect(output).toContain('refused: segment: Invalid option');
+    expect(output).toContain(`notified 1 on ${kind}: ada@example.com (trial)`);
+    expect(code).toBe(0);
+  });
+
   it('the demo runs on the embedded database with REDIS_URL exported, across a real SIGTERM', async () => {
     const { code, output } = await runExample('demo.ts', {
       DEMO_ROWS: '5000',

@@ -14,6 +14,7 @@ import {
   node,
   packTarball,
   removeTemporaryDirs,
+  tarballFiles,
 } from './consumer.js';
 
 /** Pinned TypeScript versions: the last 5.x line and the current major. */
@@ -61,6 +62,29 @@ describe('the packed package', () => {
     );
   });
 
+  it('holds what a user runs, its types, maps to shipped sources and a LICENSE; no docs or screenshots', async () => {
+    const files = await tarballFiles(tarball);
+    for (const file of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/index.js',
+      'dist/index.d.ts',
+    ]) {
+      expect(files, file).toContain(file);
+    }
+    expect(files.filter((file) => file.startsWith('docs/'))).toEqual([]);
+    expect(files.filter((file) => /\.(png|jpe?g|gif|webp)$/i.test(file))).toEqual([]);
+    // Every source map points at a source the package ships.
+    const shipped = new Set(files);
+    const maps = files.filter((file) => file.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const map of maps.filter((file) => file.startsWith('dist/cli/'))) {
+      const target = map.replace(/^dist\//, 'src/').replace(/\.(js|d\.ts)\.map$/, '.ts');
+      expect(shipped.has(target), `${map} → ${target}`).toBe(true);
+    }
+  });
+
   it('ships the sources its source maps name', async () => {
     const app = await createConsumer(
       'commonjs',
@@ -90,7 +114,7 @@ describe('the packed package', () => {
         `@types/node@${installedVersion('@types/node')}`,
         ...Object.entries(TYPESCRIPT).map(([alias, spec]) => `${alias}@npm:${spec}`),
       ],
-      ['esm-app.ts', 'tsconfig.json'],
+      ['esm-app.ts', 'tsconfig.json', 'esm-json-errors.ts', 'tsconfig.json-errors.json'],
     );
     console.log(
       `[consumer] strict TypeScript ESM project installed in ${app.installSeconds.toFixed(1)} s`,
@@ -100,6 +124,19 @@ describe('the packed package', () => {
       expect(version).toMatch(alias === 'ts7' ? /^Version 7\./ : /^Version 5\.9\./);
       // Emits out/esm-app.js; a type error rejects with tsc's report.
       await node(app.dir, [join('node_modules', alias, 'bin', 'tsc'), '-p', '.']);
+      // A Date cursor and Date params are refused, naming the cursor or the params and JSON
+      // (TypeScript 7 reports only the last overload's error: it must be the JSON check's).
+      const refused = await node(app.dir, [
+        join('node_modules', alias, 'bin', 'tsc'),
+        '-p',
+        'tsconfig.json-errors.json',
+      ]).then(
+        () => '',
+        (error: { stdout?: string }) => error.stdout ?? '',
+      );
+      expect(refused, alias).toContain('the cursor type must be JSON data');
+      expect(refused, alias).toContain('the params type must be JSON data');
+      expect(refused, alias).not.toContain("is not assignable to type 'undefined'");
     }
     const output = await node(app.dir, [join('out', 'esm-app.js')]);
     expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({

@@ -45,6 +45,15 @@ export async function packTarball(): Promise<string> {
   return join(dir, name);
 }
 
+/** The paths a tarball holds, relative to its package root (`dist/index.js`). */
+export async function tarballFiles(tarball: string): Promise<string[]> {
+  const { stdout } = await run('tar', ['-tzf', tarball], { maxBuffer: 16 * 1024 * 1024 });
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '' && !line.endsWith('/'))
+    .map((line) => line.replace(/^package\//, ''));
+}
+
 export interface Consumer {
   readonly dir: string;
   /** Seconds `npm install` took. */

@@ -30,6 +30,8 @@ export function run(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
     transientMs: 0,
     unknownSince: undefined,
     restart: undefined,
+    tags: undefined,
+    audit: [],
     ...fields,
   };
 }

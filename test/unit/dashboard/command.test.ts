@@ -21,7 +21,9 @@ describe('bullmq-iteration dashboard arguments', () => {
     [['--port', '70000'], /--port expects a whole number between 0 and 65,535, got "70000"/],
     [['--port', 'http'], /--port expects a whole number/],
     [['--host', ' '], /--host expects an address/],
-    [['--limit', '0'], /--limit expects a whole number between 1 and 10,000/],
+    [['--limit', '0'], /--limit expects a whole number between 1 and 1,000/],
+    [['--upload-max-mb', '5'], /--upload-max-mb needs --upload-dir/],
+    [['--queue', 'a,b:c'], /--queue expects.*without ":", got "b:c"/],
     [['extra'], /unexpected argument "extra" \(it takes none\)/],
     [['--token', 'x'], /Unknown option '--token'/],
   ])('%j is a usage error', async (argv, message) => {

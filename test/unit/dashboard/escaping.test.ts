@@ -10,6 +10,7 @@ import { runView } from '../../../src/dashboard/pages/run.js';
 import { runFilters, runsTable } from '../../../src/dashboard/pages/runs.js';
 import type { RunDetail } from '../../../src/dashboard/runs.js';
 import { run } from '../cli/runs.js';
+import { runList } from './list.js';
 
 const SCRIPT = '<script>alert(1)</script>';
 const BREAKOUT = '"><img src=x onerror=alert(2)>';
@@ -31,7 +32,7 @@ function hostile(fields: Partial<IterationRunInfo> = {}): IterationRunInfo {
 const frame = {
   title: `Run ${BREAKOUT}`,
   base: '',
-  queueName: SCRIPT,
+  queueNames: [SCRIPT],
   backendLabel: 'Redis',
   nav: 'run' as const,
   hasJobs: false,
@@ -74,7 +75,7 @@ describe('dashboard escaping', () => {
   });
 
   it('renders a hostile run inertly in the runs table and its filters', () => {
-    const list = { runs: [hostile()], statuses: [`<b>${SCRIPT}</b>`], names: [SCRIPT] };
+    const list = runList([hostile()], { statuses: [`<b>${SCRIPT}</b>`], names: [SCRIPT] });
     const markup =
       runsTable('', list, {}, false).text +
       runFilters('', list, { status: BREAKOUT, name: SINGLE }).text;
@@ -109,6 +110,7 @@ describe('dashboard escaping', () => {
           attempt: 1,
         },
       ],
+      recordedFailures: 1,
     };
     const changes = [{ at: 1_700_000_002_000, status: SCRIPT, detail: BREAKOUT }];
     const samples = [

@@ -9,6 +9,7 @@ import { extraFigures, extraSections } from '../../../src/dashboard/pages/extras
 import { runView } from '../../../src/dashboard/pages/run.js';
 import { runsTable } from '../../../src/dashboard/pages/runs.js';
 import { run } from '../cli/runs.js';
+import { runList } from './list.js';
 
 const later = run({
   status: 'recovering' as never,
@@ -44,13 +45,13 @@ describe('dashboard: fields it does not know yet', () => {
   });
 
   it('renders any status string, with controls, in the table and on the run page', () => {
-    const table = runsTable('', { runs: [later], statuses: [], names: [] }, {}, false).text;
+    const table = runsTable('', runList([later]), {}, false).text;
     expect(table).toContain('data-status="recovering"');
     // Known to the status formatter now: a run waiting for a resource, like a throttled one.
     expect(table).toContain('class="badge tone-held"');
     const unknown = runsTable(
       '',
-      { runs: [run({ status: 'warming-up' as never })], statuses: [], names: [] },
+      runList([run({ status: 'warming-up' as never })]),
       {},
       false,
     ).text;
@@ -67,6 +68,7 @@ describe('dashboard: fields it does not know yet', () => {
       logs: [],
       logCount: 0,
       skippedItems: [],
+      recordedFailures: 0,
     };
     const page = runView({ detail, samples: [], changes: [], readOnly: true }).text;
     expect(page).toContain('transient failures');
@@ -76,11 +78,7 @@ describe('dashboard: fields it does not know yet', () => {
   it('offers resume for a paused run and nothing for a finished one', () => {
     const rows = runsTable(
       '',
-      {
-        runs: [run({ status: 'paused', jobId: '1' }), run({ status: 'completed', jobId: '2' })],
-        statuses: [],
-        names: [],
-      },
+      runList([run({ status: 'paused', jobId: '1' }), run({ status: 'completed', jobId: '2' })]),
       {},
       false,
     ).text;
@@ -111,13 +109,16 @@ describe('dashboard: chart and history', () => {
     for (let i = 0; i < 1_000; i++) {
       history.observe(run({ processed: i, status: i < 500 ? 'running' : 'paused' }), i * 1_000);
     }
-    const samples = history.samples('42');
+    const samples = history.samples('maintenance', '42');
     expect(samples.length).toBeLessThanOrEqual(600);
     expect(samples[0]).toEqual({ at: 0, processed: 0 });
     expect(samples.at(-1)).toEqual({ at: 999_000, processed: 999 });
-    expect(history.changes('42').map((c) => c.status)).toEqual(['running', 'paused']);
+    expect(history.changes('maintenance', '42').map((c) => c.status)).toEqual([
+      'running',
+      'paused',
+    ]);
     // An unchanged read adds no sample until a while has passed.
     history.observe(run({ processed: 999, status: 'paused' }), 1_000_000);
-    expect(history.samples('42').at(-1)).toEqual({ at: 999_000, processed: 999 });
+    expect(history.samples('maintenance', '42').at(-1)).toEqual({ at: 999_000, processed: 999 });
   });
 });

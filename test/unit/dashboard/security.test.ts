@@ -40,7 +40,7 @@ describe('dashboard options', () => {
     expect(resolveDashboardOptions({ readOnly: true, basePath: '/ops/' }, 'q')).toMatchObject({
       basePath: '/ops',
       refreshMs: 1_000,
-      limit: 100,
+      limit: 50,
       readOnly: true,
     });
   });
