@@ -114,9 +114,10 @@ export async function benchmarkParallel(
   progress: (line: string) => void,
   maxProcesses = PROCESSES,
   counts: readonly number[] = PARTITIONS,
+  intervals: readonly number[] = [0, TUNED_INTERVAL_MS],
 ): Promise<ParallelResult[]> {
   const results: ParallelResult[] = [];
-  for (const interval of [0, TUNED_INTERVAL_MS]) {
+  for (const interval of intervals) {
     let baseline: number | undefined;
     for (const count of counts) {
       progress(`parallel: ${target.name}, checkpointIntervalMs ${interval}, ${count} partitions`);
@@ -129,7 +130,8 @@ export async function benchmarkParallel(
 }
 
 // Run on its own: start the servers the tests use, measure, print the section. For experiments,
-// `--backend postgres --partitions 1,16`, and PG_POOL_MAX=n sizes each worker's PostgreSQL pool.
+// `--backend postgres --partitions 1,16 --intervals 0` (0: the default pace), and PG_POOL_MAX=n
+// sizes each worker's PostgreSQL pool.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
@@ -137,11 +139,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       processes: { type: 'string' },
       backend: { type: 'string' },
       partitions: { type: 'string' },
+      intervals: { type: 'string' },
     },
   });
   const items = Number(values.items ?? 20_000);
   const processes = Number(values.processes ?? PROCESSES);
   const counts = values.partitions?.split(',').map(Number) ?? PARTITIONS;
+  const intervals = values.intervals?.split(',').map(Number) ?? [0, TUNED_INTERVAL_MS];
   const { startRedis } = await import('../test/setup/redis-server.js');
   const { startPostgres } = await import('../test/setup/postgres-server.js');
   const servers = await Promise.all([startRedis(), startPostgres()]);
@@ -155,7 +159,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const target of targets) {
       if (values.backend !== undefined && values.backend !== target.kind) continue;
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      results.push(...(await benchmarkParallel(target, items, log, processes, counts)));
+      results.push(...(await benchmarkParallel(target, items, log, processes, counts, intervals)));
     }
     console.log(renderParallel(results).join('\n'));
   } finally {

@@ -1,6 +1,7 @@
 // Rebalancing: one skewed run (4 partitions, the first holding SKEW of the items; each item awaits
 // a timer of IO_MS) on workers with a slot per partition, timed from enqueueing the parent to its
-// completion, without and with rebalancing side by side. Without it the run lasts as long as its
+// completion, without and with rebalancing side by side, and beside them the same items planned
+// evenly on the same slots (the ideal rebalancing aims at). Without it the run lasts as long as its
 // big partition; with it the finished partitions' slots take over pieces of that partition.
 //   tsx --conditions=@bullmq-iteration/source bench/rebalance.ts [--items N]   (Redis)
 // `npm run bench` runs it too; `npm run bench -- --only rebalance` rewrites only its section.
@@ -26,6 +27,8 @@ const WORKERS = 2;
 
 export interface RebalanceResult {
   readonly backend: string;
+  /** `even`: the same items in equal partitions, without rebalancing. */
+  readonly plan: 'skewed' | 'even';
   readonly rebalancing: boolean;
   readonly items: number;
   readonly seconds: number;
@@ -48,10 +51,17 @@ function skewed(items: number): RangePartition[] {
   );
 }
 
-function job(items: number, rebalancing: boolean) {
+function even(items: number): RangePartition[] {
+  return Array.from({ length: PARTITIONS }, (_, i) => ({
+    from: Math.floor((i * items) / PARTITIONS),
+    to: Math.floor(((i + 1) * items) / PARTITIONS),
+  }));
+}
+
+function job(items: number, plan: RebalanceResult['plan'], rebalancing: boolean) {
   return defineIterationJob({
-    name: `bench-rebalance-${rebalancing ? 'on' : 'off'}`,
-    partitions: () => skewed(items),
+    name: `bench-rebalance-${plan}-${rebalancing ? 'on' : 'off'}`,
+    partitions: () => (plan === 'even' ? even(items) : skewed(items)),
     async *buildEnumerator({
       cursor,
       partition,
@@ -69,10 +79,11 @@ function job(items: number, rebalancing: boolean) {
 async function runOnce(
   target: BackendTarget,
   items: number,
+  plan: RebalanceResult['plan'],
   rebalancing: boolean,
 ): Promise<RebalanceResult> {
-  const definition = job(items, rebalancing);
-  const queueName = `bench-rebalance-${rebalancing ? 'on' : 'off'}-${Date.now()}`;
+  const definition = job(items, plan, rebalancing);
+  const queueName = `bench-rebalance-${plan}-${rebalancing ? 'on' : 'off'}-${Date.now()}`;
   const queue = new Queue(
     queueName,
     { connection: target.connection } as never,
@@ -110,7 +121,7 @@ async function runOnce(
     const seconds = (performance.now() - started) / 1000;
     const done = await queue.getJob(parent.id!);
     const partitions = (done?.returnvalue as { partitions?: number } | null)?.partitions ?? 0;
-    return { backend: target.name, rebalancing, items, seconds, partitions };
+    return { backend: target.name, plan, rebalancing, items, seconds, partitions };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await queue.obliterate({ force: true });
@@ -124,9 +135,13 @@ export async function benchmarkRebalance(
   progress: (line: string) => void,
 ): Promise<RebalanceResult[]> {
   const results: RebalanceResult[] = [];
-  for (const rebalancing of [false, true]) {
-    progress(`rebalance: ${target.name}, ${rebalancing ? 'with' : 'without'} rebalancing`);
-    results.push(await runOnce(target, items, rebalancing));
+  for (const [plan, rebalancing] of [
+    ['skewed', false],
+    ['skewed', true],
+    ['even', false],
+  ] as const) {
+    progress(`rebalance: ${target.name}, ${plan}, ${rebalancing ? 'with' : 'without'} rebalancing`);
+    results.push(await runOnce(target, items, plan, rebalancing));
   }
   return results;
 }
@@ -135,15 +150,20 @@ export function renderRebalance(results: readonly RebalanceResult[]): string[] {
   const out = [
     '## Rebalancing: a skewed parallel run',
     '',
-    `One run of I/O-bound items (each awaits a ${IO_MS} ms timer) in ${PARTITIONS} planned partitions, the first holding ${Math.round(SKEW * 100)}% of the items, on ${WORKERS} \`IterationWorker\`s with a slot per partition; timed from enqueueing the parent to its completion, without and with rebalancing (\`splitPartition\` with \`splitRange\`). Without it the run lasts as long as its big partition.`,
+    `One run of I/O-bound items (each awaits a ${IO_MS} ms timer) in ${PARTITIONS} planned partitions, the first holding ${Math.round(SKEW * 100)}% of the items, on ${WORKERS} \`IterationWorker\`s with a slot per partition; timed from enqueueing the parent to its completion, without and with rebalancing (\`splitPartition\` with \`splitRange\`), and the same items planned evenly on the same workers (the ideal). Without rebalancing the run lasts as long as its big partition.`,
     '',
-    '| backend | rebalancing | items | partitions at the end | seconds | vs without |',
-    '|---|---|---:|---:|---:|---:|',
+    '| backend | plan | rebalancing | items | partitions at the end | seconds | vs without | vs even plan |',
+    '|---|---|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
-    const without = results.find((x) => x.backend === r.backend && !x.rebalancing);
+    const same = (x: RebalanceResult) => x.backend === r.backend && x.plan === 'skewed';
+    const without = results.find((x) => same(x) && !x.rebalancing);
+    const ideal = results.find((x) => x.backend === r.backend && x.plan === 'even');
+    const faster =
+      without && r.rebalancing ? `${(without.seconds / r.seconds).toFixed(2)}× faster` : '—';
+    const vsEven = ideal ? `${(r.seconds / ideal.seconds).toFixed(2)}×` : '—';
     out.push(
-      `| ${r.backend} | ${r.rebalancing ? 'on' : 'off'} | ${r.items.toLocaleString('en-US')} | ${r.partitions} | ${r.seconds.toFixed(1)} | ${without && r.rebalancing ? `${(without.seconds / r.seconds).toFixed(2)}× faster` : '—'} |`,
+      `| ${r.backend} | ${r.plan} | ${r.rebalancing ? 'on' : 'off'} | ${r.items.toLocaleString('en-US')} | ${r.partitions} | ${r.seconds.toFixed(1)} | ${faster} | ${vsEven} |`,
     );
   }
   out.push('');

@@ -188,6 +188,13 @@ export interface IterationJobDefinition<
    */
   readonly checkpointMode?: CheckpointMode;
   /**
+   * Minimum time between two background checkpoint writes of this job in coalesced mode (0: one as
+   * soon as the last returned). Unset, the writes follow the store's pace: spaced by its latency
+   * and the run's partitions, within `maxCheckpointLagItems` and `maxCheckpointLagMs` (see
+   * docs/how-it-works.md). Overrides the worker's `checkpointIntervalMs`. @defaultValue the store's pace
+   */
+  readonly checkpointIntervalMs?: number;
+  /**
    * Conditions checked before each item (or batch) is fetched, and once before `buildEnumerator`:
    * when one holds, the job checkpoints and requeues itself after the condition's backoff, without
    * counting an attempt. Combined with the worker's `throttle`. See the throttling guide.

@@ -34,9 +34,13 @@ export interface IterationOptions {
   /** Default checkpoint mode of the worker's jobs. @defaultValue 'coalesced' */
   readonly checkpointMode?: CheckpointMode;
   /**
-   * Minimum time between two background checkpoint writes of one job in coalesced mode; raise it
-   * to spare the database of very fast loops, at the cost of redoing up to that much work after a
-   * crash. Interruptions and failures always flush. @defaultValue 0
+   * Minimum time between two background checkpoint writes of one job in coalesced mode (0: one as
+   * soon as the last returned); a job's own `checkpointIntervalMs` overrides it. Unset, writes
+   * follow the store's pace: spaced by the store's write latency, the runs writing to it and the
+   * run's partitions, never later than half of `maxCheckpointLagMs` and started early once half of
+   * `maxCheckpointLagItems` items wait, so a crash redoes no more than those bounds. Set it to
+   * trade a larger redo window for fewer writes; interruptions and failures always flush.
+   * @defaultValue the store's pace
    */
   readonly checkpointIntervalMs?: number;
   /** How often a running job publishes its progress object at most. @defaultValue 1_000 */
@@ -105,7 +109,7 @@ export const ITERATION_DEFAULTS = {
   handleSignals: true,
   shutdownTimeoutMs: 20_000,
   checkpointMode: 'coalesced',
-  checkpointIntervalMs: 0,
+  checkpointIntervalMs: undefined,
   progressIntervalMs: 1_000,
   maxRuntimeMs: undefined,
   requeueDelayMs: 0,
@@ -117,9 +121,13 @@ export const ITERATION_DEFAULTS = {
   maxCheckpointLagMs: 1_000,
   unknownJobGraceMs: 600_000,
   versionSkewGraceMs: 600_000,
-} as const satisfies Omit<Required<IterationOptions>, 'logger' | 'maxRuntimeMs' | 'throttle'> & {
+} as const satisfies Omit<
+  Required<IterationOptions>,
+  'logger' | 'maxRuntimeMs' | 'throttle' | 'checkpointIntervalMs'
+> & {
   maxRuntimeMs: undefined;
   throttle: undefined;
+  checkpointIntervalMs: undefined;
 };
 
 /**
@@ -136,7 +144,8 @@ export interface ResolvedIterationOptions {
   readonly handleSignals: boolean;
   readonly shutdownTimeoutMs: number;
   readonly checkpointMode: CheckpointMode;
-  readonly checkpointIntervalMs: number;
+  /** Undefined: the store's pace (see src/runtime/checkpoint-pace.ts). */
+  readonly checkpointIntervalMs: number | undefined;
   readonly progressIntervalMs: number;
   readonly maxRuntimeMs: number | undefined;
   readonly requeueDelayMs: number;
@@ -167,7 +176,10 @@ export function resolveIterationOptions(
     handleSignals: o.handleSignals,
     shutdownTimeoutMs: validateDuration(o.shutdownTimeoutMs, 'shutdownTimeoutMs', owner, true),
     checkpointMode: o.checkpointMode,
-    checkpointIntervalMs: validateDuration(o.checkpointIntervalMs, 'checkpointIntervalMs', owner),
+    checkpointIntervalMs:
+      o.checkpointIntervalMs === undefined
+        ? undefined
+        : validateDuration(o.checkpointIntervalMs, 'checkpointIntervalMs', owner),
     progressIntervalMs: validateDuration(o.progressIntervalMs, 'progressIntervalMs', owner, true),
     maxRuntimeMs: o.maxRuntimeMs,
     requeueDelayMs: validateDuration(o.requeueDelayMs, 'requeueDelayMs', owner),

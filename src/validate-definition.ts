@@ -4,7 +4,7 @@
  * corrected example.
  */
 import { IterationDefinitionError } from './errors.js';
-import { validateCheckpointMode, validateOptionalDuration } from './options.js';
+import { validateCheckpointMode, validateDuration, validateOptionalDuration } from './options.js';
 import { validateParallelOptions } from './parallel/plan.js';
 import { itemPolicyOf } from './runtime/item-policy.js';
 import { itemTimeoutOf } from './runtime/item-timeout.js';
@@ -71,6 +71,9 @@ export function validateDefinition(definition: unknown): ResolvedThrottle {
     );
   }
   validateCheckpointMode(d.checkpointMode, `iteration job "${name}"`);
+  if (d.checkpointIntervalMs !== undefined) {
+    validateDuration(d.checkpointIntervalMs, 'checkpointIntervalMs', `iteration job "${name}"`);
+  }
   validateLimits(d, `iteration job "${name}"`);
   validateVersions(d, name);
   validateParallelOptions(d, name);

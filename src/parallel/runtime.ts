@@ -29,9 +29,9 @@ import {
   rebalances,
   requestSplit,
   splitRequestOf,
-  splitTarget,
 } from './rebalance.js';
 import { publishRunProgress, RunProgressThrottle } from './run-progress.js';
+import { planSplits, RunSlots } from './split-plan.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 
@@ -50,6 +50,7 @@ export class ParallelRuntime {
   readonly #definitions: ReadonlyMap<string, Definition>;
   readonly #host: () => RunHost;
   readonly #wrapped = new WeakMap<Definition, Definition>();
+  readonly #slots = new RunSlots();
   #throttle: RunProgressThrottle | undefined;
 
   constructor(
@@ -91,15 +92,26 @@ export class ParallelRuntime {
           request: async () => splitRequestOf((await Job.fromId(this.#queue, own.id)) ?? undefined),
         }
       : undefined;
+    // A split piece that starts running may find slots still idle (an earlier request can serve
+    // fewer than were free): it looks once, in the background, when it first publishes `running`.
+    let looked = splitting === undefined || partition.splitOf === undefined;
+    const afterPublish = async (status: unknown) => {
+      // A partition's lifecycle changes (completed, cancelled, paused…) republish at once.
+      await this.#republish(partition, status !== 'running');
+      if (looked || status !== 'running') return;
+      looked = true;
+      void this.#rebalance(job, partition, undefined).catch((error: unknown) =>
+        host.logger.warn({ err: error, jobId: job.id }, 'could not look for idle slots'),
+      );
+    };
     return {
       kind: 'run',
       definition: wrapped,
-      // A partition's lifecycle changes (completed, cancelled, paused…) republish at once.
       host: partitionHost(
         host,
         own,
         parent,
-        (status) => this.#republish(partition, status !== 'running'),
+        afterPublish,
         splitting,
         this.#admission(definition, host, parent, own.id, partition),
       ),
@@ -155,7 +167,7 @@ export class ParallelRuntime {
     }
     try {
       await this.#startNext(definition, job, partition);
-      if (rebalances(definition)) await this.#rebalance(job, partition);
+      if (rebalances(definition)) await this.#rebalance(job, partition, String(job.id));
     } catch (error) {
       this.#host().logger.warn(
         { err: error, jobId: job.id },
@@ -165,18 +177,22 @@ export class ParallelRuntime {
     }
   }
 
-  /** A partition completed: with none pending, the one with the most left is asked to split. */
-  async #rebalance(job: Job, partition: PartitionData): Promise<void> {
+  /**
+   * A slot of the run may be idle (`completing`'s, or one an earlier split left): with no planned
+   * partition pending and none waiting, running partitions are asked for a piece per idle slot.
+   */
+  async #rebalance(job: Job, partition: PartitionData, completing: string | undefined) {
     const parentRef: JobRef = { queueName: job.queueName, id: partition.run };
     if (parseControl(await this.#host().store.loadControl(parentRef)) !== undefined) return;
     const partitions = await readPartitions(this.#queue, partition.run, partition.count);
-    const target = splitTarget(partitions, String(job.id));
-    if (target === undefined) return;
-    await requestSplit(target);
-    this.#host().logger.info(
-      { jobId: job.id, target: target.jobId },
-      'partition completed with none pending; asked the partition with the most left to split',
-    );
+    const slots = this.#slots.observe(partition.run, partitions, partition.runSlots);
+    for (const { target, ways } of planSplits(partitions, completing, slots)) {
+      await requestSplit(target, ways, slots);
+      this.#host().logger.info(
+        { jobId: job.id, target: target.jobId, ways },
+        'a slot of the run is idle; asked a running partition to split',
+      );
+    }
   }
 
   async #startNext(definition: Definition, job: Job, partition: PartitionData): Promise<void> {

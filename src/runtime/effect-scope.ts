@@ -77,14 +77,6 @@ export interface ScopeFactory {
  */
 export const SCOPED_CHECKPOINT_INTERVAL_MS = 250;
 
-/** The queue-side checkpoint pace of a run: the worker's, or at least the scoped one. */
-export function queueCheckpointIntervalMs(
-  scope: EffectScope | undefined,
-  intervalMs: number,
-): number {
-  return scope === undefined ? intervalMs : Math.max(intervalMs, SCOPED_CHECKPOINT_INTERVAL_MS);
-}
-
 /** The effect scope of a run of `definition`, from its `transactional` adapter, if it has one. */
 export function scopeOf(
   definition: { readonly transactional?: unknown },

@@ -77,14 +77,15 @@ export interface RunAdmission {
 /** How a partition gives up the tail of its items; the split ending (split-ending.ts) drives it. */
 export interface RunSplitter {
   /**
-   * The bounds to keep and the bounds to give away, from the partition's current bounds and its
-   * durable cursor; `undefined` when what is left is too small to split.
+   * The bounds to keep, then the bounds to give away (one new partition each), from the
+   * partition's current bounds and its durable cursor; `undefined` when what is left is too small
+   * to split.
    */
   propose(
     job: Job,
     state: Readonly<IterationState>,
     params: unknown,
-  ): Promise<readonly [shrunk: JsonValue, added: JsonValue] | undefined>;
+  ): Promise<readonly JsonValue[] | undefined>;
   /** Adds the job of every split recorded in `state` (a no-op for those that exist). */
   publish(job: Job, state: Readonly<IterationState>): Promise<void>;
   /** Withdraws the split request the run was interrupted for (served, or not worth serving). */

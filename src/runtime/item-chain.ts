@@ -14,11 +14,12 @@
  */
 import type { JsonValue } from '../json.js';
 import type { EffectScope } from './effect-scope.js';
+import { scopeOf } from './effect-scope.js';
 import type { GuardedRun, ItemStep } from './item-guard.js';
 import { ItemGuard } from './item-guard.js';
 import type { ResolvedItemPolicy } from './item-policy.js';
 import type { ItemTimeout, TimedHand } from './item-timeout.js';
-import { timedHead } from './item-timeout.js';
+import { itemTimeoutOf, timedHead } from './item-timeout.js';
 import type { RateGate } from './run-rate.js';
 
 /** The item the chain is running, as the context reads it. */
@@ -72,4 +73,37 @@ export function itemChain(
       : wait.then(() => guarded(item, cursor, weight));
   };
   return { hand, scope, step };
+}
+
+/** What a run's chain reads of the run. */
+export interface ChainedRun extends GuardedRun {
+  readonly plan: { each(item: unknown): unknown };
+  readonly rate: RateGate;
+  loseLock(detail: string): void;
+}
+
+/**
+ * The chain of `run`: its plan's step at the head, the effect scope of the definition's
+ * `transactional` adapter around it, and the resolved item policy outside.
+ */
+export function runChain(
+  run: ChainedRun,
+  definition: {
+    readonly name: string;
+    readonly transactional?: unknown;
+    readonly itemTimeoutMs?: number;
+    readonly itemTimeoutGraceMs?: number;
+  },
+  policy: ResolvedItemPolicy | undefined,
+): ItemChain {
+  const { job, label, signal, logger } = run;
+  const loseLock = (detail: string) => run.loseLock(detail);
+  return itemChain(
+    (item) => run.plan.each(item),
+    policy,
+    run,
+    (each) => scopeOf(definition, { job, label, signal, logger, definition, each, loseLock }),
+    itemTimeoutOf(definition),
+    run.rate,
+  );
 }

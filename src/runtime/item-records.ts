@@ -3,6 +3,7 @@
  * skipped (its record stored with the cursor after it), or a group's parts one by one. The run's
  * `advance` is the one caller; the ledger is the one writer of the state.
  */
+import type { IterationEventName } from '../events.js';
 import type { JsonValue } from '../json.js';
 import type { ItemOutcome, Skip } from './item-outcome.js';
 import { GroupParts } from './item-outcome.js';
@@ -56,4 +57,20 @@ export function recordOf(ledger: RunLedger, skip: Skip, after: JsonValue): Faile
     ...(partition === undefined ? {} : { partition }),
     ...(recorded === undefined ? {} : { version: recorded }),
   };
+}
+
+/** What announcing a skip reads of its run. */
+interface AnnouncingRun {
+  readonly ledger: RunLedger;
+  emit(event: IterationEventName, extra: object): void;
+}
+
+/** The `onSkip` of {@link applyItem} for a run: its `iteration.itemSkipped` event. Made once. */
+export function announceSkip(run: AnnouncingRun): (record: FailedItem, skip: Skip) => void {
+  return (record, skip) =>
+    run.emit('iteration.itemSkipped', {
+      failedItem: record,
+      error: skip.error,
+      skipped: run.ledger.state.skipped ?? 0,
+    });
 }

@@ -143,10 +143,10 @@ export class RunLedger {
     this.state.parallel = { plan, version };
   }
 
-  /** A rebalancing split: the bounds this partition keeps, and the split recorded with them. */
-  recordSplit(shrunk: JsonValue, split: SplitRecord): void {
+  /** A rebalancing split: the bounds this partition keeps, and the splits recorded with them. */
+  recordSplit(shrunk: JsonValue, splits: readonly SplitRecord[]): void {
     this.state.partition = shrunk;
-    (this.state.splits ??= []).push(split);
+    (this.state.splits ??= []).push(...splits);
   }
 
   /** An item finished after a streak of failures: the outage is over. */

@@ -55,6 +55,14 @@ export interface PartitionData {
    * partition that has no state yet (see run-version.ts). Absent: 1.
    */
   readonly version?: number;
+  /** With `splitRequestedAt`: how many more pieces the run asks for (1 when absent). */
+  readonly splitWays?: number;
+  /**
+   * The run's slots as the process that asked for a split saw them (the most of its partitions
+   * running at once), handed down to the pieces: a piece that starts in another process then knows
+   * them too, and asks for a piece per slot still idle.
+   */
+  readonly runSlots?: number;
 }
 
 /** One recorded item a replay takes: the job that recorded it and its place in that job's list. */

@@ -9,11 +9,13 @@ import type { Logger } from 'pino';
 import type { JobRef } from '../backends/store.js';
 import type { ThrottleDecision } from '../throttle/evaluate.js';
 import { admitted } from './admission.js';
+import type { CheckpointPace } from './checkpoint-pace.js';
+import { fixedPace, storePace } from './checkpoint-pace.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import type { RunRequest } from './control-request.js';
 import { ControlWatch } from './control-watch.js';
 import type { EffectScope } from './effect-scope.js';
-import { queueCheckpointIntervalMs } from './effect-scope.js';
+import { SCOPED_CHECKPOINT_INTERVAL_MS } from './effect-scope.js';
 import { heldBack } from './hold-watch.js';
 import type { RunHost } from './host.js';
 import type { StopReason } from './interruption.js';
@@ -33,12 +35,19 @@ export interface WiredRun {
   readonly scope: EffectScope | undefined;
   /** The run's rate gate: it follows the live settings, and progress shows its limit. */
   readonly rate: RateGate;
-  /** The throttle gate, once the run started: the decision that ended the run, for progress. */
-  readonly start:
-    { readonly gate: { readonly decision: ThrottleDecision | undefined } } | undefined;
   loseLock(detail: string): void;
   obey(request: RunRequest): void;
   interrupt(reason: StopReason, detail?: string): void;
+}
+
+/** What the wiring reads of the run beside its fields. */
+export interface WiringOptions {
+  /** `checkpointIntervalMs` of the job, else of the worker; undefined: the store's pace. */
+  readonly checkpointIntervalMs: number | undefined;
+  /** Partitions of the parallel run the run belongs to (1 outside parallel runs). */
+  readonly partitions: number;
+  /** The throttle decision that ended the run, if one did (for progress). */
+  readonly decision: () => ThrottleDecision | undefined;
 }
 
 export interface RunWiring {
@@ -47,7 +56,7 @@ export interface RunWiring {
   readonly control: ControlWatch;
 }
 
-export function wireRun(run: WiredRun): RunWiring {
+export function wireRun(run: WiredRun, wiring: WiringOptions): RunWiring {
   const { host, job, jobRef, token, logger, ledger } = run;
   const { options } = host;
   const writer = new CheckpointWriter({
@@ -59,7 +68,7 @@ export function wireRun(run: WiredRun): RunWiring {
         { err: error, attempt, delayMs },
         `checkpoint write failed (${describeError(error)}); retrying with the newest state`,
       ),
-    minIntervalMs: queueCheckpointIntervalMs(run.scope, options.checkpointIntervalMs),
+    pace: paceOf(run, wiring),
     retryWindowMs: options.transientRetryMs,
     maxLagItems: options.maxCheckpointLagItems,
     maxLagMs: options.maxCheckpointLagMs,
@@ -67,7 +76,7 @@ export function wireRun(run: WiredRun): RunWiring {
   const progress = new ProgressReporter({
     publish: (figures) => host.publishProgress(job, figures),
     intervalMs: options.progressIntervalMs,
-    figures: () => ledger.figures(run.start?.gate.decision, run.rate.limit),
+    figures: () => ledger.figures(wiring.decision(), run.rate.limit),
     onError: (error) => logger.warn({ err: error }, 'could not publish progress'),
   });
   const control = new ControlWatch({
@@ -80,4 +89,17 @@ export function wireRun(run: WiredRun): RunWiring {
     onError: (error) => logger.warn({ err: error }, 'could not read control requests'),
   });
   return { writer, progress, control };
+}
+
+/**
+ * The pace of the run's queue-side checkpoints: the one set for the job or the worker, else the
+ * store's (see checkpoint-pace.ts). With an effect scope the cursor is committed with every item in
+ * the scope's store, which a resume reads; the queue-side copy only feeds progress and status, so
+ * it is written at most every SCOPED_CHECKPOINT_INTERVAL_MS.
+ */
+function paceOf(run: WiredRun, wiring: WiringOptions): CheckpointPace {
+  const set = wiring.checkpointIntervalMs;
+  if (run.scope !== undefined) return fixedPace(Math.max(set ?? 0, SCOPED_CHECKPOINT_INTERVAL_MS));
+  if (set !== undefined) return fixedPace(set);
+  return storePace(run.host.store, wiring.partitions, run.host.options.maxCheckpointLagMs);
 }

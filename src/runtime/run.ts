@@ -23,7 +23,6 @@ import { createContext } from './context.js';
 import type { ControlRequest, RunRequest } from './control-request.js';
 import type { ControlWatch } from './control-watch.js';
 import type { EffectScope } from './effect-scope.js';
-import { scopeOf } from './effect-scope.js';
 import type { RunEnd } from './endings.js';
 import type { RunHost } from './host.js';
 import { emitEvent } from './host.js';
@@ -31,12 +30,11 @@ import type { StopReason } from './interruption.js';
 import { IterationInterrupt } from './interruption.js';
 import { forwardAbort, startMaxRuntime } from './interruption-sources.js';
 import type { ItemInHand } from './item-chain.js';
-import { itemChain } from './item-chain.js';
+import { runChain } from './item-chain.js';
 import type { GuardedRun, ItemStep } from './item-guard.js';
 import type { ItemOutcome } from './item-outcome.js';
 import { itemPolicyOf } from './item-policy.js';
-import { applyItem } from './item-records.js';
-import { itemTimeoutOf } from './item-timeout.js';
+import { announceSkip, applyItem } from './item-records.js';
 import type { IterationSummary } from './ledger.js';
 import { RunLedger } from './ledger.js';
 import { boundaryCheck } from './limits.js';
@@ -82,6 +80,8 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   readonly atBoundary: (() => void | Promise<void>) | undefined;
   /** The run's rate limit (see run-rate.ts); its limit follows the run's live settings. */
   readonly rate: RateGate;
+  /** True when no item policy, effect scope or host hook can settle an item otherwise than done. */
+  readonly plainItems: boolean;
   /** @internal */
   readonly jobRef: JobRef;
   /** @internal Called once each when the run ends (timers, signal listeners). */
@@ -95,12 +95,15 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   readonly #controller = new AbortController();
   readonly #hand: ItemInHand;
   readonly #maxRecorded: number;
+  readonly #onSkip = announceSkip(this);
   /** The host's per-item hook, read once: absent on the worker, so an item pays one field test. */
   readonly #afterItem: (() => void) | undefined;
   #started: Started | undefined;
   #loaded = false;
   #began = false;
   #stopRequested = false;
+  /** Interrupted or stopped: the loop reads this one field per item. */
+  #halted = false;
   #request: ControlRequest | undefined;
 
   constructor(
@@ -131,23 +134,18 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
     this.rate = new RateGate(host.store, bucket, this.signal, job.opts, rate);
     const policy = itemPolicyOf(definition);
     this.#maxRecorded = policy?.maxRecorded ?? 0;
-    // The effect scope, from the `transactional` adapter, wraps the chain's head.
-    const scopeRun = { job, label: this.label, signal: this.signal, logger: this.logger };
-    const loseLock = (detail: string) => this.loseLock(detail);
-    const chain = itemChain(
-      (item) => this.plan.each(item),
-      policy,
-      this,
-      (each) => scopeOf(definition, { ...scopeRun, definition, each, loseLock }),
-      itemTimeoutOf(definition),
-      this.rate,
-    );
+    const chain = runChain(this, definition, policy);
     this.#hand = chain.hand;
     this.scope = chain.scope;
     this.step = chain.step;
+    this.plainItems = policy === undefined && this.scope === undefined && !this.#afterItem;
     const unit = this.scope?.itemsPerUnit ?? 1;
     this.plan = runPlan(definition, this, unit, this.origin.partition?.step);
-    const wiring = wireRun(this);
+    const wiring = wireRun(this, {
+      checkpointIntervalMs: definition.checkpointIntervalMs ?? options.checkpointIntervalMs,
+      partitions: this.origin.partition?.count ?? 1,
+      decision: () => this.#started?.gate.decision,
+    });
     this.writer = wiring.writer;
     this.progress = wiring.progress;
     this.control = wiring.control;
@@ -158,6 +156,7 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   /** Winds the run down at the next item boundary (idempotent; the first reason wins). */
   interrupt(reason: StopReason, detail?: string): void {
     if (!this.#controller.signal.aborted) {
+      this.#halted = true;
       this.#controller.abort(new IterationInterrupt(reason, detail));
     }
   }
@@ -230,6 +229,9 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   get stopRequested(): boolean {
     return this.#stopRequested;
   }
+  get halted(): boolean {
+    return this.#halted;
+  }
   get firstFailureAt(): number | undefined {
     return this.retry.firstFailureAt;
   }
@@ -237,6 +239,7 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   /** Finishes the job after the item in hand: `ctx.stop()`, `maxItems`. */
   requestStop(): void {
     this.#stopRequested = true;
+    this.#halted = true;
   }
 
   /** The partition's bounds now: shrunk by a split (in the state), or as planned. */
@@ -254,14 +257,9 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
 
   /** Records a finished item with what it settled to; the one place `processed` grows. */
   advance(cursor: JsonValue, weight: number, outcome: ItemOutcome): void {
-    applyItem(this.ledger, cursor, weight, outcome, this.#maxRecorded, (record, skip) =>
-      this.emit('iteration.itemSkipped', {
-        failedItem: record,
-        error: skip.error,
-        skipped: this.ledger.state.skipped ?? 0,
-      }),
-    );
-    this.retry.itemDone(this.ledger);
+    if (outcome === undefined) this.ledger.advance(cursor, weight);
+    else applyItem(this.ledger, cursor, weight, outcome, this.#maxRecorded, this.#onSkip);
+    if (this.retry.open) this.retry.itemDone(this.ledger);
     this.#afterItem?.();
   }
 
@@ -274,8 +272,9 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
   /** @internal A request: an operator's, or the parallel run's split; stop at the next boundary. */
   obey(request: RunRequest): void {
     if (request.action === 'split') {
-      // Served once the run knows its params (see run-lifecycle.ts); a split is best effort.
-      if (this.#started !== undefined) {
+      // Served once the run knows its params (see run-lifecycle.ts) and has finished an item (a
+      // partition that has not started is never split); a split is best effort.
+      if (this.#started !== undefined && this.ledger.state.cursor !== null) {
         this.interrupt('split', 'rebalancing: the run asked this partition to split');
       }
       return;

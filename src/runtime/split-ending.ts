@@ -52,11 +52,11 @@ export async function splitOff(run: RunEnd): Promise<never> {
   throw new DelayedError(
     split === undefined
       ? 'requeued after a split request that was not served'
-      : `requeued on its shrunk bounds after splitting off partition job ${split}`,
+      : `requeued on its shrunk bounds after splitting off partition jobs ${split}`,
   );
 }
 
-/** Makes the split: the new partition's job id, or undefined when nothing was split. */
+/** Makes the split: the new partitions' job ids, or undefined when nothing was split. */
 async function makeSplit(run: RunEnd): Promise<string | undefined> {
   const splitter = run.host.splitter;
   // The params are known only once the run started; a request served earlier waits for the next.
@@ -67,19 +67,21 @@ async function makeSplit(run: RunEnd): Promise<string | undefined> {
   const { state } = run.ledger;
   await splitter.publish(run.job, state);
   const proposal = await splitter.propose(run.job, state, run.start.params);
-  if (proposal === undefined) return undefined;
-  const [shrunk, added] = proposal;
-  const jobId = splitJobId(String(run.job.id), (state.splits?.length ?? 0) + 1);
+  if (proposal === undefined || proposal.length < 2) return undefined;
+  const [shrunk, ...added] = proposal;
+  const made = state.splits?.length ?? 0;
   const step = state.step?.name;
-  run.ledger.recordSplit(shrunk, {
-    jobId,
-    partition: added,
+  const at = Date.now();
+  const splits = added.map((partition, i) => ({
+    jobId: splitJobId(String(run.job.id), made + i + 1),
+    partition,
     cursor: state.cursor,
-    at: Date.now(),
+    at,
     ...(step === undefined ? {} : { step }),
-  });
+  }));
+  run.ledger.recordSplit(shrunk!, splits);
   await run.writer.commit();
   if (!run.ownership.owned) return handOff(run);
   await splitter.publish(run.job, state);
-  return jobId;
+  return splits.map((s) => s.jobId).join(', ');
 }

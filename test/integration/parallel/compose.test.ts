@@ -4,7 +4,7 @@
 import type { Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 
-import type { BuildEnumeratorArgs, ParallelSummary, RangePartition } from '../../../src/index.js';
+import type { BuildEnumeratorArgs, RangePartition } from '../../../src/index.js';
 import {
   defineIterationJob,
   getFailedItems,
@@ -15,24 +15,11 @@ import {
   splitRange,
 } from '../../../src/index.js';
 import { requestSplit } from '../../../src/parallel/rebalance.js';
-import type { AnyQueue } from '../../support/backends.js';
 import { backends } from '../../support/backends.js';
 import { eventually } from '../../support/iteration.js';
 import { duplicates, range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
-import { workers } from './support.js';
-
-async function parentDone(queue: AnyQueue, id: string): Promise<ParallelSummary> {
-  return eventually(
-    async () => {
-      const job = await queue.getJob(id);
-      if ((await job?.getState()) !== 'completed') return undefined;
-      return (await queue.getJob(id))!.returnvalue as ParallelSummary;
-    },
-    'the parent to complete',
-    60_000,
-  );
-}
+import { parentDone, workers } from './support.js';
 
 async function finished(job: Job): Promise<void> {
   await eventually(

@@ -1,9 +1,15 @@
 // A parallel iteration job for the tests: items 0..total-1 split into hand-written ranges, every
 // item recorded as it is processed (duplicates included), callbacks counted.
-import type { BuildEnumeratorArgs, IterationJobDefinition } from '../../../src/index.js';
+import type { Job } from 'bullmq';
+
+import type {
+  BuildEnumeratorArgs,
+  IterationJobDefinition,
+  ParallelSummary,
+} from '../../../src/index.js';
 import { defineIterationJob } from '../../../src/index.js';
-import type { AnyBackendUnderTest } from '../../support/backends.js';
-import { iterationWorker } from '../../support/iteration.js';
+import type { AnyBackendUnderTest, AnyQueue } from '../../support/backends.js';
+import { eventually, iterationWorker } from '../../support/iteration.js';
 
 export interface Span {
   readonly from: number;
@@ -27,7 +33,7 @@ export interface ParallelOptions extends Partial<
   readonly total: number;
   readonly partitions: number | readonly Span[];
   readonly stepMs?: number;
-  readonly onItem?: (item: number, partition: Span) => void | Promise<void>;
+  readonly onItem?: (item: number, partition: Span, job: Job) => void | Promise<void>;
 }
 
 export interface ParallelCounter {
@@ -63,6 +69,7 @@ function defineParallel(options: ParallelOptions, out: Omit<ParallelCounter, 'jo
         item,
         (ctx.job.data as { $bullmqIterationPartition: { value: Span } }).$bullmqIterationPartition
           .value,
+        ctx.job,
       );
     },
     onStart: async (ctx) => {
@@ -94,5 +101,22 @@ export function workers(
 ) {
   return Array.from({ length: n }, () =>
     iterationWorker(b, queueName, [job], { ...fast, concurrency: 2, ...options }),
+  );
+}
+
+/** The run's summary once its parent completed. */
+export function parentDone(
+  queue: AnyQueue,
+  id: string,
+  timeoutMs = 90_000,
+): Promise<ParallelSummary> {
+  return eventually(
+    async () => {
+      const job = await queue.getJob(id);
+      if ((await job?.getState()) !== 'completed') return undefined;
+      return (await queue.getJob(id))!.returnvalue as ParallelSummary;
+    },
+    'the parent to complete',
+    timeoutMs,
   );
 }

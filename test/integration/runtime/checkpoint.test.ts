@@ -81,7 +81,9 @@ describe.each(withCluster)('checkpoints on $name', (b) => {
         cursorAtSteal = (await storedState(b, queueName, ctx.job.id!))?.cursor;
       },
     });
-    const worker = iterationWorker(b, queueName, [c.job]);
+    // Writes back to back: the run learns of the steal at its next write, a round trip later
+    // (with the store's pace, up to that pace later: within the documented lag bounds).
+    const worker = iterationWorker(b, queueName, [c.job], { checkpointIntervalMs: 0 });
     const interrupted: unknown[] = [];
     worker.on('iteration.interrupted', (e) => interrupted.push(e.reason));
     try {

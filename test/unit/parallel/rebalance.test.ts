@@ -1,5 +1,6 @@
 // Rebalancing without a server: the options are checked once with messages naming the job, the
-// value and the fix; the split target is the unfinished partition with the most left; and, for
+// value and the fix; splits are asked of running partitions only, a piece per idle slot, most left
+// per piece first, and a partition gives several pieces by halving the biggest; and, for
 // random partitionings and random split points, the partitions together process exactly one
 // uninterrupted pass (the same pure functions the runtime applies: splitRange on the bounds and
 // the durable cursor, the shrunk bounds kept, the added ones given to a new partition).
@@ -15,7 +16,9 @@ import {
   splitRange,
 } from '../../../src/index.js';
 import type { PartitionJob } from '../../../src/parallel/flow.js';
-import { splitTarget } from '../../../src/parallel/rebalance.js';
+import { splitPieces } from '../../../src/parallel/rebalance.js';
+import type { SplitAsk } from '../../../src/parallel/split-plan.js';
+import { planSplits, RunSlots } from '../../../src/parallel/split-plan.js';
 
 const base = {
   name: 'backfill',
@@ -61,35 +64,95 @@ const job = (
   state: PartitionJob['state'],
   processed: number,
   total: number | undefined,
+  status = 'running',
 ): PartitionJob =>
   ({
     index: 0,
     jobId,
     state,
-    job: { progress: { processed, total, status: 'running' }, returnvalue: null },
+    job: {
+      progress: { processed, total, status, updatedAt: 2_000 },
+      processedOn: 1_000,
+      returnvalue: null,
+    },
   }) as unknown as PartitionJob;
 
-describe('splitTarget', () => {
-  it('picks the unfinished partition with the most items left, not the one completing', () => {
-    const target = splitTarget(
-      [
-        job('p0', 'active', 10, 1000),
-        job('p1', 'active', 0, 100),
-        job('p2', 'completed', 5, 5),
-        job('p3', 'active', 0, 5000),
-      ],
-      'p3',
-    );
-    expect(target?.jobId).toBe('p0');
+const asked = (asks: readonly SplitAsk[]) => asks.map((a) => [a.target.jobId, a.ways]);
+
+describe('planSplits', () => {
+  it('asks a piece per idle slot of the running partitions, most left per piece first', () => {
+    const partitions = [
+      job('p0', 'active', 0, 1_000),
+      job('p1', 'active', 10, 10),
+      job('p2', 'completed', 5, 5),
+      job('p4', 'active', 0, 600),
+    ];
+    // p1 completes: with 4 slots, 2 are idle; p0 gets the first piece, p4 the second.
+    expect(asked(planSplits(partitions, 'p1', 4))).toEqual([
+      ['p0', 1],
+      ['p4', 1],
+    ]);
+    // One partition left running: it gets every piece.
+    expect(asked(planSplits([job('p0', 'active', 0, 1_000)], undefined, 4))).toEqual([['p0', 3]]);
+    // No slot idle: nothing.
+    expect(planSplits(partitions, undefined, 3)).toEqual([]);
   });
 
-  it('asks nothing while a planned partition is pending, or when one item is left', () => {
-    expect(splitTarget([job('p0', 'active', 0, 100), job('p1', undefined, 0, 0)], 'x')).toBe(
-      undefined,
-    );
-    expect(splitTarget([job('p0', 'active', 99, 100)], 'x')).toBe(undefined);
-    // A delayed partition may be parked by a pause: left alone.
-    expect(splitTarget([job('p0', 'delayed', 0, 100)], 'x')).toBe(undefined);
+  it('asks nothing while a planned partition is pending or one waits for its first slot', () => {
+    const running = job('p0', 'active', 0, 100);
+    const untaken = (p: PartitionJob) =>
+      ({ ...p, job: { ...p.job, processedOn: undefined } }) as unknown as PartitionJob;
+    expect(
+      planSplits([running, { index: 1, jobId: 'p1', job: undefined, state: undefined }], 'x', 8),
+    ).toEqual([]);
+    expect(planSplits([running, untaken(job('p1', 'waiting', 0, 100))], 'x', 8)).toEqual([]);
+    // One that started and is requeued (after its split, say) holds a slot but does not stop it.
+    expect(asked(planSplits([running, job('p1', 'delayed', 0, 100)], 'x', 4))).toEqual([['p0', 2]]);
+    expect(planSplits([running, job('p1', 'waiting', 0, 100)], 'x', 2)).toEqual([]);
+  });
+
+  it('never asks a partition that has not started running in this activation', () => {
+    // Active, but its progress is from before it was taken (a requeue), or not `running` yet.
+    const stale = {
+      ...job('p0', 'active', 0, 100),
+      job: { progress: { status: 'running', updatedAt: 500 }, processedOn: 1_000 },
+    } as unknown as PartitionJob;
+    expect(planSplits([stale], undefined, 4)).toEqual([]);
+    expect(planSplits([job('p0', 'active', 0, 100, 'interrupted')], undefined, 4)).toEqual([]);
+    // One item left is never split; a piece per item left at most.
+    expect(planSplits([job('p0', 'active', 99, 100)], undefined, 4)).toEqual([]);
+    expect(asked(planSplits([job('p0', 'active', 97, 100)], undefined, 8))).toEqual([['p0', 2]]);
+  });
+
+  it("remembers a run's slots: the most partitions seen active at once", () => {
+    const slots = new RunSlots();
+    const active = (n: number) => Array.from({ length: n }, (_, i) => job(`p${i}`, 'active', 0, 9));
+    expect(slots.observe('run', active(4))).toBe(4);
+    expect(slots.observe('run', active(2))).toBe(4);
+    expect(slots.observe('other', active(1))).toBe(1);
+    // A piece's data hands down what the process that asked for the split saw.
+    expect(slots.observe('handed', active(1), 4)).toBe(4);
+    expect(slots.observe('handed', active(2))).toBe(4);
+  });
+});
+
+describe('splitPieces', () => {
+  it('halves the biggest piece for each more way: equal pieces for a power of two', async () => {
+    const split = async (p: unknown, cursor: unknown) =>
+      splitRange(p as RangePartition, cursor as number | null) as [RangePartition, RangePartition];
+    expect(await splitPieces({ from: 0, to: 100 }, 20, 3, split)).toEqual([
+      { from: 0, to: 40 },
+      { from: 60, to: 80 },
+      { from: 40, to: 60 },
+      { from: 80, to: 100 },
+    ]);
+    // Pieces too small to halve stay whole; nothing to split at all: undefined.
+    expect(await splitPieces({ from: 0, to: 4 }, 1, 5, split)).toEqual([
+      { from: 0, to: 2 },
+      { from: 3, to: 4 },
+      { from: 2, to: 3 },
+    ]);
+    expect(await splitPieces({ from: 0, to: 4 }, 3, 2, split)).toBeUndefined();
   });
 });
 

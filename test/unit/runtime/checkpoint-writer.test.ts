@@ -123,7 +123,7 @@ describe('CheckpointWriter', () => {
   });
 
   it('minIntervalMs spaces background writes but flush does not wait for it', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     try {
       const { store, writer, advance } = setup({ minIntervalMs: 1_000 });
       advance(1);
@@ -151,7 +151,7 @@ describe('CheckpointWriter', () => {
   });
 
   it('retries a write that fails transiently, with the newest state, and flush waits for it', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     try {
       const { store, writer, advance } = setup();
       advance(1);
@@ -178,7 +178,7 @@ describe('CheckpointWriter', () => {
   });
 
   it('fails with CheckpointUnavailableError once transient failures outlast the retry window', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     try {
       const { store, writer, advance } = setup({ retryWindowMs: 1_000 });
       advance(1);

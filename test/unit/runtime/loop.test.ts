@@ -16,6 +16,8 @@ function loopRun(writer: CheckpointWriter, step: (item: number) => unknown) {
     writer,
     progress: { due: false, tick() {} },
     stopRequested: false,
+    halted: false,
+    plainItems: true,
     throttling: false,
     checkThrottle: () => false,
     step,

@@ -271,6 +271,10 @@ describe('runLoop and the throttle gate', () => {
       }),
       progress: { due: false, tick() {} },
       stopRequested: false,
+      get halted() {
+        return controller.signal.aborted || this.stopRequested;
+      },
+      plainItems: true,
       throttling: true,
       checkThrottle: () => (checks[checked++] ?? (() => false))(),
       step: (item) => void done.push(item),
