@@ -1,12 +1,10 @@
-// A worker process of the parallel benchmark, configured through the environment (BACKEND redis
-// or postgres, URL, QUEUE, CONCURRENCY, CHECKPOINT_INTERVAL_MS, PG_POOL_MAX). Prints `ready` once
-// its worker is connected; on the message `stop` (IPC) it closes the worker and sends back what it
-// cost: CPU time, and on PostgreSQL how often queries waited for a connection of its pool.
-import { createPostgresBackend } from 'bullmq';
-import { pino } from 'pino';
-
-import { IterationWorker, redisOptionsFromUrl } from '../src/index.js';
+// A worker process of the parallel benchmark, configured through the environment (see
+// worker-env.ts: BACKEND redis or postgres, URL, QUEUE, CONCURRENCY, CHECKPOINT_INTERVAL_MS,
+// PG_POOL_MAX). Prints `ready` once its worker is connected; on the message `stop` (IPC) it closes
+// the worker and sends back what it cost: CPU time, and on PostgreSQL how often queries waited
+// for a connection of its pool.
 import { parallelBenchJob } from './parallel-job.js';
+import { workerFromEnv } from './worker-env.js';
 
 /** What a worker process reports when it stops. */
 export interface WorkerReport {
@@ -21,31 +19,8 @@ export interface WorkerReport {
   };
 }
 
-const env = process.env;
-const postgres = env.BACKEND === 'postgres';
-const url = env.URL!;
-const poolMax = env.PG_POOL_MAX === undefined ? undefined : Number(env.PG_POOL_MAX);
-const connection = postgres
-  ? poolMax === undefined
-    ? url
-    : { connectionString: url, max: poolMax }
-  : redisOptionsFromUrl(url);
-const checkpointIntervalMs = Number(env.CHECKPOINT_INTERVAL_MS ?? 0);
-
-const worker = new IterationWorker(
-  env.QUEUE!,
-  [parallelBenchJob],
-  {
-    connection: connection as never,
-    logger: pino({ level: 'warn' }),
-    handleSignals: false,
-    concurrency: Number(env.CONCURRENCY ?? 1),
-    ...(checkpointIntervalMs > 0 ? { checkpointIntervalMs } : {}),
-  },
-  (postgres ? createPostgresBackend : undefined) as never,
-);
-worker.on('error', (error) => console.error(`worker error: ${error.message}`));
-await worker.waitUntilReady();
+const postgres = process.env.BACKEND === 'postgres';
+const worker = await workerFromEnv([parallelBenchJob]);
 
 interface PoolLike {
   readonly waitingCount: number;

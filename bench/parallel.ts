@@ -8,13 +8,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import { createPostgresBackend, Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 
-import { redisOptionsFromUrl } from '../src/index.js';
 import { parallelBenchJob, PARTITIONS, PROCESSES, TUNED_INTERVAL_MS } from './parallel-job.js';
 import { renderParallel } from './parallel-report.js';
 import { loadBetween, readServerLoad, type ServerKind } from './server-load.js';
-import { startWorkers } from './worker-processes.js';
+import { benchQueue, startWorkers } from './worker-processes.js';
 
 export interface ParallelTarget {
   readonly name: string;
@@ -52,12 +51,7 @@ async function runOnce(
 ): Promise<Measured> {
   const queueName = `bench-parallel-${count}-${Date.now()}`;
   const postgres = target.kind === 'postgres';
-  const connection = postgres ? target.url : redisOptionsFromUrl(target.url);
-  const queue = new Queue(
-    queueName,
-    { connection } as never,
-    (postgres ? createPostgresBackend : undefined) as never,
-  );
+  const queue = benchQueue(target.kind, target.url, queueName);
   const processes = Math.min(count, maxProcesses);
   const concurrency = Math.ceil(count / processes);
   const workers = await startWorkers(processes, {

@@ -1,6 +1,7 @@
 // `npm run bench`: starts private Redis, PostgreSQL and PGlite servers (as the test setup does),
 // measures everything side by side in one run, prints it and writes docs/benchmarks.md.
-//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance|console] [--items N]
+//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance|console|rate] [--items N]
+// (--quick shortens the rate section's 30 s window to 5 s: its recorded figures are of full runs).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -21,6 +22,8 @@ import { runEnumeratorBenchmarks } from './enumerators/index.js';
 import type { ParallelResult, ParallelTarget } from './parallel.js';
 import { benchmarkParallel } from './parallel.js';
 import { PARALLEL_HEADING, renderParallel } from './parallel-report.js';
+import type { RateResult, RateTarget } from './rate.js';
+import { benchmarkRate, FULL_PHASES, QUICK_PHASES, RATE_HEADING, renderRate } from './rate.js';
 import { benchmarkRebalance, renderRebalance } from './rebalance.js';
 import type { BackendTarget, RuntimeResult, RuntimeSizes } from './runtime.js';
 import { benchmarkRuntime, runtimeRunner } from './runtime.js';
@@ -42,7 +45,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
-const SECTIONS = ['exactly-once', 'parallel', 'rebalance', 'console'];
+const SECTIONS = ['exactly-once', 'parallel', 'rebalance', 'console', 'rate'];
 if (values.only !== undefined && !SECTIONS.includes(values.only)) {
   throw new TypeError(
     `Expected \`--only\` to be one of ${SECTIONS.join(', ')}, got \`${values.only}\``,
@@ -108,6 +111,20 @@ try {
     }
     return renderConsole(results);
   };
+  // Every backend: PGlite too, served from this process to the worker processes.
+  const rateTargets: RateTarget[] = [
+    { name: 'Redis', kind: 'redis', url: redis!.url, serverCalls: true },
+    { name: 'PostgreSQL', kind: 'postgres', url: postgres!.url, serverCalls: true },
+    { name: 'PGlite (embedded)', kind: 'postgres', url: pglite!.url, serverCalls: false },
+  ];
+  const ratePhases = quick ? QUICK_PHASES : FULL_PHASES;
+  const rateLimits = async () => {
+    const results: RateResult[] = [];
+    for (const target of rateTargets) {
+      results.push(await benchmarkRate(target, ratePhases, progress));
+    }
+    return renderRate(results, ratePhases);
+  };
   const rebalance = () =>
     benchmarkRebalance(targets[0]![0], quick ? 5_000 : 50_000, progress).then(renderRebalance);
   // One section measured alone replaces only its own part of docs/benchmarks.md.
@@ -122,6 +139,7 @@ try {
     },
     rebalance: { heading: '## Rebalancing', rounds: 1, measure: rebalance },
     console: { heading: CONSOLE_HEADING, rounds: 1, measure: consolePages },
+    rate: { heading: RATE_HEADING, rounds: 1, measure: rateLimits },
     parallel: {
       heading: PARALLEL_HEADING,
       rounds: 1,
@@ -166,6 +184,7 @@ try {
     const transactional = await exactlyOnce();
     const parallel = await parallelRuns();
     const consoleSection = await consolePages();
+    const rateSection = await rateLimits();
     progress('done');
     process.stderr.write('\n');
     const report = [
@@ -173,6 +192,7 @@ try {
       ...renderParallel(parallel),
       ...(await rebalance()),
       ...consoleSection,
+      ...rateSection,
     ].join('\n');
     console.log(report);
     if (!values['no-write']) {

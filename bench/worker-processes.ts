@@ -1,12 +1,24 @@
-// The worker processes of the parallel benchmark: spawned with tsx as separate Node processes (as
-// separate machines would run them), started before the clock starts, stopped over IPC after it
-// stops, each reporting what it cost (see parallel-worker.ts).
+// The worker processes of the parallel and rate benchmarks: spawned with tsx as separate Node
+// processes (as separate machines would run them), started before the clock starts, stopped over
+// IPC after it stops, each reporting what it cost (see parallel-worker.ts; rate-worker.ts also
+// sends its counts of items as it goes).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import type { WorkerReport } from './parallel-worker.js';
+import { createPostgresBackend, Queue } from 'bullmq';
 
-const script = join(import.meta.dirname, 'parallel-worker.ts');
+import { redisOptionsFromUrl } from '../src/index.js';
+import type { WorkerReport } from './parallel-worker.js';
+import type { ServerKind } from './server-load.js';
+
+const parallelWorker = join(import.meta.dirname, 'parallel-worker.ts');
+
+/** Another benchmark's worker script, and what to do with the messages it sends before its report. */
+export interface WorkerScript {
+  readonly script: string;
+  /** Called with every message; returns true for one it consumed (so it is not the report). */
+  readonly onMessage: (message: unknown) => boolean;
+}
 
 export interface WorkerPool {
   /** Closes every worker gracefully and collects their reports. */
@@ -19,8 +31,9 @@ export interface WorkerPool {
 export async function startWorkers(
   processes: number,
   env: Record<string, string | number>,
+  script: WorkerScript = { script: parallelWorker, onMessage: () => false },
 ): Promise<WorkerPool> {
-  const children = Array.from({ length: processes }, () => spawnOne(env));
+  const children = Array.from({ length: processes }, () => spawnOne(env, script));
   const kill = () => {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
   };
@@ -48,7 +61,10 @@ interface Spawned {
   readonly report: Promise<WorkerReport>;
 }
 
-function spawnOne(env: Record<string, string | number>): Spawned {
+function spawnOne(
+  env: Record<string, string | number>,
+  { script, onMessage }: WorkerScript,
+): Spawned {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: {
       ...process.env,
@@ -77,11 +93,23 @@ function spawnOne(env: Record<string, string | number>): Spawned {
     process.stderr.write(chunk);
   });
   const report = new Promise<WorkerReport>((resolve) => {
-    child.once('message', (message) => resolve(message as WorkerReport));
+    child.on('message', (message) => {
+      if (!onMessage(message)) resolve(message as WorkerReport);
+    });
   });
   return {
     child,
     ready: Promise.race([ready, exited]),
     report: Promise.race([report, exited]),
   };
+}
+
+/** The benchmark's own handle on the queue its worker processes work from. */
+export function benchQueue(kind: ServerKind, url: string, name: string): Queue {
+  const postgres = kind === 'postgres';
+  return new Queue(
+    name,
+    { connection: postgres ? url : redisOptionsFromUrl(url) } as never,
+    (postgres ? createPostgresBackend : undefined) as never,
+  );
 }

@@ -3,12 +3,17 @@
  * partitions, workers and machines. The budget is a token bucket kept by the queue's store (one
  * per run, on the parent job of a parallel run: see `CheckpointStore.takeTokens`); each run takes
  * tokens in small chunks (a twentieth of a second's worth) and spends them locally, so a limited
- * item costs a store call only once per chunk. The limit comes from, strongest first: a live
- * `setRunRate` (the run's settings, read with the control requests every second), the enqueue
- * options (`rate`, kept in the job's options), the definition's `rate`.
+ * item costs a store call only once per chunk. A take that gets less than it asked for found the
+ * bucket empty: the run's other partitions share what comes in, so the gate asks again only after
+ * a good part of a chunk's time (a half on average, spread at random so partitions do not ask all
+ * together), spending what it got meanwhile, rather than as soon as its small share runs out: 16
+ * contending partitions made a store call every few items. The limit comes from, strongest first:
+ * a live `setRunRate` (the run's settings, read with the control requests every second), the
+ * enqueue options (`rate`, kept in the job's options), the definition's `rate`.
  *
  *   item ─► rate gate: tokens left here? ─ yes ─► the item
  *                          └ no ─► take a chunk from the run's bucket ─ none ─► wait, take again
+ *                                   (less than a chunk: the next take waits ~half a chunk's time)
  */
 import type { CheckpointStore, JobRef } from '../backends/store.js';
 import { IterationDefinitionError } from '../errors.js';
@@ -108,6 +113,8 @@ const chunkOf = (rate: RunRate, weight: number) =>
 export class RateGate {
   #limit: RunRate | undefined;
   #tokens = 0;
+  /** After a take that found the bucket empty: the time (epoch ms) before which not to ask again. */
+  #quietUntil = 0;
   readonly #store: CheckpointStore;
   readonly #bucket: JobRef;
   readonly #signal: AbortSignal;
@@ -164,7 +171,14 @@ export class RateGate {
       if (rate === undefined) return;
       // A shutdown while waiting: the item has not started, the next run does it.
       if (this.#signal.aborted) throw this.#signal.reason;
-      const wanted = chunkOf(rate, weight) - Math.max(0, this.#tokens);
+      const quiet = this.#quietUntil - Date.now();
+      if (quiet > 0) {
+        // The limit may change (setRunRate) or the run stop meanwhile: both are read again.
+        await sleep(quiet, this.#signal);
+        continue;
+      }
+      const chunk = chunkOf(rate, weight);
+      const wanted = chunk - Math.max(0, this.#tokens);
       const { granted, waitMs } = await this.#store.takeTokens(
         this.#bucket,
         wanted,
@@ -172,11 +186,16 @@ export class RateGate {
         Math.max(rate.burst, weight),
       );
       this.#tokens += granted;
+      if (granted < wanted) {
+        // The bucket is empty (see the file's header): ask again once a good part of a chunk's
+        // worth came in, half its time on average, spread so the partitions do not ask together.
+        const chunkMs = (chunk * 1000) / rate.itemsPerSecond;
+        this.#quietUntil = Date.now() + Math.max(waitMs, chunkMs * (0.25 + Math.random() / 2), 5);
+      }
       if (this.#tokens >= weight) {
         this.#tokens -= weight;
         return;
       }
-      await sleep(Math.max(waitMs, 5), this.#signal);
     }
   }
 }
