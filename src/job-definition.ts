@@ -4,6 +4,7 @@
  */
 import type { Job, JobsOptions } from 'bullmq';
 
+import type { CheckpointDefinition } from './checkpoint-definition.js';
 import type { CsvUploadOption } from './csv-upload-option.js';
 import type { EnqueueOptions } from './enqueue.js';
 import type { FlowControlDefinition } from './flow-definition.js';
@@ -17,7 +18,6 @@ import type {
   PartitionsArgs,
   SplitPartitionArgs,
 } from './job-context.js';
-import type { CheckpointMode } from './options.js';
 import type { PartitionFailurePolicy } from './parallel/plan.js';
 import type { StandardSchema } from './params-schema.js';
 import type { ItemErrorPolicy } from './runtime/item-policy.js';
@@ -35,7 +35,7 @@ export interface IterationJobDefinition<
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- `partitions` infers it
   Partition = any,
 >
-  extends FlowControlDefinition<Params>, VersionOptions {
+  extends FlowControlDefinition<Params>, CheckpointDefinition, VersionOptions {
   /** The BullMQ job name; unique among the jobs of one worker. */
   readonly name: string;
   /**
@@ -180,20 +180,6 @@ export interface IterationJobDefinition<
    * ```
    */
   readonly itemErrors?: ItemErrorPolicy;
-  /**
-   * `coalesced` (default): the cursor is saved in the background after every item, at most one
-   * write in flight, the newest cursor wins; a crash redoes at most the items finished during the
-   * last write. `strict`: each item waits for its checkpoint to be durable before the next starts;
-   * a crash redoes at most the item in flight. Overrides the worker's `checkpointMode`.
-   */
-  readonly checkpointMode?: CheckpointMode;
-  /**
-   * Minimum time between two background checkpoint writes of this job in coalesced mode (0: one as
-   * soon as the last returned). Unset, the writes follow the store's pace: spaced by its latency
-   * and the run's partitions, within `maxCheckpointLagItems` and `maxCheckpointLagMs` (see
-   * docs/how-it-works.md). Overrides the worker's `checkpointIntervalMs`. @defaultValue the store's pace
-   */
-  readonly checkpointIntervalMs?: number;
   /**
    * Conditions checked before each item (or batch) is fetched, and once before `buildEnumerator`:
    * when one holds, the job checkpoints and requeues itself after the condition's backoff, without
