@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 
-import type { AnyIterationJob, IterationWorkerOptions } from '../../src/index.js';
-import { IterationWorker } from '../../src/index.js';
+import type { AnyIterationJob, ControlQueue, IterationWorkerOptions } from '../../src/index.js';
+import { IterationWorker, waitForRun } from '../../src/index.js';
 import type { IterationState } from '../../src/runtime/state.js';
 import type { AnyBackendUnderTest } from './backends.js';
 
@@ -81,6 +81,15 @@ export async function lockToken(
     [queueName, jobId],
   );
   return rows[0]?.lock_token ?? undefined;
+}
+
+/**
+ * Resolves with the summary of run `jobId` once it has completed, even when it completed before
+ * the call (a job enqueued by a control function that awaits more writes after adding it, such as
+ * retryFailedItems, may be done by then, and `completion` would wait for an event already gone).
+ */
+export async function summaryOf(queue: ControlQueue, jobId: string): Promise<unknown> {
+  return (await waitForRun(queue, jobId, { pollMs: 50, timeoutMs: 60_000 })).summary;
 }
 
 /** Resolves with the job once the worker's BullMQ `completed` event fires for `jobId`. */

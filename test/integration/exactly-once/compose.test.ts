@@ -16,7 +16,7 @@ import {
 } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
 import { dataDb, duplicatesAndMissing } from '../../support/data-db.js';
-import { completion, eventually, iterationWorker } from '../../support/iteration.js';
+import { completion, eventually, iterationWorker, summaryOf } from '../../support/iteration.js';
 import { uniqueQueueName } from '../../support/names.js';
 
 /** The row the data database holds for a job: cursor, rows processed and extras. */
@@ -177,7 +177,7 @@ describe.each(backends)('transactional items composed on $name', (b) => {
         // The cause is fixed: the replay commits exactly the poison rows and empties the list.
         broken.clear();
         const replay = await retryFailedItems(queue as never, added.id!);
-        expect(await completion(worker, replay.id!)).toMatchObject({ processed: 4 });
+        expect(await summaryOf(queue as never, replay.id!)).toMatchObject({ processed: 4 });
         const after = await db.counts();
         expect(duplicatesAndMissing(after, 80)).toEqual({ duplicates: 0, missing: [] });
         expect((await getFailedItems(queue, added.id!)).items).toEqual([]);

@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import type { IterationItemSkippedEvent } from '../../../src/index.js';
 import { getFailedItems, getRun, retryFailedItems } from '../../../src/index.js';
 import { backends } from '../../support/backends.js';
-import { completion, iterationWorker, nextEvent, storedState } from '../../support/iteration.js';
+import {
+  completion,
+  iterationWorker,
+  nextEvent,
+  storedState,
+  summaryOf,
+} from '../../support/iteration.js';
 import { counter, duplicates, range } from '../../support/jobs.js';
 import { uniqueQueueName } from '../../support/names.js';
 
@@ -167,7 +173,7 @@ describe.each(backends)('item failures on $name', (b) => {
       const replay = await retryFailedItems(queue as never, job.id!);
       expect(replay.name).toBe('counter');
       expect(replay.opts.attempts).toBe(2);
-      const result = await completion(worker, replay.id!);
+      const result = await summaryOf(queue as never, replay.id!);
       // Exactly the recorded items, in order, each once; nothing else.
       expect(c.seen).toEqual(POISON);
       expect(result).toMatchObject({ processed: 5, skipped: 2 });
@@ -186,7 +192,7 @@ describe.each(backends)('item failures on $name', (b) => {
       c.seen.length = 0;
       // Replaying the original again visits only the two left, not the seven.
       const again = await retryFailedItems(queue as never, job.id!);
-      expect(await completion(worker, again.id!)).toMatchObject({ processed: 2 });
+      expect(await summaryOf(queue as never, again.id!)).toMatchObject({ processed: 2 });
       expect(c.seen).toEqual(POISON.slice(5));
       expect((await getFailedItems(queue, again.id!)).items).toEqual([]);
       expect((await getFailedItems(queue, job.id!)).items).toEqual([]);
@@ -226,7 +232,10 @@ describe.each(backends)('item failures on $name', (b) => {
         retryFailedItems(queue as never, job.id!),
         retryFailedItems(queue as never, job.id!),
       ]);
-      const results = await Promise.all([completion(worker, one.id!), completion(worker, two.id!)]);
+      const results = await Promise.all([
+        summaryOf(queue as never, one.id!),
+        summaryOf(queue as never, two.id!),
+      ]);
       expect(duplicates(c.seen)).toEqual([]);
       expect([...c.seen].sort((x, y) => x - y)).toEqual(POISON);
       const processed = results.map((r) => (r as { processed: number }).processed);
