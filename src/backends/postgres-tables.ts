@@ -28,18 +28,27 @@ export interface Statement {
   readonly text: string;
 }
 
+/** Reads and compare-and-swaps of one job's text (a table of `queue, job_id, <text column>`). */
+export interface SwapStatements {
+  /** The text, as column `value`. */
+  readonly load: Statement;
+  /** The first text of a job that exists; nothing when one is there already. */
+  readonly insert: Statement;
+  /** The new text, only while the stored one is the one read, byte for byte. */
+  readonly update: Statement;
+}
+
+/** The tables holding a job's text that changes by compare-and-swap. */
+export type SwappedTable = 'claims' | 'settings';
+
 export interface Statements {
+  readonly claims: SwapStatements;
+  readonly settings: SwapStatements;
   readonly load: Statement;
   readonly save: Statement;
   readonly loadControl: Statement;
   readonly setControl: Statement;
   readonly clearControl: Statement;
-  readonly loadClaims: Statement;
-  readonly insertClaims: Statement;
-  readonly updateClaims: Statement;
-  readonly loadSettings: Statement;
-  readonly insertSettings: Statement;
-  readonly updateSettings: Statement;
   readonly takeTokens: Statement;
   readonly takeSlot: Statement;
   readonly releaseSlot: Statement;
@@ -107,17 +116,13 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
   // $3 per second, $4 burst, $5 wanted; the server's clock. `available` is the bucket refilled
   // since its last take; what is granted is taken from it in the same row update.
   const available = `LEAST($4::float8, r.tokens + GREATEST(0, EXCLUDED.at_ms - r.at_ms) * $3::float8 / 1000)`;
-  return named({
-    takeSlot: `SELECT ${s}.bullmq_iteration_take_slot($1, $2, $3, $4::int, $5::bigint) AS slot`,
-    releaseSlot: `DELETE FROM ${slots} WHERE queue = $1 AND job_id = $2 AND holder = $3`,
-    loadSettings: `SELECT settings FROM ${settings} WHERE queue = $1 AND job_id = $2`,
-    // Text, not jsonb: a swap lands only when the stored text is the one read, byte for byte.
-    insertSettings: `INSERT INTO ${settings} (queue, job_id, settings)
-                     SELECT j.queue, j.id, $3 FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
-                     ON CONFLICT (queue, job_id) DO NOTHING`,
-    updateSettings: `UPDATE ${settings} SET settings = $4
-                     WHERE queue = $1 AND job_id = $2 AND settings = $3`,
-    takeTokens: `INSERT INTO ${rate} AS r (queue, job_id, tokens, at_ms, granted)
+  return {
+    claims: swapStatements(s, claims, 'claims'),
+    settings: swapStatements(s, settings, 'settings'),
+    ...named({
+      takeSlot: `SELECT ${s}.bullmq_iteration_take_slot($1, $2, $3, $4::int, $5::bigint) AS slot`,
+      releaseSlot: `DELETE FROM ${slots} WHERE queue = $1 AND job_id = $2 AND holder = $3`,
+      takeTokens: `INSERT INTO ${rate} AS r (queue, job_id, tokens, at_ms, granted)
                  SELECT j.queue, j.id, $4::float8 - LEAST($5::int, floor($4::float8)),
                         (extract(epoch FROM clock_timestamp()) * 1000)::bigint,
                         LEAST($5::int, floor($4::float8))
@@ -127,34 +132,56 @@ export async function ensureStateTable(pool: PgPool, schema: string): Promise<St
                    tokens = ${available} - LEAST($5::int, floor(${available})),
                    at_ms = EXCLUDED.at_ms
                  RETURNING granted, tokens`,
-    loadClaims: `SELECT claims FROM ${claims} WHERE queue = $1 AND job_id = $2`,
-    insertClaims: `INSERT INTO ${claims} (queue, job_id, claims)
-                   SELECT j.queue, j.id, $3 FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
-                   ON CONFLICT (queue, job_id) DO NOTHING`,
-    updateClaims: `UPDATE ${claims} SET claims = $4
-                   WHERE queue = $1 AND job_id = $2 AND claims = $3`,
-    loadControl: `SELECT control::text AS control FROM ${control} WHERE queue = $1 AND job_id = $2`,
-    // From the job row, so a request for a job that is gone inserts nothing.
-    setControl: `INSERT INTO ${control} (queue, job_id, control)
+      loadControl: `SELECT control::text AS control FROM ${control} WHERE queue = $1 AND job_id = $2`,
+      // From the job row, so a request for a job that is gone inserts nothing.
+      setControl: `INSERT INTO ${control} (queue, job_id, control)
                  SELECT j.queue, j.id, $3::jsonb FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
                  ON CONFLICT (queue, job_id) DO UPDATE SET control = EXCLUDED.control`,
-    clearControl: `DELETE FROM ${control} WHERE queue = $1 AND job_id = $2`,
-    load: `SELECT state::text AS state FROM ${table} WHERE queue = $1 AND job_id = $2`,
-    save: `INSERT INTO ${table} (queue, job_id, state, updated_at_ms)
+      clearControl: `DELETE FROM ${control} WHERE queue = $1 AND job_id = $2`,
+      load: `SELECT state::text AS state FROM ${table} WHERE queue = $1 AND job_id = $2`,
+      save: `INSERT INTO ${table} (queue, job_id, state, updated_at_ms)
            SELECT j.queue, j.id, $4::jsonb, $5 FROM ${s}.job j
             WHERE j.queue = $1 AND j.id = $2 AND j.state = 'active' AND j.lock_token = $3
             FOR SHARE
            ON CONFLICT (queue, job_id)
            DO UPDATE SET state = EXCLUDED.state, updated_at_ms = EXCLUDED.updated_at_ms`,
-  });
+    }),
+  };
 }
 
-function named(texts: Record<keyof Statements, string>): Statements {
-  const entries = Object.entries(texts).map(([key, text]) => [
-    key,
-    { name: statementName(key, text), text },
-  ]);
-  return Object.fromEntries(entries) as unknown as Statements;
+type PlainStatements = Omit<Statements, SwappedTable>;
+
+function named(texts: Record<keyof PlainStatements, string>): PlainStatements {
+  const entries = Object.entries(texts).map(([key, text]) => [key, statement(key, text)]);
+  return Object.fromEntries(entries) as unknown as PlainStatements;
+}
+
+function statement(kind: string, text: string): Statement {
+  return { name: statementName(kind, text), text };
+}
+
+/**
+ * The statements of `table` (qualified), whose column `column` holds text, not jsonb: a swap lands
+ * only when the stored text is the one read, byte for byte. Inserts come from the job row of
+ * BullMQ's schema `s`, so a job that is gone gets none.
+ */
+function swapStatements(s: string, table: string, column: SwappedTable): SwapStatements {
+  return {
+    load: statement(
+      `${column}Load`,
+      `SELECT ${column} AS value FROM ${table} WHERE queue = $1 AND job_id = $2`,
+    ),
+    insert: statement(
+      `${column}Insert`,
+      `INSERT INTO ${table} (queue, job_id, ${column})
+       SELECT j.queue, j.id, $3 FROM ${s}.job j WHERE j.queue = $1 AND j.id = $2
+       ON CONFLICT (queue, job_id) DO NOTHING`,
+    ),
+    update: statement(
+      `${column}Update`,
+      `UPDATE ${table} SET ${column} = $4 WHERE queue = $1 AND job_id = $2 AND ${column} = $3`,
+    ),
+  };
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import type { PgPool, PgQueryResult, PostgresQueueBackend } from 'bullmq';
 
-import type { Statement, Statements } from './postgres-tables.js';
+import type { Statement, Statements, SwappedTable } from './postgres-tables.js';
 import { ensureStateTable } from './postgres-tables.js';
 import type { CheckpointStore, JobRef } from './store.js';
 
@@ -97,39 +97,44 @@ export class PostgresCheckpointStore implements CheckpointStore {
     else await run(pool, statements.setControl, [job.queueName, job.id, json]);
   }
 
-  async loadClaims(job: JobRef): Promise<string | undefined> {
+  loadClaims(job: JobRef): Promise<string | undefined> {
+    return this.#loadText(job, 'claims');
+  }
+
+  swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    return this.#swapText(job, 'claims', expected, next);
+  }
+
+  loadSettings(job: JobRef): Promise<string | undefined> {
+    return this.#loadText(job, 'settings');
+  }
+
+  swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    return this.#swapText(job, 'settings', expected, next);
+  }
+
+  async #loadText(job: JobRef, table: SwappedTable): Promise<string | undefined> {
     const { pool, statements } = await this.#prepare();
-    const result = await run<{ claims: string }>(pool, statements.loadClaims, [
+    const result = await run<{ value: string }>(pool, statements[table].load, [
       job.queueName,
       job.id,
     ]);
-    return result.rows[0]?.claims;
+    return result.rows[0]?.value;
   }
 
-  async swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+  /** Sets the job's text in `table` to `next` if it still is `expected` (none: `undefined`). */
+  async #swapText(
+    job: JobRef,
+    table: SwappedTable,
+    expected: string | undefined,
+    next: string,
+  ): Promise<boolean> {
     const { pool, statements } = await this.#prepare();
+    const { insert, update } = statements[table];
     const result =
       expected === undefined
-        ? await run(pool, statements.insertClaims, [job.queueName, job.id, next])
-        : await run(pool, statements.updateClaims, [job.queueName, job.id, expected, next]);
-    return result.rowCount === 1;
-  }
-
-  async loadSettings(job: JobRef): Promise<string | undefined> {
-    const { pool, statements } = await this.#prepare();
-    const result = await run<{ settings: string }>(pool, statements.loadSettings, [
-      job.queueName,
-      job.id,
-    ]);
-    return result.rows[0]?.settings;
-  }
-
-  async swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
-    const { pool, statements } = await this.#prepare();
-    const result =
-      expected === undefined
-        ? await run(pool, statements.insertSettings, [job.queueName, job.id, next])
-        : await run(pool, statements.updateSettings, [job.queueName, job.id, expected, next]);
+        ? await run(pool, insert, [job.queueName, job.id, next])
+        : await run(pool, update, [job.queueName, job.id, expected, next]);
     return result.rowCount === 1;
   }
 

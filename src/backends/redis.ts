@@ -24,7 +24,7 @@ export const REDIS_SETTINGS_FIELD = 'iteration:settings';
 
 const SAVE_COMMAND = 'bullmqIterationSaveState';
 const CONTROL_COMMAND = 'bullmqIterationSetControl';
-const CLAIMS_COMMAND = 'bullmqIterationSwapClaims';
+const SWAP_COMMAND = 'bullmqIterationSwapClaims';
 const TOKENS_COMMAND = 'bullmqIterationTakeTokens';
 const SLOT_COMMAND = 'bullmqIterationTakeSlot';
 const RELEASE_COMMAND = 'bullmqIterationReleaseSlot';
@@ -48,7 +48,7 @@ return 1
 `;
 
 // KEYS[1] job hash; ARGV[1] field, ARGV[2] expected value ('' for none), ARGV[3] new value.
-const CLAIMS_SCRIPT = `
+const SWAP_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current == false then current = '' end
@@ -152,32 +152,38 @@ export class RedisCheckpointStore implements CheckpointStore {
     await client.runCommand(CONTROL_COMMAND, [this.#jobKey(job), REDIS_CONTROL_FIELD, json ?? '']);
   }
 
-  async loadClaims(job: JobRef): Promise<string | undefined> {
-    const client = this.#ready ?? (await this.#client());
-    return (await client.hget(this.#jobKey(job), REDIS_CLAIMS_FIELD)) ?? undefined;
+  loadClaims(job: JobRef): Promise<string | undefined> {
+    return this.#loadField(job, REDIS_CLAIMS_FIELD);
   }
 
-  async swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+  swapClaims(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    return this.#swapField(job, REDIS_CLAIMS_FIELD, expected, next);
+  }
+
+  loadSettings(job: JobRef): Promise<string | undefined> {
+    return this.#loadField(job, REDIS_SETTINGS_FIELD);
+  }
+
+  swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
+    return this.#swapField(job, REDIS_SETTINGS_FIELD, expected, next);
+  }
+
+  async #loadField(job: JobRef, field: string): Promise<string | undefined> {
     const client = this.#ready ?? (await this.#client());
-    const swapped: unknown = await client.runCommand(CLAIMS_COMMAND, [
+    return (await client.hget(this.#jobKey(job), field)) ?? undefined;
+  }
+
+  /** Sets `field` of the job's hash to `next` if it still holds `expected` (none: `undefined`). */
+  async #swapField(
+    job: JobRef,
+    field: string,
+    expected: string | undefined,
+    next: string,
+  ): Promise<boolean> {
+    const client = this.#ready ?? (await this.#client());
+    const swapped: unknown = await client.runCommand(SWAP_COMMAND, [
       this.#jobKey(job),
-      REDIS_CLAIMS_FIELD,
-      expected ?? '',
-      next,
-    ]);
-    return swapped === 1;
-  }
-
-  async loadSettings(job: JobRef): Promise<string | undefined> {
-    const client = this.#ready ?? (await this.#client());
-    return (await client.hget(this.#jobKey(job), REDIS_SETTINGS_FIELD)) ?? undefined;
-  }
-
-  async swapSettings(job: JobRef, expected: string | undefined, next: string): Promise<boolean> {
-    const client = this.#ready ?? (await this.#client());
-    const swapped: unknown = await client.runCommand(CLAIMS_COMMAND, [
-      this.#jobKey(job),
-      REDIS_SETTINGS_FIELD,
+      field,
       expected ?? '',
       next,
     ]);
@@ -220,7 +226,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     if (!defined.has(client)) {
       client.defineCommand(SAVE_COMMAND, { numberOfKeys: 2, lua: SAVE_SCRIPT });
       client.defineCommand(CONTROL_COMMAND, { numberOfKeys: 1, lua: CONTROL_SCRIPT });
-      client.defineCommand(CLAIMS_COMMAND, { numberOfKeys: 1, lua: CLAIMS_SCRIPT });
+      client.defineCommand(SWAP_COMMAND, { numberOfKeys: 1, lua: SWAP_SCRIPT });
       client.defineCommand(TOKENS_COMMAND, { numberOfKeys: 1, lua: TOKENS_SCRIPT });
       client.defineCommand(SLOT_COMMAND, { numberOfKeys: 2, lua: SLOT_SCRIPT });
       client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 2, lua: RELEASE_SCRIPT });
