@@ -13,6 +13,7 @@ import {
   listRuns,
   range,
   releaseHold,
+  retryFailedItems,
   RunControlError,
 } from '../../../src/index.js';
 import { withCluster } from '../../support/backends.js';
@@ -171,6 +172,78 @@ describe.each(withCluster)('holds on $name', (b) => {
         30_000,
       );
       expect(items.sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('holds a steps job with skipped items, and the replay of its records, which inherits its tags', async () => {
+    const queueName = uniqueQueueName('holds-steps');
+    const queue = b.queue(queueName);
+    const seen: string[] = [];
+    let broken = true;
+    const each = (step: string) => async (item: number) => {
+      if (broken && item === 7) throw new Error(`row ${item} is broken`);
+      seen.push(`${step}:${item}`);
+      await sleep(10);
+    };
+    const job = defineIterationJob({
+      name: 'holds-steps',
+      itemErrors: { retries: 0, action: 'skip' },
+      steps: [
+        {
+          name: 'first',
+          buildEnumerator: ({ cursor }) => range({ to: 40, cursor }),
+          eachIteration: each('first'),
+        },
+        {
+          name: 'second',
+          buildEnumerator: ({ cursor }) => range({ to: 40, cursor }),
+          eachIteration: each('second'),
+        },
+      ],
+    });
+    const worker = iterationWorker(b, queueName, [job as never], fast);
+    const heldRuns = async (id: string) =>
+      eventually(
+        async () => ((await getRun(queue, id)).status === 'held' ? true : undefined),
+        `run ${id} held`,
+        30_000,
+      );
+    try {
+      const run = await job.enqueue(queue, {}, { tags: { tenant: 't-4' } });
+      await eventually(() => (seen.length > 5 ? true : undefined), 'the first step going', 30_000);
+      const hold = await holdRuns(queue, { tags: { tenant: 't-4' }, reason: 'tenant move' });
+      await heldRuns(run.id!);
+      const parked = seen.length;
+      await sleep(1_000);
+      expect(seen.length).toBe(parked);
+      await releaseHold(queue, hold.id);
+      await eventually(
+        async () => ((await queue.getJob(run.id!))?.finishedOn === undefined ? undefined : true),
+        'the run completes after the release',
+        30_000,
+      );
+      const expected = (step: string) =>
+        Array.from({ length: 40 }, (_, i) => i)
+          .filter((i) => i !== 7)
+          .map((i) => `${step}:${i}`);
+      expect([...seen].sort()).toEqual([...expected('first'), ...expected('second')].sort());
+
+      // The replay of the two skipped rows carries the run's tags: a hold over them parks it.
+      broken = false;
+      seen.length = 0;
+      const again = await holdRuns(queue, { tags: { tenant: 't-4' }, reason: 'second move' });
+      const replay = await retryFailedItems(queue as never, run.id!);
+      await heldRuns(replay.id!);
+      expect(seen).toEqual([]);
+      await releaseHold(queue, again.id);
+      await eventually(
+        async () => ((await queue.getJob(replay.id!))?.finishedOn === undefined ? undefined : true),
+        'the replay completes after the release',
+        30_000,
+      );
+      expect([...seen].sort()).toEqual(['first:7', 'second:7']);
     } finally {
       await worker.close();
     }
