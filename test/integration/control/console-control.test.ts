@@ -62,8 +62,9 @@ describe.each(withCluster)('console control on $name', (b) => {
     const c = counter({ total: 100_000, stepMs: 2 });
     const worker = iterationWorker(b, queueName, [c.job], fast);
     try {
+      const started = nextEvent(worker, 'iteration.started');
       const job = await c.job.enqueue(queue, {}, { startedBy: 'ada' });
-      await nextEvent(worker, 'iteration.started');
+      await started;
       const before = Date.now();
       await pauseRun(queue, job.id!, { actor: 'grace', reason: 'replica rebuild' });
       await eventually(

@@ -48,8 +48,9 @@ describe.each(withCluster)('run control on $name', (b) => {
       concurrency: 1,
     });
     try {
+      const started = nextEvent(worker, 'iteration.started');
       const job = await c.job.enqueue(queue, {});
-      await nextEvent(worker, 'iteration.started');
+      await started;
       await sleep(150);
       const paused = nextEvent<{ reason?: string; processed: number }>(worker, 'iteration.paused');
       const requested = await pauseRun(operator, job.id!, { reason: 'maintenance' });
@@ -96,8 +97,9 @@ describe.each(withCluster)('run control on $name', (b) => {
     let failed = 0;
     worker.on('failed', () => failed++);
     try {
+      const started = nextEvent(worker, 'iteration.started');
       const job = await c.job.enqueue(queue, {}, { attempts: 3 });
-      await nextEvent(worker, 'iteration.started');
+      await started;
       await sleep(100);
       const done = completion(worker, job.id!);
       await cancelRun(b.queue(queueName), job.id!, { reason: 'wrong segment' });

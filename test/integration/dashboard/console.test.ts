@@ -291,14 +291,21 @@ describe.each(backends.filter((b) => b.name !== 'pglite'))(
           .toBe(1);
         if (SCREENSHOTS && b.name === 'redis') await shot(view, 'console-audit.png', true);
 
-        // No script ran from the data, the CSP blocked nothing, the favicon was served, and the
-        // only refusal was the one the schema made.
+        // No script ran from the data, the CSP blocked nothing, the page links the favicon and the
+        // server serves it (Chromium fetches tab icons lazily, so the request is made here), and
+        // the only refusal was the one the schema made.
         expect(await view.locator('img').count()).toBe(0);
         expect(problems).toEqual([]);
         expect(refusals).toEqual([
           expect.stringMatching(/^422 .*\/api\/jobs\/notify-users\/runs$/),
         ]);
-        expect(assets).toContain('favicon.svg');
+        const icon = await view.locator('link[rel=icon]').getAttribute('href');
+        expect(icon).toMatch(/\/assets\/favicon\.svg$/);
+        const served = await view.request.get(new URL(icon!, dashboard.url).href);
+        expect(served.status()).toBe(200);
+        expect(served.headers()['content-type']).toMatch(/^image\/svg\+xml/);
+        expect(await served.text()).toMatch(/^<svg/);
+        expect(assets).toContain('dashboard.css');
         passed = true;
       } catch (error) {
         await rethrowWithScreenshot(page, dir, error);

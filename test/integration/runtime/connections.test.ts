@@ -69,9 +69,10 @@ describe.each([backendByName('redis'), backendByName('postgres')])(
       let failed = 0;
       worker.on('iteration.failed', () => failed++);
       worker.on('error', () => {});
+      const started = nextEvent(worker, 'iteration.started');
       const job = await c.job.enqueue(queue, {});
       const done = completion(worker, job.id!);
-      await nextEvent(worker, 'iteration.started');
+      await started;
       let killed = 0;
       for (let round = 0; round < ROUNDS; round++) {
         await sleep(250);

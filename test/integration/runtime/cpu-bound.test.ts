@@ -36,8 +36,9 @@ describe.each(backends)('CPU-bound items on $name', (b) => {
     const worker = iterationWorker(b, queueName, [job], { progressIntervalMs: 100 });
     let published = 0;
     worker.on('progress', () => published++);
+    const started = nextEvent(worker, 'iteration.started');
     const added = await job.enqueue(queue, {});
-    await nextEvent(worker, 'iteration.started');
+    await started;
     // Read the checkpoint from a timer while the loop is busy: only possible if it yields.
     const midway = await new Promise<unknown>((resolve) => {
       setTimeout(

@@ -305,8 +305,9 @@ describe.each(backends)('incidents on $name', (b) => {
     open.push(worker);
     let lost = 0;
     worker.on('iteration.lockLost', () => lost++);
+    const started = nextEvent(worker, 'iteration.started');
     const added = await c.job.enqueue(queue, {});
-    await nextEvent(worker, 'iteration.started');
+    await started;
     // What the lock manager sends when a renewal for an earlier run of this job, on this worker,
     // comes back after that run ended: its id, with the old token.
     const failed = await worker.extendJobLocks([added.id!], ['token-of-an-earlier-run'], 30_000);

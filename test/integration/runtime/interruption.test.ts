@@ -117,8 +117,9 @@ describe.each(withCluster)('interruption on $name', (b) => {
     const c = counter({ total: 100, stepMs: 2 });
     const worker = iterationWorker(b, queueName, [c.job]);
     try {
+      const started = nextEvent(worker, 'iteration.started');
       const job = await c.job.enqueue(queue, {});
-      await nextEvent(worker, 'iteration.started');
+      await started;
       await sleep(30);
       expect(worker.cancelJob(job.id!, 'operator')).toBe(true);
       const event = await nextEvent<{ reason: InterruptReason }>(worker, 'iteration.interrupted');

@@ -17,8 +17,9 @@ describe.each(backends)('progress on $name', (b) => {
     const worker = iterationWorker(b, queueName, [c.job], { progressIntervalMs: 200 });
     worker.on('progress', (_job, progress) => published.push(progress as IterationProgress));
     try {
+      const started = nextEvent(worker, 'iteration.started');
       const job = await c.job.enqueue(queue, {});
-      await nextEvent(worker, 'iteration.started');
+      await started;
       await completion(worker, job.id!);
       const final = (await queue.getJob(job.id!))!.progress as IterationProgress;
       expect(final).toMatchObject({
@@ -50,8 +51,9 @@ describe.each(backends)('progress on $name', (b) => {
     const queue = b.queue(queueName);
     const c = counter({ total: 500, stepMs: 2, size: 500 });
     const worker = iterationWorker(b, queueName, [c.job]);
+    const started = nextEvent(worker, 'iteration.started');
     const job = await c.job.enqueue(queue, {});
-    await nextEvent(worker, 'iteration.started');
+    await started;
     await sleep(100);
     await worker.close();
     const progress = (await queue.getJob(job.id!))!.progress as IterationProgress;

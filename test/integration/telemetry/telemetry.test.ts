@@ -156,8 +156,9 @@ describe('OpenTelemetry on redis: interruptions, pauses, throttles, lock loss', 
     const queue = b.queue(queueName);
     const c = counter({ total: 10_000, stepMs: 2 });
     const worker = iterationWorker(b, queueName, [c.job], telemetryOf());
+    const started = nextEvent(worker, 'iteration.started');
     await c.job.enqueue(queue, {});
-    await nextEvent(worker, 'iteration.started');
+    await started;
     await sleep(50);
     await worker.close();
     const [span] = otel.runSpans();
@@ -185,8 +186,9 @@ describe('OpenTelemetry on redis: interruptions, pauses, throttles, lock loss', 
       controlPollIntervalMs: 50,
     });
     try {
+      const started = nextEvent(worker, 'iteration.started');
       const job = await c.job.enqueue(queue, {});
-      await nextEvent(worker, 'iteration.started');
+      await started;
       const paused = nextEvent(worker, 'iteration.paused');
       await pauseRun(queue, job.id!, { reason: 'maintenance window' });
       await paused;
@@ -238,8 +240,9 @@ describe('OpenTelemetry on redis: interruptions, pauses, throttles, lock loss', 
     const c = counter({ total: 10_000, stepMs: 2 });
     const worker = iterationWorker(b, queueName, [c.job], telemetryOf());
     try {
+      const started = nextEvent(worker, 'iteration.started');
       const job = await c.job.enqueue(queue, {});
-      await nextEvent(worker, 'iteration.started');
+      await started;
       const lost = nextEvent(worker, 'iteration.lockLost');
       await b.redis().set(`bull:${queueName}:${job.id}:lock`, 'another-worker', 'PX', 60_000);
       await lost;
