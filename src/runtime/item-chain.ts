@@ -53,14 +53,17 @@ export function itemChain(
   timeout: ItemTimeout | undefined,
   gate: RateGate,
 ): ItemChain {
-  const hand: TimedHand = { cursor: undefined, signal: undefined };
-  const head: ChainHead =
+  const timed =
     timeout === undefined
-      ? (item, cursor) => {
-          hand.cursor = cursor;
-          return each(item);
-        }
-      : timedHead(each, hand, timeout, run.signal, { name: run.definition.name, label: run.label });
+      ? undefined
+      : timedHead(each, timeout, run.signal, { name: run.definition.name, label: run.label });
+  const hand: TimedHand = timed?.hand ?? { cursor: undefined, signal: undefined };
+  const head: ChainHead =
+    timed?.head ??
+    ((item, cursor) => {
+      hand.cursor = cursor;
+      return each(item);
+    });
   const scope = scopeFor(head);
   const scoped: ItemStep =
     scope === undefined ? head : (item, cursor, weight) => scope.run(item, cursor, weight);

@@ -29,36 +29,70 @@ export interface ItemTimeout {
 export interface TimedHand {
   cursor: JsonValue | undefined;
   /** The item's own signal while it runs; undefined between items. */
-  signal: AbortSignal | undefined;
+  readonly signal: AbortSignal | undefined;
 }
 
 /**
- * A head that runs `each` for one item under a deadline. `runSignal` is the run's own signal,
- * which the item's signal follows; `label` names the job in the error.
+ * The signal of one item, made when the step first reads `ctx.signal`: most steps never do, and
+ * `AbortSignal.any` costs tens of microseconds a call (and a listener on the run's signal), which
+ * for fast items was most of what a deadline cost. Its deadline is kept whether or not it was made.
+ */
+class ItemSignal {
+  #signal: AbortSignal | undefined;
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+
+  constructor(readonly run: AbortSignal) {}
+
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) {
+      const controller = (this.#controller = new AbortController());
+      if (this.#aborted) controller.abort(this.#reason);
+      this.#signal = AbortSignal.any([this.run, controller.signal]);
+    }
+    return this.#signal;
+  }
+
+  abort(reason: unknown): void {
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+/**
+ * A head that runs `each` for one item under a deadline, and the hand it keeps: `runSignal` is the
+ * run's own signal, which the item's signal follows; `label` names the job in the error.
  */
 export function timedHead(
   each: (item: unknown) => unknown,
-  hand: TimedHand,
   timeout: ItemTimeout,
   runSignal: AbortSignal,
   job: { readonly name: string; readonly label: string },
-): (item: unknown, cursor: JsonValue) => unknown {
-  return (item, cursor) => {
+): { head: (item: unknown, cursor: JsonValue) => unknown; hand: TimedHand } {
+  let current: ItemSignal | undefined;
+  const hand = {
+    cursor: undefined as JsonValue | undefined,
+    get signal(): AbortSignal | undefined {
+      return current?.signal;
+    },
+  };
+  const head = (item: unknown, cursor: JsonValue): unknown => {
     hand.cursor = cursor;
-    const controller = new AbortController();
-    hand.signal = AbortSignal.any([runSignal, controller.signal]);
+    const signal = (current = new ItemSignal(runSignal));
     let timer: NodeJS.Timeout | undefined;
     let grace: NodeJS.Timeout | undefined;
     let expired: ItemTimeoutError | undefined;
     const done = () => {
       clearTimeout(timer);
       clearTimeout(grace);
-      hand.signal = undefined;
+      if (current === signal) current = undefined;
     };
     const abandoned = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         expired = new ItemTimeoutError(job.label, job.name, timeout.timeoutMs, cursor);
-        controller.abort(expired);
+        signal.abort(expired);
         grace = setTimeout(() => reject(expired), timeout.graceMs);
       }, timeout.timeoutMs);
     });
@@ -86,6 +120,7 @@ export function timedHead(
     abandoned.catch(() => undefined);
     return Promise.race([settled, abandoned]).finally(done);
   };
+  return { head, hand };
 }
 
 /** The definition's item timeout, validated once; undefined when it has none. */

@@ -43,4 +43,30 @@ describe('itemTimeoutMs', () => {
       summary: { processed: 2, skipped: 1 },
     });
   });
+
+  it('gives each item its own signal, made when read, aborted at the deadline even when read late', async () => {
+    const seen: { item: number; aborted: boolean; reason: unknown }[] = [];
+    const signals = new Set<AbortSignal>();
+    const late = defineIterationJob({
+      ...base,
+      itemTimeoutMs: 20,
+      itemTimeoutGraceMs: 200,
+      itemErrors: { retries: 0, action: 'skip' },
+      async eachIteration(item: number, ctx) {
+        // Item 2 reads its signal only after its deadline passed: it must already be aborted.
+        if (item === 2) await new Promise((resolve) => setTimeout(resolve, 60));
+        signals.add(ctx.signal);
+        seen.push({ item, aborted: ctx.signal.aborted, reason: ctx.signal.reason });
+      },
+    });
+    const { summary } = await runInline(late, { params: {} }).iterate();
+    expect(seen.map(({ item, aborted }) => [item, aborted])).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+    ]);
+    expect(seen[1]!.reason).toBeInstanceOf(ItemTimeoutError);
+    expect(signals.size).toBe(3);
+    expect(summary).toMatchObject({ processed: 2, skipped: 1 });
+  });
 });
