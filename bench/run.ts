@@ -1,6 +1,6 @@
 // `npm run bench`: starts private Redis, PostgreSQL and PGlite servers (as the test setup does),
 // measures everything side by side in one run, prints it and writes docs/benchmarks.md.
-//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance|console|rate] [--items N]
+//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance|console|rate|costs] [--items N]
 // (--quick shortens the rate section's 30 s window to 5 s: its recorded figures are of full runs).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,22 +15,13 @@ import { redisOptionsFromUrl } from '../src/index.js';
 import { startPglite } from '../test/setup/pglite-server.js';
 import { startPostgres } from '../test/setup/postgres-server.js';
 import { startRedis } from '../test/setup/redis-server.js';
-import type { ConsoleResult } from './console.js';
-import { benchmarkConsole, CONSOLE_HEADING, renderConsole } from './console.js';
 import type { Result } from './enumerators/index.js';
 import { runEnumeratorBenchmarks } from './enumerators/index.js';
-import type { ParallelResult, ParallelTarget } from './parallel.js';
-import { benchmarkParallel } from './parallel.js';
-import { PARALLEL_HEADING, renderParallel } from './parallel-report.js';
-import type { RateResult, RateTarget } from './rate.js';
-import { benchmarkRate, FULL_PHASES, QUICK_PHASES, RATE_HEADING, renderRate } from './rate.js';
-import { benchmarkRebalance, renderRebalance } from './rebalance.js';
 import type { BackendTarget, RuntimeResult, RuntimeSizes } from './runtime.js';
 import { benchmarkRuntime, runtimeRunner } from './runtime.js';
+import { SECTIONS, sections } from './sections.js';
 import type { TelemetryResult } from './telemetry.js';
 import { benchmarkTelemetry } from './telemetry.js';
-import type { TransactionalResult } from './transactional.js';
-import { benchmarkTransactional, renderTransactional } from './transactional.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +36,6 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
-const SECTIONS = ['exactly-once', 'parallel', 'rebalance', 'console', 'rate'];
 if (values.only !== undefined && !SECTIONS.includes(values.only)) {
   throw new TypeError(
     `Expected \`--only\` to be one of ${SECTIONS.join(', ')}, got \`${values.only}\``,
@@ -81,71 +71,17 @@ try {
       quick ? { fast: 100_000, slow: 300 } : { fast: 1_000_000, slow: 1_000 },
     ],
   ];
-  // Redis and PostgreSQL: PGlite's single session is for local development, not for scale-out.
-  const parallelTargets: ParallelTarget[] = [
-    { name: 'Redis', kind: 'redis', url: redis!.url },
-    { name: 'PostgreSQL', kind: 'postgres', url: postgres!.url },
-  ];
-  const parallelRuns = async () => {
-    const results: ParallelResult[] = [];
-    for (const target of parallelTargets) {
-      results.push(...(await benchmarkParallel(target, parallelItems, progress)));
-    }
-    return results;
-  };
-  const exactlyOnceRounds = quick ? rounds : Math.max(rounds, 5);
-  const exactlyOnce = () =>
-    benchmarkTransactional(
-      targets[0]![0],
-      postgres!.url,
-      quick ? { perItem: 1_000, batched: 20_000 } : { perItem: 5_000, batched: 200_000 },
-      exactlyOnceRounds,
-      progress,
-    );
-  // 20,000 runs: the size the console is held to (a page under 300 ms).
-  const consoleRuns = quick ? 2_000 : 20_000;
-  const consolePages = async () => {
-    const results: ConsoleResult[] = [];
-    for (const [target] of targets) {
-      results.push(...(await benchmarkConsole(target, consoleRuns, progress)));
-    }
-    return renderConsole(results);
-  };
-  // Every backend: PGlite too, served from this process to the worker processes.
-  const rateTargets: RateTarget[] = [
-    { name: 'Redis', kind: 'redis', url: redis!.url, serverCalls: true },
-    { name: 'PostgreSQL', kind: 'postgres', url: postgres!.url, serverCalls: true },
-    { name: 'PGlite (embedded)', kind: 'postgres', url: pglite!.url, serverCalls: false },
-  ];
-  const ratePhases = quick ? QUICK_PHASES : FULL_PHASES;
-  const rateLimits = async () => {
-    const results: RateResult[] = [];
-    for (const target of rateTargets) {
-      results.push(await benchmarkRate(target, ratePhases, progress));
-    }
-    return renderRate(results, ratePhases);
-  };
-  const rebalance = () =>
-    benchmarkRebalance(targets[0]![0], quick ? 5_000 : 50_000, progress).then(renderRebalance);
   // One section measured alone replaces only its own part of docs/benchmarks.md.
-  const alone: Record<
-    string,
-    { heading: string; rounds: number; measure: () => Promise<string[]> }
-  > = {
-    'exactly-once': {
-      heading: '## Exactly-once',
-      rounds: exactlyOnceRounds,
-      measure: async () => renderTransactional(await exactlyOnce()),
-    },
-    rebalance: { heading: '## Rebalancing', rounds: 1, measure: rebalance },
-    console: { heading: CONSOLE_HEADING, rounds: 1, measure: consolePages },
-    rate: { heading: RATE_HEADING, rounds: 1, measure: rateLimits },
-    parallel: {
-      heading: PARALLEL_HEADING,
-      rounds: 1,
-      measure: async () => renderParallel(await parallelRuns()),
-    },
-  };
+  const alone = sections({
+    quick,
+    rounds,
+    parallelItems,
+    targets,
+    redisUrl: redis!.url,
+    postgresUrl: postgres!.url,
+    pgliteUrl: pglite!.url,
+    progress,
+  });
   const only = values.only === undefined ? undefined : alone[values.only];
   if (only !== undefined) {
     const section = [
@@ -181,19 +117,11 @@ try {
       // The jobs' queue lives on Redis; the rows they read, in PostgreSQL or a file.
       runtime: runtimeRunner(targets[0]![0]),
     });
-    const transactional = await exactlyOnce();
-    const parallel = await parallelRuns();
-    const consoleSection = await consolePages();
-    const rateSection = await rateLimits();
+    const measured: string[] = [];
+    for (const name of SECTIONS) measured.push(...(await alone[name]!.measure()));
     progress('done');
     process.stderr.write('\n');
-    const report = [
-      render(machine, runtime, telemetry, enumerators, transactional),
-      ...renderParallel(parallel),
-      ...(await rebalance()),
-      ...consoleSection,
-      ...rateSection,
-    ].join('\n');
+    const report = [render(machine, runtime, telemetry, enumerators), ...measured].join('\n');
     console.log(report);
     if (!values['no-write']) {
       writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report);
@@ -239,7 +167,6 @@ function render(
   runtime: RuntimeResult[],
   telemetry: TelemetryResult[],
   enumerators: Result[],
-  transactional: readonly TransactionalResult[],
 ): string {
   const out: string[] = [
     '# Benchmarks',
@@ -294,7 +221,6 @@ function render(
         `| ${r.name} | ${rate(r.rows)} | ${rate(r.rowsPerSecond)} | ${r.ratio === undefined ? '(baseline)' : `${(r.ratio * 100).toFixed(0)}%`} |`,
     ),
     '',
-    ...renderTransactional(transactional),
   );
   return out.join('\n');
 }

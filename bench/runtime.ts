@@ -42,6 +42,17 @@ export async function bareLoop(items: number): Promise<number> {
 }
 
 /**
+ * What a variant of the no-op job adds to it (see bench/costs.ts): options of its definition, an
+ * enumerator that weighs its items (each one row, so the count checked at the end is unchanged),
+ * or its enumerator and step moved into the one step of a `steps` job.
+ */
+export interface JobShape {
+  readonly options?: Record<string, unknown>;
+  readonly weighed?: boolean;
+  readonly asStep?: boolean;
+}
+
+/**
  * One iteration job over `items` no-op items, timed from the start of its first item to the end
  * of its last, in the job's own process: the per-item cost of the runtime, without the fixed
  * round trips of starting and completing a job (which the step-job timing leaves out as well).
@@ -51,23 +62,34 @@ export async function iterationRun(
   items: number,
   mode: CheckpointMode,
   workerOptions: Record<string, unknown> = {},
+  shape: JobShape = {},
 ): Promise<number> {
   let first = 0;
   let last = 0;
+  const buildEnumerator = ({ cursor }: BuildEnumeratorArgs<object, number>) => {
+    const source = numbers(cursor === null ? 0 : cursor + 1, items);
+    if (shape.weighed !== true) return source;
+    return { [Symbol.asyncIterator]: () => source, itemWeight: () => 1 };
+  };
+  // The same single awaited no-op as the other variants; the clock is read on two items only.
+  const eachIteration = (item: number) => {
+    if (item === 0) first = performance.now();
+    if (item !== items - 1) return step(item);
+    return step(item).then(() => {
+      last = performance.now();
+    });
+  };
+  const work =
+    shape.asStep === true
+      ? { steps: [{ name: 'items', buildEnumerator, eachIteration }] }
+      : { buildEnumerator, eachIteration };
+  // Cast: the options of a variant are checked when the job is defined, not here.
   const job = defineIterationJob({
     name: `bench-${mode}`,
     checkpointMode: mode,
-    buildEnumerator: ({ cursor }: BuildEnumeratorArgs<object, number>) =>
-      numbers(cursor === null ? 0 : cursor + 1, items),
-    // The same single awaited no-op as the other variants; the clock is read on two items only.
-    eachIteration(item) {
-      if (item === 0) first = performance.now();
-      if (item !== items - 1) return step(item);
-      return step(item).then(() => {
-        last = performance.now();
-      });
-    },
-  });
+    ...shape.options,
+    ...work,
+  } as never) as unknown as RunnableJob;
   return runOneJob(
     target,
     job,
@@ -85,13 +107,15 @@ export async function iterationRun(
   );
 }
 
+type RunnableJob = AnyIterationJob & { enqueue(queue: Queue, params: object): Promise<unknown> };
+
 /**
  * Runs one job of `definition` on a fresh queue and worker of `target`, and resolves what
  * `measure` makes of the worker once the job is done; the queue is removed afterwards.
  */
 async function runOneJob<T>(
   target: BackendTarget,
-  job: AnyIterationJob & { enqueue(queue: Queue, params: object): Promise<unknown> },
+  job: RunnableJob,
   measure: (worker: IterationWorker) => Promise<T>,
   workerOptions: Record<string, unknown> = {},
 ): Promise<T> {

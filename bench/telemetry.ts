@@ -29,7 +29,8 @@ class PullReader extends MetricReader {
   }
 }
 
-async function withSdk(target: BackendTarget, items: number): Promise<number> {
+/** The no-op job with a real SDK receiving its run span and metrics (item durations sampled). */
+export async function withSdk(target: BackendTarget, items: number): Promise<number> {
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({
     spanProcessors: [new SimpleSpanProcessor(exporter)],
