@@ -1,7 +1,8 @@
 // `npm run bench`: starts private Redis, PostgreSQL and PGlite servers (as the test setup does),
 // measures everything side by side in one run, prints it and writes docs/benchmarks.md.
-//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance|console|rate] [--items N]
-// (--quick shortens the rate section's 30 s window to 5 s: its recorded figures are of full runs).
+//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance|console|rate|fanout] [--items N]
+// (--quick shortens the rate section's 30 s window to 5 s and the fan-out comparison's 500,000 rows
+// to 20,000: their recorded figures are of full runs).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -19,6 +20,8 @@ import type { ConsoleResult } from './console.js';
 import { benchmarkConsole, CONSOLE_HEADING, renderConsole } from './console.js';
 import type { Result } from './enumerators/index.js';
 import { runEnumeratorBenchmarks } from './enumerators/index.js';
+import { fanoutSection } from './fanout.js';
+import { FANOUT_HEADING } from './fanout-report.js';
 import type { ParallelResult, ParallelTarget } from './parallel.js';
 import { benchmarkParallel } from './parallel.js';
 import { PARALLEL_HEADING, renderParallel } from './parallel-report.js';
@@ -45,7 +48,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
-const SECTIONS = ['exactly-once', 'parallel', 'rebalance', 'console', 'rate'];
+const SECTIONS = ['exactly-once', 'parallel', 'rebalance', 'console', 'rate', 'fanout'];
 if (values.only !== undefined && !SECTIONS.includes(values.only)) {
   throw new TypeError(
     `Expected \`--only\` to be one of ${SECTIONS.join(', ')}, got \`${values.only}\``,
@@ -125,12 +128,16 @@ try {
     }
     return renderRate(results, ratePhases);
   };
+  // Paired rounds whose medians are the figures, then one crash round per variant.
+  const fanoutRounds = quick ? rounds : Math.max(rounds, 3);
+  const fanoutTarget = { redisUrl: redis!.url, postgresUrl: postgres!.url };
+  const fanout = () => fanoutSection(fanoutTarget, quick, fanoutRounds, progress);
   const rebalance = () =>
     benchmarkRebalance(targets[0]![0], quick ? 5_000 : 50_000, progress).then(renderRebalance);
   // One section measured alone replaces only its own part of docs/benchmarks.md.
   const alone: Record<
     string,
-    { heading: string; rounds: number; measure: () => Promise<string[]> }
+    { heading: string; rounds: number; medians?: true; measure: () => Promise<string[]> }
   > = {
     'exactly-once': {
       heading: '## Exactly-once',
@@ -140,6 +147,7 @@ try {
     rebalance: { heading: '## Rebalancing', rounds: 1, measure: rebalance },
     console: { heading: CONSOLE_HEADING, rounds: 1, measure: consolePages },
     rate: { heading: RATE_HEADING, rounds: 1, measure: rateLimits },
+    fanout: { heading: FANOUT_HEADING, rounds: fanoutRounds, medians: true, measure: fanout },
     parallel: {
       heading: PARALLEL_HEADING,
       rounds: 1,
@@ -150,7 +158,7 @@ try {
   if (only !== undefined) {
     const section = [
       ...(await only.measure()),
-      ...sectionMachine(machine, only.rounds, values.only!),
+      ...sectionMachine(machine, only.rounds, values.only!, only.medians === true),
     ];
     progress('done');
     process.stderr.write('\n');
@@ -185,6 +193,7 @@ try {
     const parallel = await parallelRuns();
     const consoleSection = await consolePages();
     const rateSection = await rateLimits();
+    const fanoutLines = await fanout();
     progress('done');
     process.stderr.write('\n');
     const report = [
@@ -193,6 +202,7 @@ try {
       ...(await rebalance()),
       ...consoleSection,
       ...rateSection,
+      ...fanoutLines,
     ].join('\n');
     console.log(report);
     if (!values['no-write']) {
@@ -300,14 +310,21 @@ function render(
 }
 
 /** A section measured alone says on what, since the machine section above is another run's. */
-function sectionMachine(machine: Machine, sectionRounds: number, only: string): string[] {
+function sectionMachine(
+  machine: Machine,
+  sectionRounds: number,
+  only: string,
+  medians = false,
+): string[] {
   // The section runs its own number of rounds, not the one the machine lines name.
   const lines = machine.lines.map((line) =>
     line.replace(
       /rounds: \d+ per figure, best round kept/,
-      sectionRounds === 1
-        ? 'one round per figure'
-        : `rounds: ${sectionRounds} per figure, best round kept`,
+      medians
+        ? `${sectionRounds} paired round${sectionRounds === 1 ? '' : 's'} per figure, medians kept`
+        : sectionRounds === 1
+          ? 'one round per figure'
+          : `rounds: ${sectionRounds} per figure, best round kept`,
     ),
   );
   return [`Measured alone (\`npm run bench -- --only ${only}\`) on:`, '', ...lines, ''];
