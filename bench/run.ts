@@ -1,7 +1,8 @@
 // `npm run bench`: starts private Redis, PostgreSQL and PGlite servers (as the test setup does),
 // measures everything side by side in one run, prints it and writes docs/benchmarks.md.
-//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance|console|rate|costs] [--items N]
-// (--quick shortens the rate section's 30 s window to 5 s: its recorded figures are of full runs).
+//   npm run bench [-- --quick] [--rounds N] [--no-write] [--only exactly-once|parallel|rebalance|console|rate|costs|fanout] [--items N]
+// (--quick shortens the rate section's 30 s window to 5 s and the fan-out comparison's 500,000 rows
+// to 20,000: their recorded figures are of full runs).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -86,7 +87,7 @@ try {
   if (only !== undefined) {
     const section = [
       ...(await only.measure()),
-      ...sectionMachine(machine, only.rounds, values.only!),
+      ...sectionMachine(machine, only.rounds, values.only!, only.medians === true),
     ];
     progress('done');
     process.stderr.write('\n');
@@ -226,14 +227,21 @@ function render(
 }
 
 /** A section measured alone says on what, since the machine section above is another run's. */
-function sectionMachine(machine: Machine, sectionRounds: number, only: string): string[] {
+function sectionMachine(
+  machine: Machine,
+  sectionRounds: number,
+  only: string,
+  medians = false,
+): string[] {
   // The section runs its own number of rounds, not the one the machine lines name.
   const lines = machine.lines.map((line) =>
     line.replace(
       /rounds: \d+ per figure, best round kept/,
-      sectionRounds === 1
-        ? 'one round per figure'
-        : `rounds: ${sectionRounds} per figure, best round kept`,
+      medians
+        ? `${sectionRounds} paired round${sectionRounds === 1 ? '' : 's'} per figure, medians kept`
+        : sectionRounds === 1
+          ? 'one round per figure'
+          : `rounds: ${sectionRounds} per figure, best round kept`,
     ),
   );
   return [`Measured alone (\`npm run bench -- --only ${only}\`) on:`, '', ...lines, ''];

@@ -5,6 +5,8 @@ import type { ConsoleResult } from './console.js';
 import { benchmarkConsole, CONSOLE_HEADING, renderConsole } from './console.js';
 import { benchmarkCosts, FULL_COST_SIZES, QUICK_COST_SIZES } from './costs.js';
 import { COSTS_HEADING, renderCosts } from './costs-report.js';
+import { fanoutSection } from './fanout.js';
+import { FANOUT_HEADING } from './fanout-report.js';
 import type { ParallelResult, ParallelTarget } from './parallel.js';
 import { benchmarkParallel } from './parallel.js';
 import { PARALLEL_HEADING, renderParallel } from './parallel-report.js';
@@ -14,12 +16,22 @@ import { benchmarkRebalance, renderRebalance } from './rebalance.js';
 import type { BackendTarget, RuntimeSizes } from './runtime.js';
 import { benchmarkTransactional, renderTransactional } from './transactional.js';
 
-export const SECTIONS = ['exactly-once', 'parallel', 'rebalance', 'console', 'rate', 'costs'];
+export const SECTIONS = [
+  'exactly-once',
+  'parallel',
+  'rebalance',
+  'console',
+  'rate',
+  'costs',
+  'fanout',
+];
 
 export interface Section {
   readonly heading: string;
   /** Rounds per figure, for the lines that say what a section measured alone ran on. */
   readonly rounds: number;
+  /** Its figures are medians of paired rounds, not the best round. */
+  readonly medians?: true;
   measure(): Promise<string[]>;
 }
 
@@ -101,12 +113,17 @@ export function sections(setup: SectionSetup): Record<string, Section> {
       ),
       costsRounds,
     );
+  // Paired rounds whose medians are the figures, then one crash round per variant.
+  const fanoutRounds = quick ? rounds : Math.max(rounds, 3);
+  const fanoutTarget = { redisUrl: setup.redisUrl, postgresUrl: setup.postgresUrl };
+  const fanout = () => fanoutSection(fanoutTarget, quick, fanoutRounds, progress);
   return {
     'exactly-once': { heading: '## Exactly-once', rounds: exactlyOnceRounds, measure: exactlyOnce },
     parallel: { heading: PARALLEL_HEADING, rounds: 1, measure: parallelRuns },
     rebalance: { heading: '## Rebalancing', rounds: 1, measure: rebalance },
     console: { heading: CONSOLE_HEADING, rounds: 1, measure: consolePages },
     rate: { heading: RATE_HEADING, rounds: 1, measure: rateLimits },
-    costs: { heading: COSTS_HEADING, rounds: costsRounds, measure: costs },
+    costs: { heading: COSTS_HEADING, rounds: costsRounds, medians: true, measure: costs },
+    fanout: { heading: FANOUT_HEADING, rounds: fanoutRounds, medians: true, measure: fanout },
   };
 }

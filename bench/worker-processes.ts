@@ -1,7 +1,7 @@
 // The worker processes of the parallel and rate benchmarks: spawned with tsx as separate Node
 // processes (as separate machines would run them), started before the clock starts, stopped over
 // IPC after it stops, each reporting what it cost (see parallel-worker.ts; rate-worker.ts also
-// sends its counts of items as it goes).
+// sends its counts of items as it goes). The fan-out benchmark SIGKILLs one of them mid-run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -25,6 +25,8 @@ export interface WorkerPool {
   stop(): Promise<WorkerReport[]>;
   /** Kills them, for a benchmark that failed half-way. */
   kill(): void;
+  /** SIGKILLs worker `index` (a crash round) and resolves once it is gone; `stop` then skips it. */
+  sigkill(index: number): Promise<void>;
 }
 
 /** Starts `processes` workers with `env` and resolves once every one of them is connected. */
@@ -43,14 +45,28 @@ export async function startWorkers(
     kill();
     throw error;
   }
+  const killed = new Set<Spawned>();
   return {
     kill,
+    sigkill: async (index) => {
+      const spawned = children[index]!;
+      killed.add(spawned);
+      // Its report never comes: the rejection of a killed worker's report is expected, not unhandled.
+      spawned.report.catch(() => {});
+      const { child } = spawned;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    },
     stop: () =>
       Promise.all(
-        children.map(({ child, report }) => {
-          child.send('stop');
-          return report;
-        }),
+        children
+          .filter((spawned) => !killed.has(spawned))
+          .map(({ child, report }) => {
+            child.send('stop');
+            return report;
+          }),
       ),
   };
 }

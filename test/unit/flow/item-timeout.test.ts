@@ -59,7 +59,7 @@ describe('itemTimeoutMs', () => {
         seen.push({ item, aborted: ctx.signal.aborted, reason: ctx.signal.reason });
       },
     });
-    const { summary } = await runInline(late, { params: {} }).iterate();
+    const result = await runInline(late, { params: {} }).iterate();
     expect(seen.map(({ item, aborted }) => [item, aborted])).toEqual([
       [1, false],
       [2, true],
@@ -67,6 +67,6 @@ describe('itemTimeoutMs', () => {
     ]);
     expect(seen[1]!.reason).toBeInstanceOf(ItemTimeoutError);
     expect(signals.size).toBe(3);
-    expect(summary).toMatchObject({ processed: 2, skipped: 1 });
+    expect(result).toMatchObject({ outcome: 'completed', summary: { processed: 2, skipped: 1 } });
   });
 });
