@@ -96,8 +96,11 @@ export class ParallelRuntime {
     // fewer than were free): it looks once, in the background, when it first publishes `running`.
     let looked = splitting === undefined || partition.splitOf === undefined;
     const afterPublish = async (status: unknown) => {
-      // A partition's lifecycle changes (completed, cancelled, paused…) republish at once.
-      await this.#republish(partition, status !== 'running');
+      // A partition's lifecycle changes (cancelled, paused…) republish at once. Completions do
+      // not: each republication reads every partition, so forcing one per completion read the
+      // run's partitions P times over (O(P²) reads for a run); the throttle's publications and
+      // the parent's own when it joins keep the aggregate fresh.
+      await this.#republish(partition, status !== 'running' && status !== 'completed');
       if (looked || status !== 'running') return;
       looked = true;
       void this.#rebalance(job, partition, undefined).catch((error: unknown) =>
