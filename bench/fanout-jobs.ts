@@ -51,6 +51,8 @@ let query: QueryFunction | undefined;
 function data(): QueryFunction {
   if (query !== undefined) return query;
   const pool = new pg.Pool({ connectionString: process.env.DATA_URL });
+  // An idle connection the server drops must not end the worker process (pg-pool emits 'error').
+  pool.on('error', (error) => console.error(`data pool: ${error.message}`));
   const inner = pgQuery(pool);
   query = (text, values) => {
     counts.statements++;
