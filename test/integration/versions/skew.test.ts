@@ -42,7 +42,11 @@ describe.each(backends)('version skew on $name', (b) => {
     try {
       await until(() => byV2() >= 1, 'v2 to take the run', 45_000);
       old = iterationWorker(b, queueName, [v1Job], rolling);
-      await until(() => byV2() >= 10, 'v2 to advance the run', 45_000);
+      // v2 finishes its short run (5 items) with the v1 worker up beside it, then requeues it.
+      // Waiting for v2 to win the job once more would wait on the open liveness problem of a
+      // mixed fleet on Redis (the worker that gives a job back tends to win it back), not on
+      // what this test checks: that v1 never runs an item of a run v2 advanced.
+      await until(() => byV2() >= 5, 'v2 to advance the run', 45_000);
       // The new workers go away for a moment: only the old one is left to take the run.
       await fresh.close();
       const waiting = await eventually(async () => {
