@@ -33,7 +33,11 @@ export interface KeysetPartitionsOptions extends Omit<
   /**
    * Rows to sample for the boundaries. A table whose statistics count at most this many rows is
    * ranked whole (exact balance). More rows mean better balance: with `s` sampled rows and `n`
-   * partitions, a partition's size is off by about `1 / √(s / n)`. @defaultValue 20_000
+   * partitions, a partition's size is off by about `1 / √(s / n)`, and a run lasts as long as its
+   * largest partition: planning 16 partitions of 500,000 rows, the largest held 1.2 to 1.4% more
+   * rows than the mean with 200,000 sampled rows, 5 to 8% with 20,000. The database ranks the
+   * sample and returns only the boundaries: a larger one costs a larger sort there (210 ms
+   * against 30 ms here), not rows sent. @defaultValue 200_000
    */
   readonly sampleRows?: number;
   /**
@@ -82,7 +86,7 @@ export async function keysetPartitions(
     source,
   );
   const count = positiveInteger(source, 'count', partitions);
-  const sample = positiveInteger(source, 'sampleRows', sampleRows ?? 20_000);
+  const sample = positiveInteger(source, 'sampleRows', sampleRows ?? 200_000);
   const method = sampling ?? 'bernoulli';
   if (method !== 'bernoulli' && method !== 'system' && method !== 'exact') {
     throw optionError(source, 'sampling', method, "'bernoulli', 'system' or 'exact'");
