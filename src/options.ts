@@ -84,10 +84,11 @@ export interface IterationOptions {
    * write in flight once more than this many items finished past the newest durable checkpoint.
    * A crash or a lost lock redoes at most about this many items, whatever the store's latency;
    * `maxCheckpointLagMs` bounds the same window in time, and is the one that binds for items
-   * slower than a tenth of a millisecond. Ten thousand items is ten milliseconds of work at a
-   * microsecond an item: the bound costs such fast items one write per 5,000 of them instead of
-   * one per 500 (a write costs the worker tens of microseconds of system calls). Set it lower to
-   * cap duplicates of fast items more tightly, at that cost. @defaultValue 10_000
+   * slower than 10 µs. A hundred thousand items is a tenth of a second of work at a microsecond an
+   * item: the bound costs such fast items one write per 50,000 of them (a write costs the worker
+   * tens to hundreds of microseconds: a Redis command, a PostgreSQL transaction, or PGlite's whole
+   * server in the job's own thread), so a loop of no-op items keeps most of its speed. Set it
+   * lower to cap duplicates of fast items more tightly, at that cost. @defaultValue 100_000
    */
   readonly maxCheckpointLagItems?: number;
   /**
@@ -121,7 +122,7 @@ export const ITERATION_DEFAULTS = {
   throttle: undefined,
   transientRetryMs: 15_000,
   maxOutageMs: 1_800_000,
-  maxCheckpointLagItems: 10_000,
+  maxCheckpointLagItems: 100_000,
   maxCheckpointLagMs: 1_000,
   unknownJobGraceMs: 600_000,
   versionSkewGraceMs: 600_000,
