@@ -30,6 +30,19 @@ export interface WeighedEnumerator<Item> {
   itemWeight(item: Item): number;
 }
 
+/**
+ * Optional capability of an enumerator's async iterator that reads ahead (a page of rows, a
+ * buffer of parsed records): `nextBuffered()` hands out the next pair synchronously when it is
+ * already in memory, and answers `undefined` when the next one needs `next()` (a page to fetch,
+ * the end, an error to report). The runtime's loop asks it first and calls `next()` only when it
+ * answers `undefined`, so the rows of a fetched page cost no promise turn each; any other reader
+ * may ignore it. Both methods walk the same sequence: a pair handed out by one is never handed out
+ * by the other. `keyset`, `csv` and `csvBatches` implement it.
+ */
+export interface BufferedIterator<T> extends AsyncIterator<T> {
+  nextBuffered(): T | undefined;
+}
+
 /** What `buildEnumerator` may return: any sync or async iterable of pairs, optionally sized. */
 export type EnumeratorSource<Item, Cursor> =
   AsyncIterable<EnumeratorPair<Item, Cursor>> | Iterable<EnumeratorPair<Item, Cursor>>;

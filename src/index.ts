@@ -103,6 +103,7 @@ export type {
 export { startEmbeddedPostgres } from './embedded/pglite-server.js';
 export type { EnqueueOptions } from './enqueue.js';
 export type {
+  BufferedIterator,
   EnumeratorPair,
   EnumeratorSource,
   IterationEnumerator,

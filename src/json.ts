@@ -67,6 +67,8 @@ function describeObject(
   if (!isArray) {
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return `${path}: ${describeClass(value)}`;
+    // The common cursor, flat and fine ({ id: '42' }), is checked without allocating anything.
+    if (flatAndPlain(value)) return undefined;
   }
   const values: unknown[] = isArray ? value : Object.values(value);
   const keys = isArray ? undefined : Object.keys(value);
@@ -89,6 +91,14 @@ function describeObject(
   }
   tracked?.delete(value);
   return problem;
+}
+
+function flatAndPlain(value: object): boolean {
+  // The prototype is Object.prototype or null (checked above): for-in walks the own keys.
+  for (const key in value) {
+    if (!isPlainScalar((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }
 
 function isPlainScalar(value: unknown): boolean {

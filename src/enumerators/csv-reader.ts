@@ -10,7 +10,7 @@ import type { Transform } from 'node:stream';
 import type * as csvParse from 'csv-parse';
 import type { Options as CsvParseOptions } from 'csv-parse';
 
-import type { EnumeratorPair } from '../enumerator.js';
+import type { BufferedIterator, EnumeratorPair } from '../enumerator.js';
 import { CursorError, EnumeratorError } from '../errors.js';
 import type { Puller } from './stream-pull.js';
 import { pull } from './stream-pull.js';
@@ -87,28 +87,42 @@ function withOffsets(module: CsvParse) {
   return { module, OffsetParser: OffsetParser as new (o: CsvParseOptions) => Transform };
 }
 
-/** An iterator over the records from `plan.start`; nothing is opened before the first `next()`. */
-export function readCsv<Row>(plan: CsvReadPlan): AsyncIterator<EnumeratorPair<Row, CsvCursor>> {
+/**
+ * An iterator over the records from `plan.start`; nothing is opened before the first `next()`.
+ * Records the parser has buffered are handed out by `nextBuffered()` without a promise turn.
+ */
+export function readCsv<Row>(plan: CsvReadPlan): BufferedIterator<EnumeratorPair<Row, CsvCursor>> {
   let opened: Promise<Puller<Parsed>> | undefined;
+  /** The puller once open: `nextBuffered` reads it synchronously. */
+  let puller: Puller<Parsed> | undefined;
   let rows = plan.start.rows;
   // A partition read to its end (or an empty one) opens nothing.
   let done = plan.end !== undefined && plan.start.offset >= plan.end;
+  const pair = (parsed: Parsed) => {
+    rows++;
+    const cursor = { offset: plan.start.offset + parsed[1], rows };
+    return [parsed[0] as Row, cursor] as const;
+  };
   return {
     async next() {
       if (done) return { done: true, value: undefined };
       try {
-        const parsed = await (await (opened ??= openAt(plan))).next();
+        puller ??= await (opened ??= openAt(plan));
+        const parsed = await puller.next();
         if (parsed === undefined) {
           done = true;
           return { done: true, value: undefined };
         }
-        rows++;
-        const cursor = { offset: plan.start.offset + parsed[1], rows };
-        return { done: false, value: [parsed[0] as Row, cursor] as const };
+        return { done: false, value: pair(parsed) };
       } catch (error) {
         done = true;
         throw await parseError(plan, rows, error);
       }
+    },
+    nextBuffered() {
+      if (done || puller === undefined) return undefined;
+      const parsed = puller.nextBuffered();
+      return parsed === undefined ? undefined : pair(parsed);
     },
     async return() {
       done = true;
@@ -145,6 +159,7 @@ async function openAt(plan: CsvReadPlan): Promise<Puller<Parsed>> {
   const records = pull<Parsed>(parser);
   return {
     next: () => records.next(),
+    nextBuffered: () => records.nextBuffered(),
     close() {
       input.destroy();
       records.close();

@@ -8,6 +8,11 @@ import type { Readable } from 'node:stream';
 export interface Puller<T> {
   /** The next object, or `undefined` once the stream has ended. Rejects with the stream's error. */
   next(): Promise<T | undefined>;
+  /**
+   * The next object when the stream's buffer holds one, else `undefined` (then `next()` waits,
+   * ends or reports the error): what an enumerator's `nextBuffered` hands out.
+   */
+  nextBuffered(): T | undefined;
   /** Stops reading and releases the stream. */
   close(): void;
 }
@@ -46,6 +51,11 @@ export function pull<T>(stream: Readable): Puller<T> {
         // Events fire on later ticks, never between the checks above and this line.
         await new Promise<void>((resolve) => (wake = resolve));
       }
+    },
+    nextBuffered() {
+      if (failed) return undefined;
+      const value = stream.read() as T | null;
+      return value === null ? undefined : value;
     },
     close() {
       stream.destroy();

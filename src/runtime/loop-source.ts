@@ -3,23 +3,37 @@
  * once per pass (async or sync), checked pair by pair, and closed when the loop leaves early so
  * generators run their `finally` blocks.
  */
+import type { BufferedIterator } from '../enumerator.js';
 import { CursorError, EnumeratorError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { describeNonJson, preview } from '../json.js';
 
 export type Pair<Item> = readonly [Item, unknown];
 
-export type AnyIterator<Item> =
+export type AnyIterator<Item> = (
   | { readonly async: true; readonly it: AsyncIterator<Pair<Item>> }
-  | { readonly async: false; readonly it: Iterator<Pair<Item>> };
+  | { readonly async: false; readonly it: Iterator<Pair<Item>> }
+) & {
+  /**
+   * The iterator's `nextBuffered` (see `BufferedIterator` in src/enumerator.ts), bound: the next
+   * pair when it is already in memory, so the loop takes it without a promise turn; undefined when
+   * the iterator has none.
+   */
+  readonly buffered: (() => Pair<Item> | undefined) | undefined;
+};
 
 export function openIterator<Item>(source: unknown, label: string): AnyIterator<Item> {
   if (source !== null && (typeof source === 'object' || typeof source === 'function')) {
     const s = source as Partial<AsyncIterable<Pair<Item>> & Iterable<Pair<Item>>>;
     const asyncIterator = s[Symbol.asyncIterator];
-    if (typeof asyncIterator === 'function') return { async: true, it: asyncIterator.call(s) };
+    if (typeof asyncIterator === 'function') {
+      const it = asyncIterator.call(s) as AsyncIterator<Pair<Item>>;
+      return { async: true, it, buffered: bufferedOf(it) };
+    }
     const syncIterator = s[Symbol.iterator];
-    if (typeof syncIterator === 'function') return { async: false, it: syncIterator.call(s) };
+    if (typeof syncIterator === 'function') {
+      return { async: false, it: syncIterator.call(s), buffered: undefined };
+    }
   }
   throw new EnumeratorError(
     `buildEnumerator of ${label} returned ${describeReturned(source)}, which is not iterable. ` +
@@ -27,6 +41,11 @@ export function openIterator<Item>(source: unknown, label: string): AnyIterator<
       'or null when there is nothing to do.',
     { source: 'buildEnumerator' },
   );
+}
+
+function bufferedOf<Item>(it: AsyncIterator<Pair<Item>>): (() => Pair<Item> | undefined) | undefined {
+  const nextBuffered = (it as Partial<BufferedIterator<Pair<Item>>>).nextBuffered;
+  return typeof nextBuffered === 'function' ? () => nextBuffered.call(it) : undefined;
 }
 
 function describeReturned(value: unknown): string {

@@ -40,7 +40,7 @@ export async function runLoop<Item>(
 }
 
 async function runFullLoop<Item>(
-  { async, it }: AnyIterator<Item>,
+  { async, it, buffered }: AnyIterator<Item>,
   run: LoopRun<Item>,
   weigh: ((item: Item) => number) | undefined,
 ): Promise<LoopEnd> {
@@ -63,15 +63,20 @@ async function runFullLoop<Item>(
           if (run.signal.aborted) return 'interrupted';
         }
       }
-      const next = async
-        ? await (it as AsyncIterator<Pair<Item>>).next()
-        : (it as Iterator<Pair<Item>>).next();
-      if (next.done === true) {
-        finished = true;
-        return 'exhausted';
+      // A pair already in memory first (the rest of a fetched page): no promise turn for it.
+      let value: unknown = buffered === undefined ? undefined : buffered();
+      if (value === undefined) {
+        const next = async
+          ? await (it as AsyncIterator<Pair<Item>>).next()
+          : (it as Iterator<Pair<Item>>).next();
+        if (next.done === true) {
+          finished = true;
+          return 'exhausted';
+        }
+        value = next.value;
       }
       // Checked before the step runs, so a bad cursor never gets an item processed or written.
-      const pair = checkedPair<Item>(next.value, run.label);
+      const pair = checkedPair<Item>(value, run.label);
       const cursor = pair[1];
       const item = pair[0];
       // Weighed before the step, which may change a batch it was handed.

@@ -13,7 +13,7 @@ import { checkedPair, closeIterator, isThenable } from './loop-source.js';
 import { RunFailure } from './run-failure.js';
 
 export async function runPlainLoop<Item>(
-  { async, it }: AnyIterator<Item>,
+  { async, it, buffered }: AnyIterator<Item>,
   run: LoopRun<Item>,
 ): Promise<LoopEnd> {
   const { writer, progress } = run;
@@ -24,15 +24,20 @@ export async function runPlainLoop<Item>(
     for (;;) {
       // Before the next pair is pulled: an interrupted run does not fetch another page.
       if (run.halted) return run.signal.aborted ? 'interrupted' : 'stopped';
-      const next = async
-        ? await (it as AsyncIterator<Pair<Item>>).next()
-        : (it as Iterator<Pair<Item>>).next();
-      if (next.done === true) {
-        finished = true;
-        return 'exhausted';
+      // A pair already in memory first (the rest of a fetched page): no promise turn for it.
+      let value: unknown = buffered === undefined ? undefined : buffered();
+      if (value === undefined) {
+        const next = async
+          ? await (it as AsyncIterator<Pair<Item>>).next()
+          : (it as Iterator<Pair<Item>>).next();
+        if (next.done === true) {
+          finished = true;
+          return 'exhausted';
+        }
+        value = next.value;
       }
       // Checked before the step runs, so a bad cursor never gets an item processed or written.
-      const pair = checkedPair<Item>(next.value, run.label);
+      const pair = checkedPair<Item>(value, run.label);
       const cursor = pair[1];
       inStep = true;
       const pending = run.step(pair[0], cursor, 1);

@@ -134,13 +134,14 @@ export class IterationRun implements PassRun, RunEnd, GuardedRun, StepsRun {
     this.rate = new RateGate(host.store, bucket, this.signal, job.opts, rate);
     const policy = itemPolicyOf(definition);
     this.#maxRecorded = policy?.maxRecorded ?? 0;
+    // The plan first: its `each` is the head of the chain, called directly (no layer between).
+    const unit = () => this.scope?.itemsPerUnit ?? 1;
+    this.plan = runPlan(definition, this, unit, this.origin.partition?.step);
     const chain = runChain(this, definition, policy);
     this.#hand = chain.hand;
     this.scope = chain.scope;
     this.step = chain.step;
     this.plainItems = policy === undefined && this.scope === undefined && !this.#afterItem;
-    const unit = this.scope?.itemsPerUnit ?? 1;
-    this.plan = runPlan(definition, this, unit, this.origin.partition?.step);
     const wiring = wireRun(this, {
       checkpointIntervalMs: definition.checkpointIntervalMs ?? options.checkpointIntervalMs,
       partitions: this.origin.partition?.count ?? 1,

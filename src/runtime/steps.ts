@@ -51,7 +51,8 @@ export interface RunPlan {
   open(args: BuildEnumeratorArgs<unknown, unknown>): Promise<Units | null>;
   /** The enumerator a replayed record is found in, at its cursor (in its step). */
   build(args: BuildEnumeratorArgs<unknown, unknown>, record: FailedItem): unknown;
-  each(item: unknown): unknown;
+  /** Runs the job's step on one item (a function of its own: the chain calls it unbound). */
+  readonly each: (item: unknown) => unknown;
 }
 
 interface PlainDefinition {
@@ -61,13 +62,15 @@ interface PlainDefinition {
 }
 
 /**
- * The plan of a run of `definition`, chosen once per run. `startStep` is where a job that has not
- * entered any step yet starts (a split of a partition starts in the step it was split in).
+ * The plan of a run of `definition`, chosen once per run. `unit` tells the items of an effect
+ * scope's unit, asked when a pass opens (the scope is made after the plan, around its `each`).
+ * `startStep` is where a job that has not entered any step yet starts (a split of a partition
+ * starts in the step it was split in).
  */
 export function runPlan(
   definition: PlainDefinition,
   run: StepsRun,
-  unit: number,
+  unit: () => number,
   startStep?: string,
 ): RunPlan {
   if (hasSteps(definition)) {
@@ -86,7 +89,7 @@ export function runPlan(
     return definition.buildEnumerator(args as never);
   };
   return {
-    open: async (args) => unitsOf(await build(args), unit, run.label),
+    open: async (args) => unitsOf(await build(args), unit(), run.label),
     build,
     each: (item) => definition.eachIteration(item as never, run.context as never),
   };
@@ -101,13 +104,13 @@ class StepSequence {
   #worked = false;
   /** The rows of an item of the current step's units, when they are weighed. */
   #weigh: ((item: unknown) => number) | undefined;
-  readonly #unit: number;
+  readonly #unit: () => number;
   readonly #startStep: string | undefined;
 
   constructor(
     steps: readonly IterationStep<unknown>[],
     run: StepsRun,
-    unit: number,
+    unit: () => number,
     startStep?: string,
   ) {
     this.#steps = steps;
@@ -144,7 +147,7 @@ class StepSequence {
       } else {
         this.#current = step;
         const built = await step.buildEnumerator!({ ...args, cursor: run.ledger.state.cursor });
-        const units = unitsOf(built, this.#unit, run.label);
+        const units = unitsOf(built, this.#unit(), run.label);
         this.#weigh = units?.weigh;
         if (units !== null) {
           for await (const pair of units.source as AsyncIterable<unknown>) {

@@ -2,8 +2,10 @@
  * The iterator of `keyset` and `keysetBatches`: one statement per page, a page read only when the
  * previous one is used up. Hand-written rather than an async generator, because every `yield` of
  * an async generator costs several promise turns, a measurable share of a fast row loop; for the
- * same reason the cursor of a row is made only when the row is handed out.
+ * same reason the cursor of a row is made only when the row is handed out, and the rest of a page
+ * is handed out synchronously to a reader that asks `nextBuffered()` (the runtime's loop does).
  */
+import type { BufferedIterator } from '../../enumerator.js';
 import type { KeysetCursor, KeysetPlan, KeysetSpec } from './keyset-plan.js';
 import { checked } from './statement.js';
 
@@ -14,7 +16,7 @@ export function keysetPages<Item>(
   plan: () => Promise<KeysetPlan>,
   start: KeysetCursor | null,
   batched: boolean,
-): AsyncIterator<readonly [Item, KeysetCursor]> {
+): BufferedIterator<readonly [Item, KeysetCursor]> {
   let rows: Row[] = [];
   let index = 0;
   let after = start;
@@ -49,6 +51,13 @@ export function keysetPages<Item>(
       const row = rows[index++] as Row;
       after = (ready as KeysetPlan).cursorOf(row);
       return { done: false, value: [row as Item, after] as const };
+    },
+    // The rest of the page in hand, one row at a time, without a promise turn (see enumerator.ts).
+    nextBuffered() {
+      if (batched || index >= rows.length) return undefined;
+      const row = rows[index++] as Row;
+      after = (ready as KeysetPlan).cursorOf(row);
+      return [row as Item, after] as const;
     },
     async return() {
       more = false;

@@ -5,7 +5,7 @@ import type { KeysetCursor } from '../../../src/enumerators/index.js';
 import { keyset, keysetBatches } from '../../../src/enumerators/index.js';
 import { assertResumable, runWithInterruptions } from '../../../src/enumerators/testing.js';
 import { CursorError, EnumeratorError } from '../../../src/errors.js';
-import { stopSchedules } from '../../unit/enumerators/support.js';
+import { readLikeTheLoop, stopSchedules } from '../../unit/enumerators/support.js';
 import type { Database } from './databases.js';
 import { databases, uniqueTable } from './databases.js';
 
@@ -99,6 +99,26 @@ describe.each(databases)('keyset on $name', (kind) => {
       expect(Object.keys(run.items[0] as object).sort()).toEqual(
         ['amount', 'at', 'id', 'label', 'tenant'].sort(),
       );
+    });
+
+    it('hands out the rest of a page without a promise turn per row, in the walk order', async () => {
+      const build = (cursor: KeysetCursor | null) =>
+        keyset({ query: db.query, table: events, columns: ['at', 'id'], batchSize: 7, cursor });
+      const walked: (readonly [unknown, unknown])[] = [];
+      for await (const pair of build(null)) walked.push(pair);
+      const read = await readLikeTheLoop(build(null));
+      expect(read.pairs).toEqual(walked);
+      // 40 rows in pages of 7: six statements, each row after a page's first from the page in hand.
+      expect(read.nextCalls).toBe(7);
+      expect(read.buffered).toBe(40 - 6);
+      const resumed = await readLikeTheLoop(build(walked[9]![1] as KeysetCursor));
+      expect(resumed.pairs).toEqual(walked.slice(10));
+      // Batches are whole pages already: nothing is buffered between them.
+      const batched = await readLikeTheLoop(
+        keysetBatches({ query: db.query, table: events, columns: ['id'], batchSize: 7 }),
+      );
+      expect(batched.buffered).toBe(0);
+      expect(batched.pairs.flatMap(([rows]) => rows as unknown[])).toHaveLength(40);
     });
 
     it('resumes batches anywhere, whatever their size (property)', async () => {

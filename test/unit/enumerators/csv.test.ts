@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { csv, csvBatches } from '../../../src/enumerators/index.js';
 import { assertResumable, runWithInterruptions } from '../../../src/enumerators/testing.js';
 import { CursorError, EnumeratorError } from '../../../src/errors.js';
-import { stopSchedules } from './support.js';
+import { readLikeTheLoop, stopSchedules } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'csv-enumerator-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -148,6 +148,22 @@ describe('csv', () => {
     );
     expect(resumed.items).toEqual([{ id: '3', note: 'after the break' }]);
     expect(resumed.cursors).toEqual([{ offset: offset + 20, rows: 3 }]);
+  });
+
+  it('hands out the records the parser has buffered without a promise turn each, in the same order', async () => {
+    const lines = Array.from({ length: 2_000 }, (_, i) => `${i},"name ${i}\nline two"`);
+    const path = file(`id,name\n${lines.join('\n')}\n`);
+    const walked: (readonly [unknown, unknown])[] = [];
+    for await (const pair of csv({ path })) walked.push(pair);
+    const read = await readLikeTheLoop(csv({ path }));
+    expect(walked).toHaveLength(2_000);
+    expect(read.pairs).toEqual(walked);
+    // Most records come from the buffer; next() only waits for the stream to read on.
+    expect(read.buffered).toBeGreaterThan(1_000);
+    expect(read.nextCalls).toBeLessThan(200);
+    // And from any cursor, buffered reads resume exactly where the walk would.
+    const resumed = await readLikeTheLoop(csv({ path, cursor: walked[1_234]![1] as never }));
+    expect(resumed.pairs).toEqual(walked.slice(1_235));
   });
 
   it('opens nothing before the first next() and closes the file when stopped', async () => {

@@ -15,3 +15,37 @@ export function stopSchedules(itemCount: number): fc.Arbitrary<number[]> {
 
 /** Items of arbitrary JSON-ish shape, to show builders never look inside them. */
 export const anyItem = fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.object());
+
+/** What {@link readLikeTheLoop} saw: the pairs in order, and how each was obtained. */
+export interface LoopRead {
+  readonly pairs: (readonly [unknown, unknown])[];
+  /** Calls of `next()`, the end included. */
+  readonly nextCalls: number;
+  /** Pairs handed out by `nextBuffered()`. */
+  readonly buffered: number;
+}
+
+/**
+ * Reads an enumerator the way the runtime's loop does: `nextBuffered()` first when the iterator
+ * has it, `next()` when it answers undefined.
+ */
+export async function readLikeTheLoop(source: AsyncIterable<unknown>): Promise<LoopRead> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<readonly [unknown, unknown]> & {
+    nextBuffered?: () => readonly [unknown, unknown] | undefined;
+  };
+  const pairs: (readonly [unknown, unknown])[] = [];
+  let nextCalls = 0;
+  let buffered = 0;
+  for (;;) {
+    const fromBuffer = it.nextBuffered?.();
+    if (fromBuffer !== undefined) {
+      buffered++;
+      pairs.push(fromBuffer);
+      continue;
+    }
+    nextCalls++;
+    const next = await it.next();
+    if (next.done === true) return { pairs, nextCalls, buffered };
+    pairs.push(next.value);
+  }
+}

@@ -112,6 +112,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'BackendChoice',
       'BackendKind',
       'BackoffFunction',
+      'BufferedIterator',
       'BuildEnumeratorArgs',
       'BuiltEnumerator',
       'BulkAction',
