@@ -43,7 +43,9 @@ export function openIterator<Item>(source: unknown, label: string): AnyIterator<
   );
 }
 
-function bufferedOf<Item>(it: AsyncIterator<Pair<Item>>): (() => Pair<Item> | undefined) | undefined {
+function bufferedOf<Item>(
+  it: AsyncIterator<Pair<Item>>,
+): (() => Pair<Item> | undefined) | undefined {
   const nextBuffered = (it as Partial<BufferedIterator<Pair<Item>>>).nextBuffered;
   return typeof nextBuffered === 'function' ? () => nextBuffered.call(it) : undefined;
 }

@@ -33,7 +33,11 @@ function paged(total: number, page: number, badCursorAt = -1) {
 function loopRun(plainItems: boolean) {
   const done: unknown[] = [];
   const stepped: number[] = [];
-  const writer = new CheckpointWriter({ save: async () => true, snapshot: () => '{}', onLost() {} });
+  const writer = new CheckpointWriter({
+    save: async () => true,
+    snapshot: () => '{}',
+    onLost() {},
+  });
   const run: LoopRun<number> = {
     label: 'iteration job "j" (id 1)',
     signal: new AbortController().signal,
