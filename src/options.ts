@@ -51,7 +51,9 @@ export interface IterationOptions {
   readonly requeueDelayMs?: number;
   /**
    * How often a running job looks for a pause or cancel request made from any process: the delay
-   * before such a request takes effect (plus the item in flight). @defaultValue 1_000
+   * before such a request takes effect (plus the item in flight). The partitions of a parallel run
+   * that one worker runs share their reads of the run's request and settings, one each per
+   * interval, so a request made on the run reaches them within two intervals. @defaultValue 1_000
    */
   readonly controlPollIntervalMs?: number;
   /**

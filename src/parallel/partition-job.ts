@@ -19,6 +19,7 @@ import type {
 } from '../define-job.js';
 import { parseControl } from '../runtime/control-request.js';
 import type { RunAdmission, RunHost, RunSplitter } from '../runtime/host.js';
+import { sharedReadsOf } from './shared-reads.js';
 
 type Definition = IterationJobDefinition<unknown, unknown, unknown>;
 
@@ -63,14 +64,29 @@ export function partitionHost(
   admission?: RunAdmission,
 ): RunHost {
   const store = host.store;
+  // The run's request and settings, polled by every partition: one read per worker and interval.
+  const shared = sharedReadsOf(store, host.options.controlPollIntervalMs);
+  const isParent = (ref: JobRef) => ref.id === parent.id && ref.queueName === parent.queueName;
   const seen: CheckpointStore = {
     load: (ref) => store.load(ref),
     save: (ref, token, json) => store.save(ref, token, json),
-    setControl: (ref, json) => store.setControl(ref, json),
+    setControl: async (ref, json) => {
+      shared.forget('control', ref);
+      await store.setControl(ref, json);
+    },
     loadClaims: (ref) => store.loadClaims(ref),
     swapClaims: (ref, expected, next) => store.swapClaims(ref, expected, next),
-    loadSettings: (ref) => store.loadSettings(ref),
-    swapSettings: (ref, expected, next) => store.swapSettings(ref, expected, next),
+    loadSettings: (ref) =>
+      isParent(ref)
+        ? shared.read('settings', ref, () => store.loadSettings(ref))
+        : store.loadSettings(ref),
+    swapSettings: async (ref, expected, next) => {
+      // Won or lost, the shared read is stale now: a lost swap's retry reads the store.
+      shared.forget('settings', ref);
+      const swapped = await store.swapSettings(ref, expected, next);
+      shared.forget('settings', ref);
+      return swapped;
+    },
     takeTokens: (ref, wanted, perSecond, burst) => store.takeTokens(ref, wanted, perSecond, burst),
     takeSlot: (ref, holder, target, ttlMs) => store.takeSlot(ref, holder, target, ttlMs),
     releaseSlot: (ref, holder) => store.releaseSlot(ref, holder),
@@ -80,7 +96,7 @@ export function partitionHost(
       const mine = await store.loadControl(ref);
       if (ref.id !== own.id || ref.queueName !== own.queueName) return mine;
       if (parseControl(mine) !== undefined) return mine;
-      const run = await store.loadControl(parent);
+      const run = await shared.read('control', parent, () => store.loadControl(parent));
       if (parseControl(run) !== undefined) return run;
       return (await splitting?.request()) ?? mine;
     },
