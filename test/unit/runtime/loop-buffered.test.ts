@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 import { CursorError } from '../../../src/errors.js';
 import { CheckpointWriter } from '../../../src/runtime/checkpoint-writer.js';
-import type { LoopRun } from '../../../src/runtime/loop.js';
 import { runLoop } from '../../../src/runtime/loop.js';
+import { loopRun } from './loop-support.js';
 
 /** `total` items in pages of `page`: `next()` fetches a page and hands out its first pair. */
 function paged(total: number, page: number, badCursorAt = -1) {
@@ -30,29 +30,14 @@ function paged(total: number, page: number, badCursorAt = -1) {
   return { source: { [Symbol.asyncIterator]: () => it }, calls };
 }
 
-function loopRun(plainItems: boolean) {
-  const done: unknown[] = [];
+function bufferedRun(plainItems: boolean) {
   const stepped: number[] = [];
   const writer = new CheckpointWriter({
     save: async () => true,
     snapshot: () => '{}',
     onLost() {},
   });
-  const run: LoopRun<number> = {
-    label: 'iteration job "j" (id 1)',
-    signal: new AbortController().signal,
-    strict: false,
-    writer,
-    progress: { due: false, tick() {} },
-    stopRequested: false,
-    halted: false,
-    plainItems,
-    throttling: false,
-    checkThrottle: () => false,
-    step: (item) => void stepped.push(item),
-    advance: (cursor) => void done.push(cursor),
-  };
-  return { run, done, stepped };
+  return { ...loopRun(writer, (item) => void stepped.push(item), plainItems), stepped };
 }
 
 describe.each([
@@ -61,7 +46,7 @@ describe.each([
 ])('the $loop with an enumerator that buffers', ({ plainItems }) => {
   it('takes buffered pairs without next(), in order, and next() for each page and the end', async () => {
     const { source, calls } = paged(1_000, 100);
-    const { run, done, stepped } = loopRun(plainItems);
+    const { run, done, stepped } = bufferedRun(plainItems);
     await expect(runLoop(source, run, undefined)).resolves.toBe('exhausted');
     const all = Array.from({ length: 1_000 }, (_, i) => i);
     expect(stepped).toEqual(all);
@@ -71,7 +56,7 @@ describe.each([
 
   it('refuses a bad cursor from the buffer before its item runs', async () => {
     const { source } = paged(50, 10, 23);
-    const { run, stepped } = loopRun(plainItems);
+    const { run, stepped } = bufferedRun(plainItems);
     const failure = await runLoop(source, run, undefined).catch((error: unknown) => error);
     expect((failure as { error: unknown }).error).toBeInstanceOf(CursorError);
     expect(stepped).toEqual(Array.from({ length: 23 }, (_, i) => i));

@@ -4,27 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 import { CheckpointWriter } from '../../../src/runtime/checkpoint-writer.js';
 import { coarseNow, TICK_MS } from '../../../src/runtime/coarse-clock.js';
-import type { LoopRun } from '../../../src/runtime/loop.js';
 import { runLoop } from '../../../src/runtime/loop.js';
-
-function loopRun(writer: CheckpointWriter, step: (item: number) => unknown) {
-  const done: number[] = [];
-  const run: LoopRun<number> = {
-    label: 'iteration job "j" (id 1)',
-    signal: new AbortController().signal,
-    strict: false,
-    writer,
-    progress: { due: false, tick() {} },
-    stopRequested: false,
-    halted: false,
-    plainItems: true,
-    throttling: false,
-    checkThrottle: () => false,
-    step,
-    advance: (cursor) => void done.push(cursor as number),
-  };
-  return { run, done };
-}
+import { loopRun } from './loop-support.js';
 
 function items(total: number) {
   return (function* () {
